@@ -1,0 +1,186 @@
+"""The readiness platform: application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from app.config import LANGUAGES, load_settings
+
+__all__ = ["create_app"]
+
+
+def _configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("app").setLevel(level)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    settings = load_settings(Path(app.instance_path))
+    app.config.from_mapping(settings.flask_config())
+    app.config["MAIL_DELIVERY"] = os.environ.get("MAIL_DELIVERY", "thread")
+    app.config["LANGUAGES"] = LANGUAGES
+    app.config["COURSES_PATH"] = os.environ.get(
+        "COURSES_PATH", str(Path(app.root_path).parent / "courses")
+    )
+    app.config["QUIZZES_PATH"] = os.environ.get(
+        "QUIZZES_PATH", str(Path(app.root_path).parent / "quizzes")
+    )
+    app.config["UPLOAD_PATH"] = os.environ.get(
+        "UPLOAD_PATH", str(Path(app.instance_path) / "uploads")
+    )
+    if test_config:
+        app.config.update(test_config)
+    _configure_logging(app.config["LOG_LEVEL"])
+    if app.config.get("ENV_NAME") == "production" and app.debug:
+        raise RuntimeError("debug mode must not be on in production")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_babel import format_date, format_datetime, format_decimal, format_percent
+
+    from app.db import configure_sqlite
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import select_locale
+    from app.model_registry import import_all_models
+
+    import_all_models()
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    babel.init_app(app, locale_selector=select_locale)
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine)
+
+    app.jinja_env.globals.update(
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+        format_percent=format_percent,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.main.views import bp as main_bp
+    from app.people.auth_views import bp as auth_bp
+    from app.people.views import bp as people_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp)
+
+    # Features that later issues add register themselves here, if present.
+    import importlib
+
+    for name in (
+        "app.content.views",
+        "app.assessment.views",
+        "app.tracking.views",
+        "app.campaigns.views",
+        "app.readiness.views",
+        "app.api.views",
+    ):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not name.startswith(exc.name):
+                raise
+            continue
+        module.register(app)
+
+
+def _register_hooks(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.errors import register_error_handlers
+    from app.extensions import db
+    from app.people.sessions import check_session_age
+    from app.permissions import enforce_access
+    from app.security_headers import add_security_headers
+
+    app.before_request(check_session_age)
+    app.before_request(enforce_access)
+    app.after_request(add_security_headers)
+    register_error_handlers(app)
+
+    @app.teardown_appcontext
+    def _rollback_unfinished(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.context_processor
+    def _layout_context() -> dict[str, Any]:
+        from app.people.forms import LanguageForm
+
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        form = g.get("language_form")
+        if form is None:
+            form = LanguageForm(formdata=None, language=locale, next=request.full_path.rstrip("?"))
+            g.language_form = form
+        return {
+            "current_locale": locale,
+            "language_form": form,
+            "nav_items": _nav_items(app),
+        }
+
+
+def _nav_items(app: Flask) -> list[dict[str, Any]]:
+    """Build the navigation for the signed-in user from the features' declared entries."""
+    from flask_login import current_user
+
+    from app.people.models import Role
+
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    entries = [
+        ("people.units", _l("Organisation"), {Role.MANAGER, Role.ADMIN}),
+        ("people.people", _l("People"), {Role.MANAGER, Role.ADMIN}),
+        *app.extensions.get("nav_entries", []),
+    ]
+    roles = current_user.role_set
+    items = []
+    for endpoint, label, allowed in entries:
+        if roles & set(allowed):
+            items.append(
+                {
+                    "url": url_for(endpoint),
+                    "label": label,
+                    "current": request.endpoint == endpoint,
+                }
+            )
+    return items
+
+
+def _register_cli(app: Flask) -> None:
+    from app.demo import demo_command
+    from app.notifications.delivery import mail_cli
+    from app.people.cli import users_cli
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,1 @@
+"""Quizzes: the quiz file format, GIFT import/export, grading (pure) and attempts."""

@@ -1,0 +1,185 @@
+"""Typed settings read from environment variables; defaults suit a local SQLite install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("de", "fr", "it", "en")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment does not describe a safe configuration."""
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Return a secret key kept in the instance folder, creating it on first use (local only)."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the application reads from its environment."""
+
+    env: str
+    database_url: str
+    secret_key: str
+    preferred_url_scheme: str
+    server_name: str | None
+    mail_server: str
+    mail_port: int
+    mail_use_tls: bool
+    mail_use_ssl: bool
+    mail_username: str | None
+    mail_password: str | None
+    mail_from: str
+    mail_timeout: int
+    idle_timeout_minutes: int
+    absolute_timeout_hours: int
+    default_locale: str
+    timezone: str
+    max_upload_mb: int
+    login_limit_per_account: int
+    login_limit_per_address: int
+    reset_limit_per_account: int
+    reset_limit_per_address: int
+    rate_limit_window_minutes: int
+    log_level: str
+
+    @property
+    def is_production(self) -> bool:
+        """Tell whether the app runs with production safety rules."""
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        """Translate the settings into Flask and extension configuration keys."""
+        secure = self.is_production or self.preferred_url_scheme == "https"
+        engine_options: dict[str, Any] = {"pool_pre_ping": True}
+        if not self.database_url.startswith("sqlite"):
+            engine_options["pool_recycle"] = 1800
+        return {
+            "ENV_NAME": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+            "PREFERRED_URL_SCHEME": self.preferred_url_scheme,
+            "SERVER_NAME": self.server_name,
+            "SESSION_COOKIE_NAME": "__Host-session" if secure else "session",
+            "SESSION_COOKIE_SECURE": secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "PERMANENT_SESSION_LIFETIME": self.absolute_timeout_hours * 3600,
+            "REMEMBER_COOKIE_SECURE": secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+            "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+            "WTF_CSRF_SSL_STRICT": secure,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_PORT": self.mail_port,
+            "MAIL_USE_TLS": self.mail_use_tls,
+            "MAIL_USE_SSL": self.mail_use_ssl,
+            "MAIL_USERNAME": self.mail_username,
+            "MAIL_PASSWORD": self.mail_password,
+            "MAIL_FROM": self.mail_from,
+            "MAIL_TIMEOUT": self.mail_timeout,
+            "IDLE_TIMEOUT_MINUTES": self.idle_timeout_minutes,
+            "ABSOLUTE_TIMEOUT_HOURS": self.absolute_timeout_hours,
+            "LOGIN_LIMIT_PER_ACCOUNT": self.login_limit_per_account,
+            "LOGIN_LIMIT_PER_ADDRESS": self.login_limit_per_address,
+            "RESET_LIMIT_PER_ACCOUNT": self.reset_limit_per_account,
+            "RESET_LIMIT_PER_ADDRESS": self.reset_limit_per_address,
+            "RATE_LIMIT_WINDOW_MINUTES": self.rate_limit_window_minutes,
+            "LOG_LEVEL": self.log_level,
+            # argon2id at RFC 9106's second recommended profile (64 MiB, t=3, p=4).
+            "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        }
+
+
+def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from the environment, refusing unsafe production setups."""
+    env = os.environ if environ is None else environ
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    if app_env not in ("development", "production", "testing"):
+        raise ConfigError(f"APP_ENV must be development, production or testing, not {app_env!r}")
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if app_env == "production":
+            raise ConfigError("SECRET_KEY must be set in production (see .env.example)")
+        secret_key = _instance_secret_key(instance_path)
+    elif app_env == "production" and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long in production")
+    database_url = env.get("DATABASE_URL", "").strip() or (
+        f"sqlite:///{instance_path / 'readiness.sqlite3'}"
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    default_locale = env.get("DEFAULT_LOCALE", "fr")
+    if default_locale not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}")
+    scheme = env.get("PREFERRED_URL_SCHEME", "https" if app_env == "production" else "http")
+    return Settings(
+        env=app_env,
+        database_url=database_url,
+        secret_key=secret_key,
+        preferred_url_scheme=scheme,
+        server_name=env.get("SERVER_NAME") or None,
+        mail_server=env.get("MAIL_SERVER", "localhost"),
+        mail_port=_int(env, "MAIL_PORT", 25),
+        mail_use_tls=_bool(env, "MAIL_USE_TLS", False),
+        mail_use_ssl=_bool(env, "MAIL_USE_SSL", False),
+        mail_username=env.get("MAIL_USERNAME") or None,
+        mail_password=env.get("MAIL_PASSWORD") or None,
+        mail_from=env.get("MAIL_FROM", "Readiness <no-reply@readiness.local>"),
+        mail_timeout=_int(env, "MAIL_TIMEOUT", 10),
+        idle_timeout_minutes=_int(env, "IDLE_TIMEOUT_MINUTES", 30),
+        absolute_timeout_hours=_int(env, "ABSOLUTE_TIMEOUT_HOURS", 12),
+        default_locale=default_locale,
+        timezone=env.get("TIMEZONE", "Europe/Zurich"),
+        max_upload_mb=_int(env, "MAX_UPLOAD_MB", 20),
+        login_limit_per_account=_int(env, "LOGIN_LIMIT_PER_ACCOUNT", 10),
+        login_limit_per_address=_int(env, "LOGIN_LIMIT_PER_ADDRESS", 100),
+        reset_limit_per_account=_int(env, "RESET_LIMIT_PER_ACCOUNT", 5),
+        reset_limit_per_address=_int(env, "RESET_LIMIT_PER_ADDRESS", 30),
+        rate_limit_window_minutes=_int(env, "RATE_LIMIT_WINDOW_MINUTES", 15),
+        log_level=env.get("LOG_LEVEL", "INFO"),
+    )

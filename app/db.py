@@ -1,0 +1,114 @@
+"""Declarative base, constraint naming, UTC time type and database-specific connection setup."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as a timezone-aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class TZDateTime(TypeDecorator[datetime]):
+    """A datetime stored as UTC and always returned timezone-aware.
+
+    SQLite has no timezone type, so values come back naive; this type makes both
+    databases behave the same and refuses naive datetimes on the way in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base class of every model; constraints get stable names for Alembic."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        pk = getattr(self, "id", None)
+        label = getattr(self, "email", None) or getattr(self, "slug", None) or ""
+        return f"<{type(self).__name__} {pk} {label}>".replace(" >", ">")
+
+
+def _write_transaction_wanted() -> bool:
+    """Tell whether the current unit of work may write and so should take the lock up front."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover
+        return True
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return True
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite safe under several workers: WAL, busy timeout, FKs, BEGIN IMMEDIATE.
+
+    pysqlite starts transactions lazily and a deferred transaction that later writes fails at
+    once with "database is locked", whatever the busy timeout. We take over BEGIN ourselves
+    (SQLAlchemy's documented pysqlite recipe) and take the write lock up front for anything
+    but a read-only request.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _write_transaction_wanted():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def str_enum(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
+    """Store a string enum by its value, as a portable VARCHAR (no native DB enum to migrate)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -1,0 +1,66 @@
+"""Generic, translated error pages (HTML) and a stable JSON error shape for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood"),
+        401: _("Please sign in"),
+        403: _("You do not have access to this page"),
+        404: _("Page not found"),
+        405: _("This action is not allowed here"),
+        409: _("Conflict"),
+        413: _("The file is too large"),
+        429: _("Too many requests"),
+        500: _("Something went wrong"),
+        503: _("The service is temporarily unavailable"),
+    }
+
+
+def _respond(status: int, message: str | None = None):
+    title = _titles().get(status, _("Error"))
+    if request.path.startswith("/api/"):
+        return jsonify(
+            error={"status": status, "code": str(status), "message": message or title}
+        ), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer every error with a page that shows no internals."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        log.warning("CSRF refusal on %s: %s", request.path, error.description)
+        return _respond(
+            400,
+            _("The form had expired or was not sent from this site. Please go back and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        message = None
+        if status == 413:
+            message = _(
+                "Files may be at most %(mb)d MB.", mb=app.config["MAX_CONTENT_LENGTH"] // 2**20
+            )
+        return _respond(status, message)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        return _respond(500, _("The error has been logged. Please try again later."))

@@ -1,0 +1,1 @@
+"""Home pages per role, and health checks for load balancers."""

@@ -1,0 +1,1 @@
+"""People: organisation units, providers, users, roles, accounts and sign-in."""

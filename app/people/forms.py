@@ -1,0 +1,97 @@
+"""Sign-in, reset and profile forms; field limits are enforced on the server."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.config import LANGUAGES
+
+LANGUAGE_NAMES = {"de": "Deutsch", "fr": "Français", "it": "Italiano", "en": "English"}
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+        ],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            DataRequired(_l("Enter your password.")),
+            Length(max=1024, message=_l("The password is too long.")),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a reset link by e-mail."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254, message=_l("The e-mail address is too long.")),
+            Email(message=_l("Enter a valid e-mail address."), check_deliverability=False),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a new password (twice, to catch typing errors)."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password."))],
+        render_kw={"autocomplete": "new-password"},
+        description=_l("At least 12 characters. A few unrelated words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat the new password.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """Change the password while signed in: the current one is asked first."""
+
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class LanguageForm(FlaskForm):
+    """Choose the language of the interface."""
+
+    language = SelectField(
+        _l("Language"),
+        choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        validate_choice=True,
+    )
+    next = HiddenField()
+
+
+class ProfileForm(FlaskForm):
+    """What a person may change about themselves: only their language (no role, no unit)."""
+
+    preferred_language = SelectField(
+        _l("Preferred language"),
+        choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    )

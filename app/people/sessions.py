@@ -1,0 +1,73 @@
+"""Sign-in sessions: loading the user, server-side invalidation, idle and absolute limits."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.extensions import db, login_manager
+from app.people.models import User
+
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+
+
+@login_manager.user_loader
+def load_user(user_key: str) -> User | None:
+    """Load the user named in the session if the session is still valid on the server."""
+    try:
+        raw_id, raw_version = user_key.split(":", 1)
+        user_id, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Begin a fresh session for `user` (a new session on every sign-in)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user, remember=False, fresh=True)
+    now = int(time.time())
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Forget the current session in this browser."""
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+
+
+def check_session_age() -> Any:
+    """Before each request: sign out sessions idle too long or older than the absolute limit."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    login_at = session.get(LOGIN_AT, 0)
+    seen_at = session.get(SEEN_AT, 0)
+    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    absolute_limit = current_app.config["ABSOLUTE_TIMEOUT_HOURS"] * 3600
+    if now - seen_at > idle_limit or now - login_at > absolute_limit:
+        end_session()
+        flash(_("You were signed out after a period of inactivity. Please sign in again."), "info")
+        if request.path.startswith("/api/"):
+            return None
+        return redirect(url_for("auth.login"))
+    # Rewriting the cookie on every request costs a Set-Cookie; once a minute is enough.
+    if now - seen_at >= 60:
+        session[SEEN_AT] = now
+    return None

@@ -1,0 +1,183 @@
+"""Test fixtures: a migrated database per test (SQLite or PostgreSQL), app, client, sign-in."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# Lighter argon2id parameters keep the suite fast; production parameters are tested separately.
+FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_base_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def migrate(url: str, instance: Path) -> None:
+    """Build the schema from the migrations (the only way the schema is ever built)."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(directory=str(REPO / "migrations"))
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    instance = tmp_path_factory.mktemp("instance")
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "APP_ENV": "testing",
+            "INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "test-secret-key-" + "x" * 40,
+            "MAIL_DELIVERY": "inline",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    yield instance
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def database_template(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate one database per test session; tests get copies (SQLite) or a wiped one (PG)."""
+    pg = _postgres_base_url()
+    if pg:
+        url = sa.make_url(pg)
+        name = f"{url.database}_{_worker()}"
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        target = url.set(database=name).render_as_string(hide_password=False)
+        migrate(target, _env)
+        return target
+    folder = tmp_path_factory.mktemp("db")
+    path = folder / "template.sqlite3"
+    migrate(f"sqlite:///{path}", _env)
+    return str(path)
+
+
+def _truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if tables:
+            names = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> str:
+    """A migrated, empty database for one test."""
+    if database_template.startswith("postgresql"):
+        _truncate_all(database_template)
+        return database_template
+    path = tmp_path / f"test-{uuid.uuid4().hex[:8]}.sqlite3"
+    shutil.copyfile(database_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url: str) -> dict:
+    """Configuration for the app under test; tests may change it before `app` is built."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PASSWORD_HASH": dict(FAST_HASH),
+        "MAIL_DELIVERY": "inline",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict):
+    """The application, bound to this test's database."""
+    from app import create_app
+    from app.extensions import db
+
+    application = create_app(app_config)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """The Flask-SQLAlchemy session of the test's application context."""
+    from app.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    """A test client with cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for `flask ...` commands."""
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """Extract the CSRF token from a rendered form."""
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def get_csrf(client, path: str = "/login") -> str:
+    """Load a page with a form and return its CSRF token (the session now holds it)."""
+    return csrf_token_from(client.get(path).get_data(as_text=True))
+
+
+def login_as(client, user) -> None:
+    """Sign `user` in by writing a valid session, as the login view would."""
+    import time
+
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        now = int(time.time())
+        sess["login_at"] = now
+        sess["seen_at"] = now
