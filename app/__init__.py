@@ -137,13 +137,15 @@ def _register_hooks(app: Flask) -> None:
     def _layout_context() -> dict[str, Any]:
         from app.people.forms import LanguageForm
 
-        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        babel_locale = get_locale()
+        locale = babel_locale.language if babel_locale else app.config["BABEL_DEFAULT_LOCALE"]
         form = g.get("language_form")
         if form is None:
             form = LanguageForm(formdata=None, language=locale, next=request.full_path.rstrip("?"))
             g.language_form = form
         return {
             "current_locale": locale,
+            "html_lang": f"{locale}-CH",
             "language_form": form,
             "nav_items": _nav_items(app),
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,15 +65,22 @@ class Base(DeclarativeBase):
         return f"<{type(self).__name__} {pk} {label}>".replace(" >", ">")
 
 
-def _write_transaction_wanted() -> bool:
-    """Tell whether the current unit of work may write and so should take the lock up front."""
-    try:
-        from flask import has_request_context, request
-    except ImportError:  # pragma: no cover
-        return True
+# Outside a request (CLI commands, scheduled work) transactions take the write lock up front.
+# The test harness sets "autocommit" for the test body's own session, so that its idle reads
+# neither hold the lock nor pin an old WAL snapshot while the app under test writes.
+sqlite_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default="immediate")
+
+
+def _begin_statement() -> str | None:
+    """Return the BEGIN to issue for a new transaction (None: statements autocommit)."""
+    from flask import has_request_context, request
+
     if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
-    return True
+        return "BEGIN" if request.method in ("GET", "HEAD", "OPTIONS") else "BEGIN IMMEDIATE"
+    mode = sqlite_begin_mode.get()
+    if mode == "autocommit":
+        return None
+    return "BEGIN" if mode == "deferred" else "BEGIN IMMEDIATE"
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -97,10 +105,9 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if _write_transaction_wanted():
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        statement = _begin_statement()
+        if statement:
+            connection.exec_driver_sql(statement)
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 24) -> Enum:

@@ -9,6 +9,11 @@ from app.config import LANGUAGES
 
 
 def select_locale() -> str:
+    """Pick the interface locale for this request, formatted the Swiss way (de_CH, fr_CH...)."""
+    return f"{select_language()}_CH"
+
+
+def select_language() -> str:
     """Pick the interface language for this request."""
     if (
         getattr(current_user, "is_authenticated", False)

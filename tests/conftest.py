@@ -7,6 +7,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,17 +124,37 @@ def app_config(database_url: str) -> dict:
     }
 
 
-@pytest.fixture
-def app(app_config: dict):
-    """The application, bound to this test's database."""
+@contextmanager
+def serving(config: dict) -> Iterator:
+    """Build the app under test, and give the test body its own context of a twin app.
+
+    Flask reuses an already pushed app context of the same app for each request, which
+    would share `g` (CSRF token, the signed-in user) between the test client's requests.
+    The test body therefore works in a twin app's context (same config, same database).
+    """
     from app import create_app
+    from app.db import sqlite_begin_mode
     from app.extensions import db
 
-    application = create_app(app_config)
-    with application.app_context():
+    application = create_app(config)
+    twin = create_app(config)
+    token = sqlite_begin_mode.set("autocommit")
+    try:
+        with twin.app_context():
+            yield application
+            db.session.remove()
+            db.engine.dispose()
+        with application.app_context():
+            db.engine.dispose()
+    finally:
+        sqlite_begin_mode.reset(token)
+
+
+@pytest.fixture
+def app(app_config: dict):
+    """The application under test, bound to this test's database."""
+    with serving(app_config) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -181,3 +202,50 @@ def login_as(client, user) -> None:
         now = int(time.time())
         sess["login_at"] = now
         sess["seen_at"] = now
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that is free right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _CollectingHandler:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.refuse = False
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        if self.refuse:
+            return "451 Requested action aborted: try again later"
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd); `.messages` holds what it received."""
+    from aiosmtpd.controller import Controller
+
+    handler = _CollectingHandler()
+    handler.port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app_config(app_config: dict, smtp_server) -> dict:
+    """App configuration pointing at the test SMTP server."""
+    app_config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port})
+    return app_config

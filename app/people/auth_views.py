@@ -116,7 +116,9 @@ def logout():
 def _send_reset_mail(user: User) -> None:
     token = make_reset_token(current_app.config["SECRET_KEY"], user)
     link = url_for("auth.reset_password", token=token, _external=True)
-    with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(
+        f"{user.preferred_language or current_app.config['BABEL_DEFAULT_LOCALE']}_CH"
+    ):
         subject = _("Choose a new password")
         text = render_template("people/email/reset.txt", user=user, link=link)
         html = render_template("people/email/reset.html", user=user, link=link)

@@ -1,0 +1,107 @@
+"""Language choice, locale formatting and complete catalogues for de, fr, it and en."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.people.models import Role
+from tests.conftest import get_csrf, login_as
+from tests.factories import make_org, make_user
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
+
+
+@pytest.mark.parametrize(
+    ("header", "lang", "text"),
+    [
+        ("de-CH,de;q=0.9", "de", "Anmelden"),
+        ("fr-CH,fr;q=0.9", "fr", "Se connecter"),
+        ("it-CH", "it", "Accedi"),
+        ("en-GB", "en", "Sign in"),
+    ],
+)
+def test_browser_language_is_used_when_signed_out(client, header, lang, text):
+    page = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert f'<html lang="{lang}-CH">' in page
+    assert text in page
+
+
+def test_unsupported_browser_language_falls_back_to_default(client):
+    page = client.get("/login", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert '<html lang="fr-CH">' in page
+
+
+def test_switcher_sets_the_language(client):
+    token = get_csrf(client)
+    response = client.post(
+        "/language", data={"csrf_token": token, "language": "it", "next": "/login"}
+    )
+    assert response.status_code == 303
+    assert '<html lang="it-CH">' in client.get("/login").get_data(as_text=True)
+
+
+def test_unknown_language_code_is_refused_with_a_message(client):
+    token = get_csrf(client)
+    client.post("/language", data={"csrf_token": token, "language": "xx", "next": "/login"})
+    page = client.get("/login").get_data(as_text=True)
+    assert "This language is not available." in page or "pas disponible" in page
+    assert '<html lang="fr-CH">' in page
+
+
+def test_user_preference_wins_over_the_browser(app, client):
+    org = make_org()
+    login_as(client, make_user(org.branch_a1, Role.LEARNER, language="de"))
+    page = client.get("/home", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="de-CH">' in page
+
+
+def test_dates_and_numbers_follow_the_locale(app):
+    from datetime import UTC, datetime
+
+    from flask_babel import force_locale, format_date, format_decimal
+
+    with app.test_request_context():
+        moment = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+        with force_locale("de_CH"):
+            assert format_date(moment, "long") == "1. März 2027"
+            assert format_decimal(1234.5) == "1’234.5"
+        with force_locale("fr_CH"):
+            assert format_date(moment, "long") == "1 mars 2027"
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it", "en"])
+def test_catalogue_is_complete(lang):
+    """Every string in the template has a translation (no empty or fuzzy entries)."""
+    with open(TRANSLATIONS / "messages.pot", "rb") as handle:
+        template = {m.id for m in read_po(handle) if m.id}
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle)
+    translated = {
+        m.id
+        for m in catalogue
+        if m.id
+        and m.string
+        and not m.fuzzy
+        and (all(m.string) if isinstance(m.string, tuple) else True)
+    }
+    missing = sorted(str(i) for i in template - translated)
+    assert missing == [], f"{len(missing)} untranslated in {lang}: {missing[:10]}"
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "it"])
+def test_translations_keep_placeholders(lang):
+    import re
+
+    with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        catalogue = read_po(handle)
+    for message in catalogue:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(re.findall(r"%\(\w+\)[sd]", ids[0]))
+        for string in strings:
+            assert set(re.findall(r"%\(\w+\)[sd]", string)) == wanted, (message.id, string)
