@@ -1,4 +1,4 @@
-"""Problems found in content files, reported as `file:line: message` (shared by modules and quizzes)."""
+"""Problems found in content files, reported as `file:line: message` (modules and quizzes)."""
 
 from __future__ import annotations
 
@@ -62,4 +62,3 @@ def warnings(problems: Iterable[Problem]) -> list[Problem]:
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     """Sort by file, then line, errors before warnings on the same line."""
     return sorted(problems, key=lambda p: (p.file, p.line, p.severity != ERROR, p.message))
-

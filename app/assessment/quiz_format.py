@@ -2,14 +2,14 @@
 
 The YAML is composed into nodes (`yaml.compose` with the safe loader) and checked node by node,
 so every problem names the line it is on; scalars are built with PyYAML's safe constructor only.
+Problems are the shared `app.problems.Problem` (also importable from here): `str()` gives
+`file:line: message`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,7 @@ from app.assessment.questions import (
     is_blank,
 )
 from app.i18n_markers import N_
-
-ERROR = "error"
-WARNING = "warning"
+from app.problems import ERROR, WARNING, Problem, make_problem
 
 QUIZ_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -91,33 +89,6 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 # Weights are percentages; a float sum of 33.33 + 33.33 + 33.34 must still count as 100.
 WEIGHT_EPSILON = 0.01
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A problem found in a file; `str()` gives `file:line: message` (line is 1-based).
-
-    `template` is the untranslated N_() message and `params` its %-style arguments, so the
-    Flask layer can show it translated with `gettext(problem.template, **problem.params)`.
-    """
-
-    file: str
-    line: int
-    message: str
-    severity: str = ERROR
-    template: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-def make_problem(
-    file: str, line: int, template: str, severity: str = ERROR, **params: Any
-) -> Problem:
-    """Build a Problem whose message is `template % params`."""
-    message = template % params if params else template
-    return Problem(file, line, message, severity, template, params)
 
 
 def parse_quiz_file(path: str | Path) -> tuple[Quiz | None, list[Problem]]:
@@ -250,16 +221,14 @@ class _QuizReader:
             return None
         return list(entry.value.value)
 
-    def _scalar(self, entry: _Entry) -> Any:
-        node = entry.value
-        if not isinstance(node, yaml.ScalarNode):
-            return _NOT_SCALAR
-        return self._constructor.construct_object(node, deep=True)
+    def _construct(self, entry: _Entry) -> Any:
+        """Build a checked scalar with PyYAML's safe constructor (ints, floats, booleans)."""
+        return self._constructor.construct_object(entry.value, deep=True)
 
     def boolean(self, entry: _Entry) -> bool | None:
         node = entry.value
         if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL:
-            return bool(self._scalar(entry))
+            return bool(self._construct(entry))
         self.error(entry.line, N_("'%(key)s' must be true or false"), key=entry.key)
         return None
 
@@ -268,7 +237,7 @@ class _QuizReader:
         if not (isinstance(node, yaml.ScalarNode) and node.tag == _INT):
             self.error(entry.line, N_("'%(key)s' must be a whole number"), key=entry.key)
             return None
-        value = int(self._scalar(entry))
+        value = int(self._construct(entry))
         if minimum is not None and value < minimum:
             self.error(
                 entry.line,
@@ -284,7 +253,7 @@ class _QuizReader:
         if not (isinstance(node, yaml.ScalarNode) and node.tag in (_INT, _FLOAT)):
             self.error(entry.line, N_("'%(key)s' must be a number"), key=entry.key)
             return None
-        value = self._scalar(entry)
+        value = self._construct(entry)
         if isinstance(value, float) and not math.isfinite(value):
             self.error(entry.line, N_("'%(key)s' must be a finite number"), key=entry.key)
             return None
@@ -534,7 +503,8 @@ class _QuizReader:
             fields["explanation"] = self.text(entries["explanation"])
         if "tags" in entries:
             fields["tags"] = self.tags(entries["tags"])
-        getattr(self, f"_{qtype}")(entries, fields)
+        if all(key in entries for key in REQUIRED_TYPE_KEYS[qtype]):
+            getattr(self, f"_{qtype}")(entries, fields)
         if self._error_count() > errors_before:
             return None
         return Question(**fields)
@@ -640,8 +610,10 @@ class _QuizReader:
                 if isinstance(answer["text"].value, yaml.MappingNode):
                     self.error(
                         answer["text"].line,
-                        N_("an accepted answer is one text: list each language's answer "
-                           "as a separate answer"),
+                        N_(
+                            "an accepted answer is one text: list each language's answer "
+                            "as a separate answer"
+                        ),
                     )
                     continue
                 text = self.string(answer["text"])
@@ -756,13 +728,12 @@ class _QuizReader:
         elif len(items) == len(nodes) and _ids_reveal_order([item.id for item in items]):
             self.warning(
                 entries["items"].line,
-                N_("the item ids follow the correct order, so they give the answer away: "
-                   "use ids that do not count up"),
+                N_(
+                    "the item ids follow the correct order, so they give the answer away: "
+                    "use ids that do not count up"
+                ),
             )
         fields["items"] = tuple(items)
-
-
-_NOT_SCALAR = object()
 
 
 def _ids_reveal_order(ids: list[str]) -> bool:
@@ -791,6 +762,10 @@ class _QuizDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent lists under their key, as trainers write them in the examples.
+        super().increase_indent(flow, False)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -1,0 +1,423 @@
+"""Convert between Moodle-shaped GIFT question dicts (`gift.py`) and the platform's `Question`.
+
+GIFT texts become Markdown: [markdown] is kept, [html] and [moodle] are kept as they are (the
+Markdown pipeline's sanitiser cleans the HTML), [plain] has Markdown's special characters
+escaped. The platform writes GIFT with the [markdown] format throughout, so
+GIFT -> platform -> GIFT -> platform gives the same questions.
+
+Ids: a GIFT question's id is its `[id:...]` (idnumber), else its `::name::`, else `q<line>`,
+made into a valid id; exported questions carry their id as both name and idnumber.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections.abc import Iterable
+from typing import Any
+
+from app.assessment.gift import DEFAULT_PENALTY, php_number
+from app.assessment.questions import (
+    UNDETERMINED,
+    NumericAnswer,
+    Option,
+    Pair,
+    Question,
+    ShortAnswer,
+    Texts,
+    text_in,
+)
+from app.i18n_markers import N_
+from app.problems import ERROR, WARNING, Problem, make_problem
+
+WEIGHT_EPSILON = 0.01
+MAX_ID_LENGTH = 60
+
+_MARKDOWN_INLINE_RE = re.compile(r"([\\`*_\[\]<>|~])")
+_ENTITY_RE = re.compile(r"&(#?[A-Za-z0-9]+;)")
+_LINE_START_RE = re.compile(r"(?m)^([ \t]*)([#+=-])")
+_LIST_NUMBER_RE = re.compile(r"(?m)^([ \t]*\d+)([.)])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape plain text so that Markdown shows it literally."""
+    text = _MARKDOWN_INLINE_RE.sub(r"\\\1", text)
+    text = _ENTITY_RE.sub(r"&amp;\1", text)
+    text = _LINE_START_RE.sub(r"\1\\\2", text)
+    return _LIST_NUMBER_RE.sub(r"\1\\\2", text)
+
+
+def gift_text_to_markdown(text: str, fmt: str) -> str:
+    """Turn a GIFT text in a Moodle format into Markdown for the platform."""
+    if fmt == "plain":
+        return escape_markdown(text)
+    # markdown is Markdown; html and Moodle auto-format are HTML that the sanitiser will clean.
+    return text
+
+
+def make_id(text: str) -> str:
+    """Make a question id from a name: letters, digits, '-', '_' and '.', at most 60 chars."""
+    text = re.sub(r"[^A-Za-z0-9_.-]+$", "", text)
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+    text = re.sub(r"^[^A-Za-z0-9]+", "", text)
+    return text[:MAX_ID_LENGTH]
+
+
+def _number(value: float) -> float:
+    """Return an int for whole numbers so 50.0 percent is written and compared as 50."""
+    value = round(value, 7)
+    return int(value) if value == int(value) else value
+
+
+def _option_ids(count: int) -> list[str]:
+    letters = string.ascii_lowercase
+    return [letters[i] if i < len(letters) else f"o{i + 1}" for i in range(count)]
+
+
+class _Converter:
+    """Converts one GIFT question at a time, collecting problems."""
+
+    def __init__(self, filename: str, lang: str | None) -> None:
+        self.filename = filename
+        self.key = lang or UNDETERMINED
+        self.problems: list[Problem] = []
+        self.used_ids: set[str] = set()
+
+    def problem(self, line: int, template: str, severity: str = ERROR, **params: Any) -> None:
+        self.problems.append(make_problem(self.filename, line, template, severity, **params))
+
+    def texts(self, text: str, fmt: str = "markdown") -> Texts:
+        return {self.key: gift_text_to_markdown(text, fmt)} if text != "" else {}
+
+    def plain(self, text: str) -> Texts:
+        return {self.key: text} if text != "" else {}
+
+    def feedback(self, value: Any, default: str) -> Texts:
+        if isinstance(value, dict):
+            return self.texts(value.get("text", ""), value.get("format", default))
+        return self.texts(value or "", default)
+
+    def unique_id(self, gift: dict[str, Any], line: int) -> str:
+        base = make_id(gift.get("idnumber") or "") or make_id(gift.get("name") or "")
+        base = base or f"q{line}"
+        candidate, counter = base, 2
+        while candidate in self.used_ids:
+            candidate = f"{base[: MAX_ID_LENGTH - 4]}-{counter}"
+            counter += 1
+        self.used_ids.add(candidate)
+        return candidate
+
+    def convert(self, gift: dict[str, Any]) -> Question | None:
+        line = int(gift.get("line") or 1)
+        qtype = gift.get("qtype")
+        if qtype in ("essay", "description"):
+            self.problem(
+                line,
+                N_("%(qtype)s questions are not supported by the platform and are skipped"),
+                WARNING,
+                qtype=qtype,
+            )
+            return None
+        handler = getattr(self, f"_{qtype}", None)
+        if handler is None:
+            self.problem(line, N_("unsupported question type '%(qtype)s'"), qtype=qtype)
+            return None
+        fmt = gift.get("questiontextformat", "moodle")
+        stem = self.texts(gift.get("questiontext", ""), fmt)
+        if not stem or not any(value.strip() for value in stem.values()):
+            self.problem(line, N_("'%(key)s' is empty"), key="stem")
+            return None
+        fields = handler(gift, line, fmt)
+        if fields is None:
+            return None
+        points = gift.get("defaultmark", 1)
+        return Question(
+            id=self.unique_id(gift, line),
+            stem=stem,
+            points=_number(float(points)) if points else 1,
+            explanation=self.texts(
+                gift.get("generalfeedback", ""), gift.get("generalfeedbackformat", fmt)
+            ),
+            tags=tuple(gift.get("tags") or ()),
+            **fields,
+        )
+
+    def _multichoice(self, gift: dict[str, Any], line: int, fmt: str) -> dict[str, Any] | None:
+        answers = gift.get("answers", [])
+        ids = _option_ids(len(answers))
+        if gift.get("single", True):
+            correct = [a for a in answers if math.isclose(float(a.get("fraction", 0)), 1)]
+            if len(correct) != 1:
+                self.problem(
+                    line,
+                    N_("a single-choice question needs exactly one correct option, found %(n)s"),
+                    n=len(correct),
+                )
+                return None
+            if any(0 != float(a.get("fraction", 0)) != 1 for a in answers):
+                self.problem(
+                    line,
+                    N_("partial credit for wrong options is not supported and counts as 0"),
+                    WARNING,
+                )
+            options = tuple(
+                Option(
+                    id=option_id,
+                    text=self.texts(a.get("text", ""), a.get("format", fmt)),
+                    correct=a in correct,
+                    feedback=self.feedback(a.get("feedback"), fmt),
+                )
+                for option_id, a in zip(ids, answers, strict=True)
+            )
+            return {"type": "single", "options": options}
+        options = tuple(
+            Option(
+                id=option_id,
+                text=self.texts(a.get("text", ""), a.get("format", fmt)),
+                weight=_number(float(a.get("fraction", 0)) * 100),
+                feedback=self.feedback(a.get("feedback"), fmt),
+            )
+            for option_id, a in zip(ids, answers, strict=True)
+        )
+        total = sum(option.weight for option in options if option.weight > 0)
+        if abs(total - 100) > WEIGHT_EPSILON:
+            self.problem(
+                line,
+                N_("the positive weights must add up to 100, they add up to %(total)s"),
+                total=php_number(total),
+            )
+            return None
+        return {"type": "multiple", "options": options}
+
+    def _truefalse(self, gift: dict[str, Any], line: int, fmt: str) -> dict[str, Any]:
+        return {
+            "type": "truefalse",
+            "answer": bool(gift.get("correctanswer")),
+            "feedback_true": self.feedback(gift.get("feedbacktrue"), fmt),
+            "feedback_false": self.feedback(gift.get("feedbackfalse"), fmt),
+        }
+
+    def _weight(self, answer: dict[str, Any], line: int) -> float | None:
+        weight = _number(float(answer.get("fraction", 0)) * 100)
+        if not 0 <= weight <= 100:
+            self.problem(line, N_("'weight' must be between 0 and 100"))
+            return None
+        return weight
+
+    def _shortanswer(self, gift: dict[str, Any], line: int, fmt: str) -> dict[str, Any] | None:
+        answers = []
+        for answer in gift.get("answers", []):
+            weight = self._weight(answer, line)
+            if weight is None:
+                return None
+            if answer.get("text", "") == "":
+                self.problem(line, N_("an empty accepted answer is skipped"), WARNING)
+                continue
+            answers.append(
+                ShortAnswer(
+                    text=answer["text"],
+                    weight=weight,
+                    feedback=self.feedback(answer.get("feedback"), fmt),
+                )
+            )
+        if not answers:
+            self.problem(line, N_("a question needs at least one answer"))
+            return None
+        return {
+            "type": "short",
+            "answers": tuple(answers),
+            "case_sensitive": bool(gift.get("usecase")),
+        }
+
+    def _numerical(self, gift: dict[str, Any], line: int, fmt: str) -> dict[str, Any] | None:
+        answers = []
+        for answer in gift.get("answers", []):
+            if str(answer.get("answer", "")) in ("", "*"):
+                if (answer.get("feedback") or {}).get("text"):
+                    self.problem(
+                        line,
+                        N_("feedback for any other number is not supported and is left out"),
+                        WARNING,
+                    )
+                continue
+            weight = self._weight(answer, line)
+            if weight is None:
+                return None
+            answers.append(
+                NumericAnswer(
+                    value=_number(float(answer["answer"])),
+                    tolerance=_number(abs(float(answer.get("tolerance") or 0))),
+                    weight=weight,
+                    feedback=self.feedback(answer.get("feedback"), fmt),
+                )
+            )
+        if not answers:
+            self.problem(line, N_("a question needs at least one answer"))
+            return None
+        return {"type": "numeric", "answers": tuple(answers)}
+
+    def _match(self, gift: dict[str, Any], line: int, fmt: str) -> dict[str, Any] | None:
+        pairs = []
+        distractors = []
+        for sub in gift.get("subquestions", []):
+            if sub.get("text", "") == "":
+                # Moodle shows a subquestion without text as an extra, wrong answer.
+                distractors.append(self.plain(sub.get("answer", "")))
+                continue
+            pairs.append(
+                Pair(
+                    id=f"p{len(pairs) + 1}",
+                    prompt=self.texts(sub["text"], sub.get("format", fmt)),
+                    match=self.plain(sub.get("answer", "")),
+                )
+            )
+        if len(pairs) < 2:
+            self.problem(line, N_("a matching question needs at least 2 pairs"))
+            return None
+        return {"type": "matching", "pairs": tuple(pairs), "distractors": tuple(distractors)}
+
+
+def gift_to_questions(
+    gift_dicts: Iterable[dict[str, Any]], filename: str = "<gift>", lang: str | None = None
+) -> tuple[list[Question], list[Problem]]:
+    """Map Moodle-shaped GIFT questions to platform questions; essays and descriptions are skipped.
+
+    Texts are stored under `lang`, or as language-neutral ("und") text when it is None.
+    """
+    converter = _Converter(filename, lang)
+    questions = []
+    for gift in gift_dicts:
+        question = converter.convert(gift)
+        if question is not None:
+            questions.append(question)
+    return questions, converter.problems
+
+
+def _feedback_dict(texts: Texts, lang: str | None) -> dict[str, str]:
+    return {"text": text_in(texts, lang) if texts else "", "format": "markdown"}
+
+
+def _gift_base(question: Question, lang: str | None) -> dict[str, Any]:
+    return {
+        "name": question.id,
+        "idnumber": question.id,
+        "tags": list(question.tags),
+        "questiontext": text_in(question.stem, lang),
+        "questiontextformat": "markdown",
+        "generalfeedback": text_in(question.explanation, lang) if question.explanation else "",
+        "generalfeedbackformat": "markdown",
+        "defaultmark": question.points,
+        "penalty": DEFAULT_PENALTY,
+        "length": 1,
+    }
+
+
+def questions_to_gift(questions: Iterable[Question], lang: str | None) -> list[dict[str, Any]]:
+    """Map platform questions to Moodle-shaped GIFT dicts in `lang`; ordering ones are left out.
+
+    `gift_export_losses` lists what GIFT cannot carry, for the exporter to warn about.
+    """
+    result = []
+    for question in questions:
+        data = _gift_base(question, lang)
+        if question.type in ("single", "multiple"):
+            single = question.type == "single"
+            data.update(qtype="multichoice", single=single, shuffleanswers=True)
+            data["answernumbering"] = "abc"
+            data["answers"] = [
+                {
+                    "text": text_in(option.text, lang),
+                    "format": "markdown",
+                    "fraction": (1.0 if option.correct else 0.0) if single else option.weight / 100,
+                    "feedback": _feedback_dict(option.feedback, lang),
+                }
+                for option in question.options
+            ]
+        elif question.type == "truefalse":
+            data.update(
+                qtype="truefalse",
+                correctanswer=bool(question.answer),
+                feedbacktrue=_feedback_dict(question.feedback_true, lang),
+                feedbackfalse=_feedback_dict(question.feedback_false, lang),
+                penalty=1,
+            )
+        elif question.type == "short":
+            data.update(qtype="shortanswer", usecase=question.case_sensitive)
+            data["answers"] = [
+                {
+                    "text": answer.text,
+                    "fraction": answer.weight / 100,
+                    "feedback": _feedback_dict(answer.feedback, lang),
+                }
+                for answer in question.answers
+                if isinstance(answer, ShortAnswer)
+            ]
+        elif question.type == "numeric":
+            data["qtype"] = "numerical"
+            data["answers"] = []
+            for answer in question.answers:
+                if not isinstance(answer, NumericAnswer):
+                    continue
+                low, high = answer.bounds
+                value = answer.value if answer.value is not None else (low + high) / 2
+                data["answers"].append(
+                    {
+                        "answer": php_number(value),
+                        "tolerance": answer.tolerance if answer.value is not None else high - value,
+                        "fraction": answer.weight / 100,
+                        "feedback": _feedback_dict(answer.feedback, lang),
+                    }
+                )
+        elif question.type == "matching":
+            data.update(qtype="match", shuffleanswers=True)
+            data["subquestions"] = [
+                {
+                    "text": text_in(p.prompt, lang),
+                    "format": "markdown",
+                    "answer": text_in(p.match, lang),
+                }
+                for p in question.pairs
+            ] + [
+                {"text": "", "format": "markdown", "answer": text_in(text, lang)}
+                for text in question.distractors
+            ]
+        else:
+            continue
+        result.append(data)
+    return result
+
+
+def gift_export_losses(questions: Iterable[Question], lang: str | None) -> list[tuple[str, str]]:
+    """List (question id, message) for everything GIFT cannot carry when exporting in `lang`."""
+    losses = []
+    for question in questions:
+
+        def lost(template: str, question: Question = question) -> None:
+            losses.append((question.id, template))
+
+        if question.type == "ordering":
+            lost(N_("ordering questions cannot be written to GIFT and are left out"))
+            continue
+        if question.points != 1:
+            lost(N_("GIFT has no points: Moodle gives the question 1 point"))
+        if question.accent_sensitive:
+            lost(N_("GIFT cannot say that accents count"))
+        if question.case_sensitive:
+            lost(N_("GIFT cannot say that upper and lower case count"))
+        if any(a.min is not None for a in question.answers if isinstance(a, NumericAnswer)):
+            lost(N_("number ranges are written as value:tolerance"))
+        languages = _languages(question)
+        if len(languages) > 1 or (lang is not None and languages and lang not in languages):
+            lost(N_("GIFT holds one language: only the export language is written"))
+    return losses
+
+
+def _languages(question: Question) -> set[str]:
+    texts: list[Texts] = [question.stem, question.explanation, question.feedback_true]
+    texts += [question.feedback_false, *question.distractors]
+    texts += [t for o in question.options for t in (o.text, o.feedback)]
+    texts += [t for p in question.pairs for t in (p.prompt, p.match)]
+    texts += [item.text for item in question.items]
+    texts += [a.feedback for a in question.answers]
+    return {lang for text in texts for lang in text if lang != UNDETERMINED}
