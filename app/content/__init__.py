@@ -1,0 +1,1 @@
+"""Learning modules: file format, rendering, media checks, import and the learner reader."""
