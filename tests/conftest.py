@@ -121,6 +121,9 @@ def app_config(database_url: str) -> dict:
         "PASSWORD_HASH": dict(FAST_HASH),
         "MAIL_DELIVERY": "inline",
         "SERVER_NAME": None,
+        # Tests read English messages unless they ask for a language; the product default
+        # (French, for the Jura) is covered in tests/platform/test_i18n.py.
+        "BABEL_DEFAULT_LOCALE": "en",
     }
 
 
