@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,12 +27,43 @@ def _titles() -> dict[int, str]:
     }
 
 
+# The API's stable vocabulary for `error.code`; clients switch on it, not on the message.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def error_code(status: int) -> str:
+    """Return the API error code for an HTTP status (unlisted ones fall back by class)."""
+    return ERROR_CODES.get(status, "bad_request" if status < 500 else "internal_error")
+
+
+def json_error(status: int, message: str | None = None) -> Response:
+    """The API's error answer: `{"error": {"status", "code", "message"}}`."""
+    response = jsonify(
+        error={
+            "status": status,
+            "code": error_code(status),
+            "message": message or _titles().get(status, _("Error")),
+        }
+    )
+    response.status_code = status
+    return response
+
+
 def _respond(status: int, message: str | None = None):
     title = _titles().get(status, _("Error"))
     if request.path.startswith("/api/"):
-        return jsonify(
-            error={"status": status, "code": str(status), "message": message or title}
-        ), status
+        return json_error(status, message)
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -55,7 +86,14 @@ def register_error_handlers(app: Flask) -> None:
             message = _(
                 "Files may be at most %(mb)d MB.", mb=app.config["MAX_CONTENT_LENGTH"] // 2**20
             )
-        return _respond(status, message)
+        elif request.path.startswith("/api/") and error.description != type(error).description:
+            # abort(400, description=...) from an API view: the message names the problem.
+            message = error.description
+        response = _respond(status, message)
+        valid_methods = getattr(error, "valid_methods", None)
+        if valid_methods and request.path.startswith("/api/"):
+            response.headers["Allow"] = ", ".join(valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

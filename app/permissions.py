@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, jsonify, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
@@ -73,11 +73,9 @@ def _wants_json() -> bool:
 
 def _deny(status: int) -> Any:
     if _wants_json():
-        response = jsonify(
-            error={"status": status, "code": "forbidden" if status == 403 else "not_found"}
-        )
-        response.status_code = status
-        return response
+        from app.errors import json_error
+
+        return json_error(status)
     abort(status)
 
 
@@ -91,11 +89,17 @@ def enforce_access() -> Any:
         return _deny(403)
     if access.is_public:
         return None
+    if request.path.startswith("/api/"):
+        # API routes trust the bearer token alone, never the session cookie: the token's
+        # user becomes current_user for this request, so the checks below are the user's.
+        from app.api.auth import authenticate_bearer
+
+        refusal = authenticate_bearer()
+        if refusal is not None:
+            return refusal
     if not current_user.is_authenticated:
         if _wants_json():
-            response = jsonify(error={"status": 401, "code": "unauthenticated"})
-            response.status_code = 401
-            return response
+            return _deny(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if access.roles is not None and not (current_user.role_set & access.roles):
         from app.audit import record_event

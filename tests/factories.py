@@ -64,7 +64,7 @@ def make_user(
     *roles: Role,
     scope_unit: Unit | None = None,
     provider: Provider | None = None,
-    language: str | None = "fr",
+    language: str | None = "en",
     password: str | None = PASSWORD,
     email: str | None = None,
     is_active: bool = True,
