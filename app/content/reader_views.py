@@ -1,0 +1,174 @@
+"""Learning: the catalogue, a module's page, the reader, the printable summary, media files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app import clock
+from app.content.models import MediaFile
+from app.content.module_format import LANGUAGES
+from app.content.operations import media_folder, record_page_view
+from app.content.queries import (
+    catalogue,
+    media_for_learner,
+    module_overview,
+    page_count,
+    page_in_version,
+    printable_summary,
+    published_module,
+    reader_page,
+)
+from app.content.search import MAX_QUERY_LENGTH
+from app.extensions import db
+from app.i18n import select_language
+from app.permissions import Action, may, signed_in
+
+bp = Blueprint("content", __name__)
+
+# Served inline only when a browser shows them as media; never SVG or HTML (they can run script).
+INLINE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4", "video/webm"}
+)
+
+
+def _requested_language() -> str | None:
+    lang = request.args.get("lang")
+    return lang if lang in LANGUAGES else None
+
+
+@bp.get("/modules")
+@signed_in
+def catalogue_page():
+    """List the published modules in the learner's language; search by title, tag and text."""
+    search = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    language = select_language()
+    rows = catalogue(db.session, language=language, search=search)
+    return render_template("content/catalogue.html", rows=rows, search=search, language=language)
+
+
+@bp.get("/modules/<slug>")
+@signed_in
+def module_page(slug: str):
+    """A module's summary, its pages and a start or resume button."""
+    overview = module_overview(
+        db.session,
+        slug,
+        language=select_language(),
+        user_id=current_user.id,
+        requested=_requested_language(),
+    )
+    if overview is None:
+        abort(404)
+    return render_template("content/module.html", module=overview, language=select_language())
+
+
+@bp.get("/modules/<slug>/pages/<int:number>")
+@signed_in
+def reader(slug: str, number: int):
+    """One page of a module. Reading only: the position is recorded by the Next button's POST."""
+    page = reader_page(
+        db.session, slug, number, language=select_language(), requested=_requested_language()
+    )
+    if page is None:
+        abort(404)
+    return render_template(
+        "content/reader.html",
+        page=page,
+        form=FlaskForm(),
+        lang_arg=_requested_language(),
+        language=select_language(),
+    )
+
+
+@bp.post("/modules/<slug>/pages/<int:number>/done")
+@signed_in
+def page_done(slug: str, number: int):
+    """Record that the learner read this page and move on (post/redirect/get)."""
+    form = FlaskForm()
+    module = published_module(db.session, slug)
+    if module is None or not form.validate_on_submit():
+        abort(404 if module is None else 400)
+    try:
+        version_id = int(request.form.get("version_id", ""))
+    except ValueError:
+        abort(400)
+    language = request.form.get("language", "")
+    page = page_in_version(db.session, module.id, version_id, language, number)
+    if page is None:
+        abort(404)
+    count = page_count(db.session, version_id, language)
+    record_page_view(
+        db.session,
+        current_user,
+        module,
+        page,
+        version_id=version_id,
+        language=language,
+        resume_at=min(number, count - 1),
+        now=clock.now(),
+        listeners=current_app.extensions.get("page_view_listeners", []),
+    )
+    db.session.commit()
+    lang_arg = language if language != select_language() else None
+    if number < count:
+        return redirect(url_for(".reader", slug=slug, number=number + 1, lang=lang_arg), 303)
+    flash(_("You have read every page of this module."), "success")
+    return redirect(url_for(".module_page", slug=slug, lang=lang_arg), 303)
+
+
+@bp.get("/modules/<slug>/summary")
+@signed_in
+def summary(slug: str):
+    """A printable one-page summary: the key points (call-outs and steps) of every page."""
+    summary = printable_summary(
+        db.session, slug, language=select_language(), requested=_requested_language()
+    )
+    if summary is None:
+        abort(404)
+    return render_template("content/summary.html", summary=summary)
+
+
+@bp.get("/media/<int:media_id>/<name>")
+@signed_in
+def media(media_id: int, name: str):
+    """Send a module's media file: trainers of its provider, or learners of a published module."""
+    item = db.session.get(MediaFile, media_id)
+    if item is None:
+        abort(404)
+    if not may(current_user, Action.EDIT_CONTENT, item.module):
+        item = media_for_learner(db.session, media_id)
+        if item is None:
+            abort(404)
+    path = media_folder() / item.stored_name
+    if not path.is_file():
+        abort(404)
+    inline = item.mime in INLINE_TYPES
+    response = send_file(
+        path,
+        mimetype=item.mime,
+        as_attachment=not inline,
+        download_name=Path(item.original_name).name,
+        conditional=True,
+        max_age=0,
+    )
+    if inline:
+        response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
