@@ -62,7 +62,9 @@ def json_error(status: int, message: str | None = None) -> Response:
 
 def _respond(status: int, message: str | None = None):
     title = _titles().get(status, _("Error"))
-    if request.path.startswith("/api/"):
+    # JSON callers (the API, and the pages' own fetch() calls such as quiz autosave) get JSON.
+    wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
+    if request.path.startswith("/api/") or wants_json:
         return json_error(status, message)
     return render_template("errors/error.html", status=status, title=title, message=message), status
 

@@ -62,12 +62,14 @@ def _env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def database_template(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_template(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate one database per test session; tests get copies (SQLite) or a wiped one (PG)."""
     pg = _postgres_base_url()
     if pg:
         url = sa.make_url(pg)
-        name = f"{url.database}_{_worker()}"
+        # One database per worker and per run, so parallel runs on a shared server never
+        # truncate each other's data.
+        name = f"{url.database}_{_worker()}_{os.getpid()}"
         admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -75,11 +77,16 @@ def database_template(_env: Path, tmp_path_factory: pytest.TempPathFactory) -> s
         admin.dispose()
         target = url.set(database=name).render_as_string(hide_password=False)
         migrate(target, _env)
-        return target
+        yield target
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
     folder = tmp_path_factory.mktemp("db")
     path = folder / "template.sqlite3"
     migrate(f"sqlite:///{path}", _env)
-    return str(path)
+    yield str(path)
 
 
 def _truncate_all(url: str) -> None:

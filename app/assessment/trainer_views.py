@@ -1,0 +1,507 @@
+"""Trainer pages: quiz list, YAML editor with preview, new quiz, GIFT upload, export, results.
+
+Trainers see and change only their providers' quizzes (another provider's quiz is a 404);
+admins see all. Saving always creates a new version; attempts keep the version they started.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app import clock
+from app.assessment import gift, gift_convert, presenters, quiz_format
+from app.assessment.forms import MAX_GIFT_BYTES, GiftUploadForm, NewQuizForm, QuizSourceForm
+from app.assessment.library import (
+    as_problem,
+    check_definition,
+    export_quiz,
+    export_quiz_gift,
+    key_line,
+    merge_questions,
+)
+from app.assessment.models import Quiz
+from app.assessment.operations import definition_of, save_quiz_definition
+from app.assessment.queries import (
+    editable_providers,
+    module_by_slug,
+    quiz_by_slug,
+    quiz_statistics,
+    trainer_quiz_rows,
+)
+from app.assessment.questions import LANGUAGES, Question, text_in
+from app.assessment.questions import Quiz as QuizDefinition
+from app.assessment.views import EDIT_QUIZ, bp, language
+from app.audit import record_event
+from app.extensions import db
+from app.i18n_markers import N_
+from app.people.models import Role
+from app.permissions import Action, ensure, may, roles_required
+from app.problems import Problem, make_problem
+
+TRAINERS = (Role.TRAINER, Role.ADMIN)
+
+
+def _load(quiz_slug: str) -> Quiz:
+    quiz = quiz_by_slug(db.session, quiz_slug)
+    ensure(EDIT_QUIZ, quiz)
+    return quiz
+
+
+def _problem_text(problem: Problem) -> str:
+    message = _(problem.template, **problem.params) if problem.template else problem.message
+    if problem.line > 0:
+        return _("line %(line)s: %(message)s", line=problem.line, message=message)
+    return message
+
+
+def _problem_rows(problems: list[Problem], text: str) -> list[dict[str, Any]]:
+    lines = text.splitlines()
+    return [
+        {
+            "text": _problem_text(problem),
+            "is_error": problem.is_error,
+            "source": lines[problem.line - 1] if 0 < problem.line <= len(lines) else "",
+        }
+        for problem in problems
+    ]
+
+
+def _preview(questions: tuple[Question, ...] | list[Question]) -> list[dict[str, Any]]:
+    """Every question as the learner sees it, with the answer key beside it (trainers only)."""
+    lang = language()
+    shown = []
+    for number, question in enumerate(questions, start=1):
+        view = presenters.learner_question(question, lang, None, None)
+        view["number"] = number
+        view["key"] = presenters.answer_key(question, lang, format_decimal)
+        view["explanation_html"] = presenters.markdown_html(text_in(question.explanation, lang))
+        shown.append(view)
+    return shown
+
+
+def _owner_problems(
+    definition: QuizDefinition, text: str, provider_id: int
+) -> tuple[int | None, list[Problem]]:
+    """Find the module of a definition; it must belong to the quiz's provider."""
+    if definition.module_id is None:
+        return None, []
+    module = module_by_slug(db.session, definition.module_id)
+    line = key_line(text, "module")
+    if module is None:
+        return None, [
+            make_problem(
+                "",
+                line,
+                N_("module '%(module)s' is not on the platform: import the module first"),
+                module=definition.module_id,
+            )
+        ]
+    if module.provider_id != provider_id:
+        return None, [
+            make_problem(
+                "",
+                line,
+                N_("module '%(module)s' belongs to another provider"),
+                module=definition.module_id,
+            )
+        ]
+    return module.id, []
+
+
+# -- list -----------------------------------------------------------------------------------
+
+
+@bp.get("/trainer/quizzes")
+@roles_required(*TRAINERS)
+def trainer_quizzes():
+    """List the quizzes of the trainer's providers (all for admins)."""
+    rows = trainer_quiz_rows(db.session, current_user)
+    lang = language()
+    return render_template(
+        "assessment/trainer_quizzes.html",
+        rows=[
+            dict(dataclasses.asdict(row), title=presenters.title_in(row.title, lang))
+            for row in rows
+        ],
+        can_create=bool(editable_providers(db.session, current_user)),
+        export_form=FlaskForm(),
+    )
+
+
+# -- editor -----------------------------------------------------------------------------------
+
+
+def _render_editor(
+    quiz: Quiz | None,
+    form: QuizSourceForm,
+    *,
+    problems: list[Problem] | None = None,
+    preview: list[dict[str, Any]] | None = None,
+    status: int = 200,
+):
+    return (
+        render_template(
+            "assessment/trainer_edit.html",
+            quiz=quiz,
+            form=form,
+            problems=_problem_rows(problems or [], form.source.data or ""),
+            has_errors=any(p.is_error for p in problems or []),
+            preview=preview,
+            export_form=FlaskForm(),
+        ),
+        status,
+    )
+
+
+@bp.get("/trainer/quizzes/<quiz_slug>/edit")
+@roles_required(*TRAINERS)
+def quiz_edit(quiz_slug: str):
+    """Show the quiz in its file format, ready to edit, with a preview of its questions."""
+    quiz = _load(quiz_slug)
+    form = QuizSourceForm(formdata=None)
+    definition = None
+    if quiz.current_version is not None:
+        form.source.data = export_quiz(db.session, quiz)
+        form.base_version.data = str(quiz.current_version.number)
+        definition = definition_of(quiz.current_version)
+    preview = _preview(definition.all_questions()) if definition else None
+    return _render_editor(quiz, form, preview=preview)
+
+
+@bp.post("/trainer/quizzes/<quiz_slug>/save")
+@roles_required(*TRAINERS)
+def quiz_edit_save(quiz_slug: str):
+    """Check the edited file; preview it, or save it as a new version."""
+    quiz = _load(quiz_slug)
+    form = QuizSourceForm()
+    if not form.validate_on_submit():
+        return _render_editor(quiz, form, status=400)
+    text = form.source.data.replace("\r\n", "\n")
+    definition, problems = quiz_format.parse_quiz_text(text, f"{quiz.slug}.yaml")
+    problems = [as_problem(p) for p in problems]
+    module_id = None
+    if definition is not None:
+        if definition.id != quiz.slug:
+            problems.append(
+                make_problem(
+                    "",
+                    key_line(text, "id"),
+                    N_("the quiz id cannot change: it must stay '%(id)s'"),
+                    id=quiz.slug,
+                )
+            )
+        module_id, found = _owner_problems(definition, text, quiz.provider_id)
+        problems += found
+    has_errors = any(p.is_error for p in problems)
+    preview = _preview(definition.all_questions()) if definition is not None else None
+    if has_errors or request.form.get("action") != "save":
+        return _render_editor(
+            quiz, form, problems=problems, preview=preview, status=400 if has_errors else 200
+        )
+    current = quiz.current_version.number if quiz.current_version else 0
+    if (form.base_version.data or "0") != str(current):
+        message = _(
+            "Someone saved version %(number)s while you were editing. Copy your changes, "
+            "reload the page and apply them again.",
+            number=current,
+        )
+        flash(message, "error")
+        return _render_editor(quiz, form, problems=problems, preview=preview, status=409)
+    _quiz, version = save_quiz_definition(
+        db.session,
+        definition,
+        provider_id=quiz.provider_id,
+        module_id=module_id,
+        now=clock.now(),
+        actor_id=current_user.id,
+        source="editor",
+    )
+    db.session.commit()
+    if version is None:
+        flash(
+            _("Nothing changed: the quiz stays at version %(number)s.", number=current), "success"
+        )
+    else:
+        flash(_("Saved as version %(number)s.", number=version.number), "success")
+    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+
+
+NEW_QUIZ_TEMPLATE = """id: my-new-quiz
+title: My new quiz
+pass_mark: 80
+attempts: 3
+cooldown_minutes: 10
+questions:
+  - id: first-question
+    type: single
+    stem: Write the question here.
+    options:
+      - id: right
+        text: The right answer
+        correct: true
+      - id: wrong
+        text: A wrong answer
+"""
+
+
+def _new_form(formdata: Any = None) -> NewQuizForm:
+    form = NewQuizForm(formdata=formdata) if formdata is not None else NewQuizForm(formdata=None)
+    form.provider.choices = [(p.id, p.name) for p in editable_providers(db.session, current_user)]
+    return form
+
+
+@bp.get("/trainer/quizzes/new")
+@roles_required(*TRAINERS)
+def quiz_new():
+    """A new quiz, written in the quiz file format."""
+    form = _new_form()
+    form.source.data = NEW_QUIZ_TEMPLATE
+    return _render_editor(None, form)
+
+
+@bp.post("/trainer/quizzes/create")
+@roles_required(*TRAINERS)
+def quiz_create():
+    """Check and preview a new quiz, or create it (version 1)."""
+    form = _new_form(request.form)
+    if not form.validate_on_submit():
+        return _render_editor(None, form, status=400)
+    if not may(current_user, Action.EDIT_CONTENT, form.provider.data):
+        return _render_editor(None, form, status=400)
+    text = form.source.data.replace("\r\n", "\n")
+    definition, problems = quiz_format.parse_quiz_text(text, "new.yaml")
+    problems = [as_problem(p) for p in problems]
+    module_id = None
+    if definition is not None:
+        if quiz_by_slug(db.session, definition.id) is not None:
+            problems.append(
+                make_problem(
+                    "",
+                    key_line(text, "id"),
+                    N_("there is already a quiz with the id '%(id)s'"),
+                    id=definition.id,
+                )
+            )
+        module_id, found = _owner_problems(definition, text, form.provider.data)
+        problems += found
+    has_errors = any(p.is_error for p in problems)
+    preview = _preview(definition.all_questions()) if definition is not None else None
+    if has_errors or request.form.get("action") != "save":
+        return _render_editor(
+            None, form, problems=problems, preview=preview, status=400 if has_errors else 200
+        )
+    quiz, _version = save_quiz_definition(
+        db.session,
+        definition,
+        provider_id=form.provider.data,
+        module_id=module_id,
+        now=clock.now(),
+        actor_id=current_user.id,
+        source="editor",
+    )
+    db.session.commit()
+    flash(_("The quiz has been created."), "success")
+    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+
+
+# -- GIFT upload ---------------------------------------------------------------------------
+
+
+def _read_upload(form: GiftUploadForm) -> str | None:
+    if form.gift_file.data:
+        raw = form.gift_file.data.read(MAX_GIFT_BYTES + 1)
+        if len(raw) > MAX_GIFT_BYTES:
+            form.gift_file.errors = [_("The GIFT file may be at most 512 KB.")]
+            return None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.gift_file.errors = [_("The file is not UTF-8 text. Save it as UTF-8 and retry.")]
+            return None
+    if form.gift_text.data:
+        return form.gift_text.data
+    form.gift_file.errors = [_("Choose a GIFT file.")]
+    return None
+
+
+def _render_gift(quiz: Quiz, form: GiftUploadForm, status: int = 200, **context: Any):
+    return (
+        render_template("assessment/trainer_gift.html", quiz=quiz, form=form, **context),
+        status,
+    )
+
+
+@bp.get("/trainer/quizzes/<quiz_slug>/gift")
+@roles_required(*TRAINERS)
+def gift_upload(quiz_slug: str):
+    """Choose a Moodle GIFT file to add its questions to the quiz."""
+    return _render_gift(_load(quiz_slug), GiftUploadForm(formdata=None))
+
+
+@bp.post("/trainer/quizzes/<quiz_slug>/gift/import")
+@roles_required(*TRAINERS)
+def gift_import(quiz_slug: str):
+    """Preview a GIFT file (problems by line, questions as learners see them), or import it."""
+    quiz = _load(quiz_slug)
+    form = GiftUploadForm()
+    if not form.validate_on_submit():
+        return _render_gift(quiz, form, status=400)
+    text = _read_upload(form)
+    if text is None:
+        return _render_gift(quiz, form, status=400)
+    filename = (form.gift_file.data.filename if form.gift_file.data else "") or "upload.gift"
+    result = gift.read_gift(text, filename)
+    lang = form.language.data or None
+    questions, converted = gift_convert.gift_to_questions(result.questions, filename, lang)
+    problems = [as_problem(p) for p in [*result.problems, *converted]]
+    definition = None
+    if questions and quiz.current_version is not None:
+        definition, found = check_definition(
+            merge_questions(definition_of(quiz.current_version), questions), filename
+        )
+        problems += found
+    errors = [p for p in problems if p.is_error]
+    if not questions:
+        problems.append(make_problem(filename, 0, N_("no questions to import")))
+    blocked = not questions or definition is None or (errors and not form.skip_invalid.data)
+    form.gift_text.data = text
+    context = {
+        "problems": _problem_rows(problems, text),
+        "preview": _preview(questions),
+        "blocked": blocked,
+        "count": len(questions),
+    }
+    if request.form.get("action") != "import" or blocked:
+        status = 400 if request.form.get("action") == "import" else 200
+        return _render_gift(quiz, form, status=status, **context)
+    _quiz, version = save_quiz_definition(
+        db.session,
+        definition,
+        provider_id=quiz.provider_id,
+        module_id=quiz.module_id,
+        now=clock.now(),
+        actor_id=current_user.id,
+        source=f"gift:{filename}"[:60],
+    )
+    db.session.commit()
+    if version is None:
+        flash(_("These questions are already in the quiz: nothing changed."), "success")
+    else:
+        flash(
+            _(
+                "%(count)s questions imported: the quiz is now at version %(number)s.",
+                count=len(questions),
+                number=version.number,
+            ),
+            "success",
+        )
+    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+def _download(text: str, filename: str, mimetype: str) -> Response:
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.post("/trainer/quizzes/<quiz_slug>/export/yaml")
+@roles_required(*TRAINERS)
+def export_yaml(quiz_slug: str):
+    """Download the quiz file (YAML); a POST, because every export is written to the audit log."""
+    quiz = _load(quiz_slug)
+    if quiz.current_version is None or not FlaskForm().validate_on_submit():
+        return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+    text = export_quiz(db.session, quiz)
+    record_event(
+        db.session,
+        "quiz.exported",
+        actor_id=current_user.id,
+        object_type="quiz",
+        object_id=quiz.id,
+        ip_address=request.remote_addr,
+        format="yaml",
+    )
+    db.session.commit()
+    return _download(text, f"{quiz.slug}.yaml", "application/yaml")
+
+
+@bp.post("/trainer/quizzes/<quiz_slug>/export/gift")
+@roles_required(*TRAINERS)
+def export_gift(quiz_slug: str):
+    """Download the quiz's questions as Moodle GIFT, in one language."""
+    quiz = _load(quiz_slug)
+    if quiz.current_version is None or not FlaskForm().validate_on_submit():
+        return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+    lang = request.form.get("language") or None
+    if lang not in (None, *LANGUAGES):
+        lang = None
+    text, _losses = export_quiz_gift(quiz, lang)
+    record_event(
+        db.session,
+        "quiz.exported",
+        actor_id=current_user.id,
+        object_type="quiz",
+        object_id=quiz.id,
+        ip_address=request.remote_addr,
+        format="gift",
+        language=lang or "",
+    )
+    db.session.commit()
+    suffix = f".{lang}" if lang else ""
+    return _download(text, f"{quiz.slug}{suffix}.gift", "text/plain")
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+@bp.get("/trainer/quizzes/<quiz_slug>/results")
+@roles_required(*TRAINERS)
+def quiz_results(quiz_slug: str):
+    """Attempts, pass rate, mean score and per-question facility of a quiz."""
+    quiz = _load(quiz_slug)
+    stats = quiz_statistics(db.session, quiz)
+    lang = language()
+    known: dict[str, Question] = {}
+    title = quiz.slug
+    if quiz.current_version is not None:
+        definition = definition_of(quiz.current_version)
+        known = {question.id: question for question in definition.all_questions()}
+        title = presenters.title_in(definition.title, lang)
+    order = {qid: index for index, qid in enumerate(known)}
+    rows = sorted(
+        stats.questions, key=lambda row: (order.get(row.question_id, len(order)), row.question_id)
+    )
+    return render_template(
+        "assessment/trainer_results.html",
+        quiz=quiz,
+        title=title,
+        stats=stats,
+        rows=[
+            {
+                "id": row.question_id,
+                "stem": _short_stem(known.get(row.question_id), lang),
+                "type": known[row.question_id].type if row.question_id in known else "",
+                "asked": row.asked,
+                "correct": row.correct,
+                "facility": row.facility,
+                "mean": row.mean_fraction,
+            }
+            for row in rows
+        ],
+    )
+
+
+def _short_stem(question: Question | None, lang: str) -> str:
+    if question is None:
+        return ""
+    return presenters.plain(text_in(question.stem, lang))[:120]
