@@ -1,0 +1,1 @@
+"""Tracking: xAPI statements, page progress, completions, certificates and LRS forwarding."""

@@ -1,0 +1,486 @@
+"""Build xAPI 1.0.3 statements (plain dicts) for the learning events the platform records.
+
+Pure: no Flask, no database. Every statement the platform emits is made here, so that the tests
+can hold each shape against the xAPI specification (Ralph's pydantic models).
+
+- Verbs come from the ADL vocabulary (`http://adlnet.gov/expapi/verbs/...`).
+- Activity IRIs are stable and live under one configurable base:
+  `<base>/xapi/modules/<slug>`, `.../versions/<n>`, `.../versions/<n>/pages/<position>`,
+  `<base>/xapi/quizzes/<slug>`, `.../questions/<question id>`.
+- Statement ids are UUID 5 of a natural key ("experienced|user:3|page:17|cycle:0") in a
+  namespace derived from the base, so the same event always gets the same id: a replay is
+  refused by the unique id here and ignored by any LRS it is forwarded to.
+- xAPI forbids empty values outside extensions, so builders leave out what is unknown.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+XAPI_VERSION = "1.0.3"
+PLATFORM = "Counter Ready"
+DEFAULT_IRI_BASE = "https://readiness.invalid"
+
+
+class Verb(enum.StrEnum):
+    """The ADL verbs the platform emits."""
+
+    LAUNCHED = "launched"
+    EXPERIENCED = "experienced"
+    ATTEMPTED = "attempted"
+    ANSWERED = "answered"
+    PASSED = "passed"
+    FAILED = "failed"
+    COMPLETED = "completed"
+
+    @property
+    def iri(self) -> str:
+        """Return the verb's IRI in the ADL vocabulary."""
+        return f"http://adlnet.gov/expapi/verbs/{self.value}"
+
+    @classmethod
+    def from_iri(cls, value: str) -> Verb | None:
+        """Return the verb for an IRI or a bare name ("passed"), or None when unknown."""
+        name = value.rsplit("/", 1)[-1] if "/" in value else value
+        try:
+            verb = cls(name)
+        except ValueError:
+            return None
+        return verb if value in (verb.value, verb.iri) else None
+
+
+class ObjectKind(enum.StrEnum):
+    """What a statement is about."""
+
+    MODULE = "module"
+    PAGE = "page"
+    QUIZ = "quiz"
+    QUESTION = "question"
+
+
+ACTIVITY_TYPES: dict[ObjectKind, str] = {
+    ObjectKind.MODULE: "http://adlnet.gov/expapi/activities/module",
+    ObjectKind.PAGE: "http://activitystrea.ms/schema/1.0/page",
+    ObjectKind.QUIZ: "http://adlnet.gov/expapi/activities/assessment",
+    ObjectKind.QUESTION: "http://adlnet.gov/expapi/activities/cmi.interaction",
+}
+
+# Question types of the quiz format → xAPI interaction types (xAPI 1.0.3, 2.4.4.1).
+INTERACTION_TYPES: dict[str, str] = {
+    "single": "choice",
+    "multiple": "choice",
+    "truefalse": "true-false",
+    "short": "fill-in",
+    "numeric": "numeric",
+    "matching": "matching",
+    "ordering": "sequencing",
+}
+
+
+def iri_base_from(configured: str | None, server_name: str | None, scheme: str = "https") -> str:
+    """Return the IRI base: the configured one, else the server's name, else a reserved host."""
+    if configured:
+        return configured.rstrip("/")
+    if server_name:
+        return f"{scheme}://{server_name}".rstrip("/")
+    return DEFAULT_IRI_BASE
+
+
+def _segment(value: str | int) -> str:
+    return quote(str(value), safe="-._~")
+
+
+@dataclass(frozen=True)
+class Iris:
+    """Stable activity IRIs under one base (never change a published IRI scheme)."""
+
+    base: str = DEFAULT_IRI_BASE
+
+    def module(self, slug: str) -> str:
+        """Return the IRI of a module (all its versions)."""
+        return f"{self.base}/xapi/modules/{_segment(slug)}"
+
+    def version(self, slug: str, number: int) -> str:
+        """Return the IRI of one version of a module."""
+        return f"{self.module(slug)}/versions/{int(number)}"
+
+    def page(self, slug: str, number: int, position: int) -> str:
+        """Return the IRI of a page (by position: every language variant shares it)."""
+        return f"{self.version(slug, number)}/pages/{int(position)}"
+
+    def quiz(self, slug: str) -> str:
+        """Return the IRI of a quiz."""
+        return f"{self.base}/xapi/quizzes/{_segment(slug)}"
+
+    def question(self, quiz_slug: str, question_id: str) -> str:
+        """Return the IRI of one question of a quiz."""
+        return f"{self.quiz(quiz_slug)}/questions/{_segment(question_id)}"
+
+    def extension(self, name: str) -> str:
+        """Return the IRI of one of the platform's extensions."""
+        return f"{self.base}/xapi/extensions/{_segment(name)}"
+
+    @property
+    def namespace(self) -> uuid.UUID:
+        """Return the UUID namespace of this installation's statement ids."""
+        return uuid.uuid5(uuid.NAMESPACE_URL, self.base + "/xapi/statements")
+
+    def statement_id(self, natural_key: str) -> str:
+        """Return the statement id of an event: the same key always gives the same id."""
+        return str(uuid.uuid5(self.namespace, natural_key))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The learner behind a statement, identified by e-mail (xAPI `mbox`)."""
+
+    email: str
+    name: str = ""
+
+    def as_xapi(self) -> dict[str, Any]:
+        """Return the xAPI Agent object."""
+        agent = {"objectType": "Agent", "name": self.name or None, "mbox": mbox(self.email)}
+        return _compact(agent)
+
+
+def mbox(email: str) -> str:
+    """Return the `mailto:` IRI of an e-mail address (lower-cased, as users sign in)."""
+    return "mailto:" + email.strip().lower()
+
+
+def timestamp_text(moment: datetime) -> str:
+    """Format a timezone-aware moment as xAPI wants it (ISO 8601, UTC, `Z`)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; statements need timezone-aware UTC times")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_duration(span: timedelta) -> str:
+    """Format a duration as ISO 8601 (`PT1H2M3.5S`), to the hundredth of a second."""
+    centis = max(0, round(span.total_seconds() * 100))
+    hours, rest = divmod(centis, 360_000)
+    minutes, rest = divmod(rest, 6_000)
+    seconds = rest / 100
+    text = "PT"
+    if hours:
+        text += f"{hours}H"
+    if minutes:
+        text += f"{minutes}M"
+    if seconds or text == "PT":
+        text += f"{seconds:g}S"
+    return text
+
+
+def _compact(value: Any) -> Any:
+    """Drop None, empty strings, lists and dicts (xAPI forbids empty values)."""
+    if isinstance(value, dict):
+        cleaned = {key: _compact(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [item for item in (_compact(item) for item in value) if item not in (None, "", {})]
+    return value
+
+
+def language_map(texts: Mapping[str, str] | None, limit: int = 300) -> dict[str, str] | None:
+    """Return an xAPI language map of the non-empty texts (trimmed to `limit` characters)."""
+    if not texts:
+        return None
+    result = {lang: text.strip()[:limit] for lang, text in texts.items() if lang and text.strip()}
+    return dict(sorted(result.items())) or None
+
+
+def activity(
+    iri: str,
+    kind: ObjectKind,
+    name: Mapping[str, str] | None = None,
+    *,
+    interaction_type: str | None = None,
+) -> dict[str, Any]:
+    """Return an xAPI Activity with its type, its name and (questions) its interaction type."""
+    definition: dict[str, Any] = {"type": ACTIVITY_TYPES[kind], "name": language_map(name)}
+    if kind == ObjectKind.QUESTION:
+        definition["interactionType"] = interaction_type or "other"
+    return _compact({"objectType": "Activity", "id": iri, "definition": definition})
+
+
+def _registration(value: str | None) -> str | None:
+    """Check that a registration is a UUID (xAPI requires it) and return its canonical form."""
+    if value is None:
+        return None
+    return str(uuid.UUID(str(value)))
+
+
+def _context(
+    *,
+    parent: list[dict[str, Any]] | None = None,
+    grouping: list[dict[str, Any]] | None = None,
+    revision: int | None = None,
+    language: str | None = None,
+    registration: str | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    return _compact(
+        {
+            "registration": _registration(registration),
+            "contextActivities": {"parent": parent, "grouping": grouping},
+            "revision": str(revision) if revision is not None else None,
+            "platform": PLATFORM,
+            "language": language,
+            "extensions": dict(extensions) if extensions else None,
+        }
+    )
+
+
+def _score(raw: float, maximum: float) -> dict[str, Any]:
+    raw = round(float(raw), 4)
+    maximum = round(float(maximum), 4)
+    scaled = round(raw / maximum, 4) if maximum > 0 else 0.0
+    return {"scaled": scaled, "raw": raw, "min": 0, "max": maximum}
+
+
+def statement(
+    *,
+    statement_id: str,
+    actor: Actor,
+    verb: Verb,
+    obj: dict[str, Any],
+    timestamp: datetime,
+    result: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Assemble a statement; `id`, `timestamp` and `version` are always set by the platform."""
+    body: dict[str, Any] = {
+        "id": str(uuid.UUID(statement_id)),
+        "actor": actor.as_xapi(),
+        "verb": {"id": verb.iri, "display": {"en-US": verb.value}},
+        "object": obj,
+        "result": result,
+        "context": context,
+        "timestamp": timestamp_text(timestamp),
+        "version": XAPI_VERSION,
+    }
+    # Result's `success` and `completion` may be False; _compact only drops None and empties.
+    return _compact(body)
+
+
+# --- the platform's statements ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """What statements say about a module version: slug, version number and titles."""
+
+    slug: str
+    version: int
+    titles: Mapping[str, str]
+
+    def activity(self, iris: Iris) -> dict[str, Any]:
+        """Return the module as an xAPI activity (the module, not one version of it)."""
+        return activity(iris.module(self.slug), ObjectKind.MODULE, self.titles)
+
+
+def module_launched(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    module: ModuleRef,
+    language: str | None,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner opened a version of a module for the first time (in this cycle)."""
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.LAUNCHED,
+        obj=module.activity(iris),
+        timestamp=timestamp,
+        context=_context(revision=module.version, language=language, registration=registration),
+    )
+
+
+def page_experienced(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    module: ModuleRef,
+    position: int,
+    page_title: str,
+    language: str,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner saw one page of a module version (in a language)."""
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.EXPERIENCED,
+        obj=activity(
+            iris.page(module.slug, module.version, position),
+            ObjectKind.PAGE,
+            {language: page_title},
+        ),
+        timestamp=timestamp,
+        context=_context(
+            parent=[module.activity(iris)],
+            language=language,
+            registration=registration,
+            extensions={iris.extension("page-position"): position},
+        ),
+    )
+
+
+def module_completed(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    module: ModuleRef,
+    timestamp: datetime,
+    score_percent: float | None,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner met the completion rule for a module version (score: the quiz, if any)."""
+    result: dict[str, Any] = {"completion": True, "success": True}
+    if score_percent is not None:
+        result["score"] = _score(score_percent, 100)
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.COMPLETED,
+        obj=module.activity(iris),
+        timestamp=timestamp,
+        result=result,
+        context=_context(revision=module.version, registration=registration),
+    )
+
+
+@dataclass(frozen=True)
+class QuizRef:
+    """What statements say about a quiz version, and the module it ends (if any)."""
+
+    slug: str
+    version: int
+    titles: Mapping[str, str]
+    module: ModuleRef | None = None
+
+    def activity(self, iris: Iris) -> dict[str, Any]:
+        """Return the quiz as an xAPI activity."""
+        return activity(iris.quiz(self.slug), ObjectKind.QUIZ, self.titles)
+
+    def parents(self, iris: Iris) -> list[dict[str, Any]] | None:
+        """Return the module this quiz ends, as context parent."""
+        return [self.module.activity(iris)] if self.module else None
+
+
+def quiz_attempted(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    quiz: QuizRef,
+    attempt_number: int,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner started an attempt at a quiz (stated when the attempt is submitted)."""
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.ATTEMPTED,
+        obj=quiz.activity(iris),
+        timestamp=timestamp,
+        context=_context(
+            parent=quiz.parents(iris),
+            revision=quiz.version,
+            registration=registration,
+            extensions={iris.extension("attempt-number"): attempt_number},
+        ),
+    )
+
+
+def question_answered(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    quiz: QuizRef,
+    question_id: str,
+    question_type: str,
+    stem: Mapping[str, str] | None,
+    points: float,
+    max_points: float,
+    fraction: float,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner's graded answer to one question (the response itself is not repeated)."""
+    grouping = [quiz.module.activity(iris)] if quiz.module else None
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.ANSWERED,
+        obj=activity(
+            iris.question(quiz.slug, question_id),
+            ObjectKind.QUESTION,
+            stem,
+            interaction_type=INTERACTION_TYPES.get(question_type, "other"),
+        ),
+        timestamp=timestamp,
+        result={
+            "score": _score(max(0.0, min(points, max_points)), max_points),
+            "success": fraction >= 1 - 1e-9,
+        },
+        context=_context(
+            parent=[quiz.activity(iris)], grouping=grouping, registration=registration
+        ),
+    )
+
+
+def quiz_result(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    quiz: QuizRef,
+    attempt_number: int,
+    score_percent: float,
+    is_passed: bool,
+    duration: timedelta | None,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The graded attempt: `passed` or `failed`, with the score out of 100 and the time spent."""
+    result: dict[str, Any] = {
+        "score": _score(max(0.0, min(score_percent, 100.0)), 100),
+        "success": bool(is_passed),
+        "completion": True,
+        "duration": iso_duration(duration) if duration is not None else None,
+    }
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.PASSED if is_passed else Verb.FAILED,
+        obj=quiz.activity(iris),
+        timestamp=timestamp,
+        result=result,
+        context=_context(
+            parent=quiz.parents(iris),
+            revision=quiz.version,
+            registration=registration,
+            extensions={iris.extension("attempt-number"): attempt_number},
+        ),
+    )
+
+
+def with_stored(body: Mapping[str, Any], stored_at: datetime) -> dict[str, Any]:
+    """Return the statement as an LRS returns it: with its `stored` time."""
+    return {**body, "stored": timestamp_text(stored_at)}

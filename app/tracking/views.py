@@ -1,0 +1,241 @@
+"""Learners' view of their record: my learning, certificates, the public verification page,
+and the download of their personal data. The feature plugs itself in with `register(app)`."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app import clock
+from app.audit import record_event
+from app.extensions import db
+from app.i18n import select_language
+from app.people.models import Role, User
+from app.permissions import ensure, is_admin, public, register_rule, signed_in, unit_in_scope
+from app.tracking import export, queries
+from app.tracking.certificates import format_code, normalise_code
+from app.tracking.queries import (
+    CertificateRow,
+    certificate_by_code,
+    personal_completions,
+    personal_page_progress,
+    personal_statements,
+)
+
+bp = Blueprint("tracking", __name__)
+
+VIEW_CERTIFICATE = "tracking.view_certificate"
+
+
+def _sources() -> list[Any]:
+    return list(current_app.extensions.get("learning_assignment_sources", []))
+
+
+@bp.get("/learning")
+@signed_in
+def my_learning():
+    """Show my modules: to do (overdue first), in progress, to redo, expiring, completed."""
+    learning = queries.my_learning(
+        db.session,
+        current_user.id,
+        language=select_language(),
+        now=clock.now(),
+        sources=_sources(),
+    )
+    return render_template(
+        "tracking/my_learning.html",
+        learning=learning,
+        form=FlaskForm(),
+        tables=export.CSV_TABLES,
+        format_code=format_code,
+    )
+
+
+def _may_view_certificate(user: User, row: CertificateRow) -> bool:
+    """The learner, their managers and admins may open a certificate."""
+    if row.user_id == user.id or is_admin(user):
+        return True
+    owner = db.session.get(User, row.user_id)
+    return owner is not None and unit_in_scope(user, owner.unit)
+
+
+@bp.get("/learning/certificates/<code>")
+@signed_in
+def certificate(code: str):
+    """Show a printable certificate (print styles hide everything but the certificate)."""
+    row = certificate_by_code(db.session, code, language=select_language(), now=clock.now())
+    ensure(VIEW_CERTIFICATE, row)
+    return render_template(
+        "tracking/certificate.html",
+        cert=row,
+        code=format_code(row.code),
+        verify_url=url_for(".verify_certificate", code=format_code(row.code), _external=True),
+    )
+
+
+@bp.get("/verify")
+@public
+def verify_certificate_form():
+    """Let anyone type the code printed on a certificate (GET form, no sign-in)."""
+    code = request.args.get("code")
+    if code is not None:
+        normalised = normalise_code(code)
+        if normalised is not None:
+            return redirect(url_for(".verify_certificate", code=format_code(normalised)), 303)
+        return _verification_page(None, typed=code[:40], status=404)
+    return _verification_page(None, typed="")
+
+
+@bp.get("/verify/<code>")
+@public
+def verify_certificate(code: str):
+    """Public check of a certificate: name, module, date and whether it is valid; no more."""
+    row = certificate_by_code(db.session, code[:40], language=select_language(), now=clock.now())
+    return _verification_page(row, typed=code[:40], status=200 if row else 404)
+
+
+def _verification_page(row: CertificateRow | None, *, typed: str, status: int = 200) -> Response:
+    response = current_app.make_response(
+        (
+            render_template(
+                "tracking/verify.html",
+                cert=row,
+                typed=typed,
+                code=format_code(row.code) if row else None,
+                checked_at=clock.now(),
+            ),
+            status,
+        )
+    )
+    # Cheap to answer (one indexed look-up), so a proxy may cache it briefly and rate-limit
+    # the path; never indexed by search engines, never leaking the code in a Referer.
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if not getattr(current_user, "is_authenticated", False):
+        response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _audit_export(kind: str) -> None:
+    record_event(
+        db.session,
+        "personal_data.exported",
+        actor_id=current_user.id,
+        object_type="user",
+        object_id=current_user.id,
+        ip_address=request.remote_addr,
+        now=clock.now(),
+        format=kind,
+    )
+    db.session.commit()
+
+
+@bp.post("/learning/my-data.json")
+@signed_in
+def download_json():
+    """Download everything recorded about my learning, as JSON (my personal data)."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    user = current_user
+    document = export.personal_data(
+        user=user,
+        statements=personal_statements(db.session, user.id),
+        completions=personal_completions(db.session, user, now=now),
+        pages=personal_page_progress(db.session, user.id),
+        now=now,
+    )
+    _audit_export("json")
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    return _download(body, "my-learning-record.json", "application/json")
+
+
+@bp.post("/learning/my-data/<table>.csv")
+@signed_in
+def download_csv(table: str):
+    """Download one table of my learning record as CSV (statements, completions or progress)."""
+    if table not in export.CSV_TABLES:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    user = current_user
+    if table == "statements":
+        data = export.statements_csv(personal_statements(db.session, user.id))
+    elif table == "completions":
+        data = export.completions_csv(personal_completions(db.session, user, now=clock.now()))
+    else:
+        data = export.progress_csv(personal_page_progress(db.session, user.id))
+    _audit_export(f"csv:{table}")
+    return _download(data, f"my-learning-{table}.csv", "text/csv; charset=utf-8")
+
+
+def _home_panel(user: User) -> dict[str, Any] | None:
+    """Home panel for learners: what is overdue, in progress and expiring, in one glance."""
+    if Role.LEARNER not in user.role_set:
+        return None
+    learning = queries.my_learning(
+        db.session, user.id, language=select_language(), now=clock.now(), sources=_sources()
+    )
+    if learning.is_empty:
+        return None
+    return {"template": "tracking/_home_panel.html", "learning": learning}
+
+
+_XAPI_ENVIRONMENT = (
+    "XAPI_IRI_BASE",
+    "XAPI_LRS_URL",
+    "XAPI_LRS_USERNAME",
+    "XAPI_LRS_PASSWORD",
+    "XAPI_LRS_TIMEOUT",
+    "XAPI_LRS_BATCH",
+    "XAPI_LRS_DELIVERY",
+)
+
+
+def register(app: Flask) -> None:
+    """Plug tracking into the app: routes, API, CLI, listeners, navigation and home panel."""
+    from app.tracking.cli import tracking_cli
+    from app.tracking.operations import on_attempt_submitted, on_page_view
+
+    for name in _XAPI_ENVIRONMENT:
+        app.config.setdefault(name, os.environ.get(name) or None)
+    app.register_blueprint(bp)
+    try:
+        from app.tracking.api_views import api_bp
+    except ModuleNotFoundError as exc:  # the API feature is not installed
+        if not (exc.name or "").startswith("app.api"):
+            raise
+    else:
+        app.register_blueprint(api_bp)
+    app.cli.add_command(tracking_cli)
+    register_rule(VIEW_CERTIFICATE, _may_view_certificate)
+    app.extensions.setdefault("page_view_listeners", []).append(on_page_view)
+    app.extensions.setdefault("attempt_listeners", []).append(on_attempt_submitted)
+    app.extensions.setdefault("learning_assignment_sources", [])
+    app.extensions.setdefault("nav_entries", []).append(
+        ("tracking.my_learning", _l("My learning"), {Role.LEARNER})
+    )
+    app.extensions.setdefault("home_sections", []).append(_home_panel)
