@@ -52,14 +52,14 @@ class Cast:
 
 
 def make_cast() -> Cast:
-    """Build the organisation and a learner, trainer, manager (region A) and admin."""
+    """Build the organisation and a learner, trainer, manager (region A) and admin (French)."""
     org = make_org()
     return Cast(
         org=org,
-        learner=make_user(org.branch_a1),
-        trainer=make_user(org.branch_a1, Role.TRAINER, provider=org.provider),
-        manager=make_user(org.region_a, Role.MANAGER),
-        admin=make_user(org.network, Role.ADMIN),
+        learner=make_user(org.branch_a1, language="fr"),
+        trainer=make_user(org.branch_a1, Role.TRAINER, provider=org.provider, language="fr"),
+        manager=make_user(org.region_a, Role.MANAGER, language="fr"),
+        admin=make_user(org.network, Role.ADMIN, language="fr"),
     )
 
 
