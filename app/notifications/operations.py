@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -69,6 +71,64 @@ def enqueue_email(
     return email
 
 
+def enqueue_emails(
+    session: Session, messages: Sequence[Mapping[str, Any]], now: datetime | None = None
+) -> int:
+    """Add many messages to the outbox in one statement (for scheduled work at scale).
+
+    Each message is a mapping with `to_address`, `subject`, `body_text` and optionally
+    `body_html`, `user_id` and `dedupe_key`. Messages whose dedupe key is already in the
+    outbox are skipped by the database (ON CONFLICT DO NOTHING), so a repeated or concurrent
+    run sends nothing twice. Returns how many rows were handed to the database.
+    """
+    if not messages:
+        return 0
+    now = now or utcnow()
+    rows = [
+        {
+            "to_address": m["to_address"],
+            "subject": m["subject"],
+            "body_text": m["body_text"],
+            "body_html": m.get("body_html"),
+            "user_id": m.get("user_id"),
+            "dedupe_key": m.get("dedupe_key"),
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for m in messages
+    ]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - other databases are not supported
+        dialect_insert = None
+    # The Core table, not the ORM entity: one compiled statement sent as an executemany.
+    table = OutboxEmail.__table__
+    if dialect_insert is None:
+        session.execute(insert(table), rows)
+    else:
+        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        session.execute(statement, rows)
+    return len(rows)
+
+
+def _extra_headers(email: OutboxEmail) -> dict[str, str]:
+    """Ask the features' header providers (`app.extensions["outbox_header_providers"]`,
+    callables taking the outbox row) for extra headers such as List-Unsubscribe."""
+    if not has_app_context():
+        return {}
+    headers: dict[str, str] = {}
+    for provider in current_app.extensions.get("outbox_header_providers", []):
+        try:
+            headers.update(provider(email) or {})
+        except Exception:
+            log.exception("outbox header provider %r failed; headers left out", provider)
+    return headers
+
+
 def _backoff(attempts: int) -> timedelta:
     """Wait longer after each failure: 1, 2, 4 ... minutes, at most six hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
@@ -104,7 +164,12 @@ def deliver_due(
         email.attempts += 1
         try:
             message = build_message(
-                settings, email.to_address, email.subject, email.body_text, email.body_html
+                settings,
+                email.to_address,
+                email.subject,
+                email.body_text,
+                email.body_html,
+                headers=_extra_headers(email),
             )
             send_message(settings, message)
         except Exception as exc:

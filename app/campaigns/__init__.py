@@ -1,0 +1,1 @@
+"""Campaigns: themed periods with audiences, assignments, reminders, notices and calendar feeds."""

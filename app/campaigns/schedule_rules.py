@@ -1,0 +1,125 @@
+"""The calendar rules of campaigns: local days, fair due dates and reminder steps.
+
+Pure: no Flask, no database. A due date means "by the end of that day" in the platform's time
+zone; reminders go out from the start of their day. Step keys carry the due date, so moving a
+due date starts a fresh set of reminders instead of silently skipping them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Europe/Zurich"
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """Return the platform's time zone (Europe/Zurich unless configured otherwise)."""
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
+
+
+def day_start(day: date, tz: ZoneInfo) -> datetime:
+    """Return the UTC moment a local day begins."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+
+
+def day_end(day: date, tz: ZoneInfo) -> datetime:
+    """Return the UTC moment of the last second of a local day (what "due on" means)."""
+    return day_start(day + timedelta(days=1), tz) - timedelta(seconds=1)
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """Return the local calendar day of a UTC moment."""
+    return moment.astimezone(tz).date()
+
+
+def late_joiner_due(
+    campaign_due: datetime, joined_at: datetime, days: int, tz: ZoneInfo
+) -> datetime:
+    """The fair due date of someone who joins after launch: max(due date, joined + N days)."""
+    own = day_end(local_date(joined_at, tz) + timedelta(days=max(days, 0)), tz)
+    return max(campaign_due, own)
+
+
+def parse_reminder_days(text: str) -> list[int]:
+    """Read "21, 7, 2" into [21, 7, 2] (largest first, no duplicates); raises ValueError."""
+    values: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        number = int(part)
+        if number < 1 or number > 365:
+            raise ValueError(part)
+        values.add(number)
+    return sorted(values, reverse=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    """A reminder step: its key (unique per campaign and person), when it fires, its kind."""
+
+    key: str
+    fires_at: datetime
+    kind: str  # "before" or "overdue"
+    number: int  # days before the due date, or the overdue week (1, 2, ...)
+
+
+def steps_for(
+    due_at: datetime,
+    reminder_days: Iterable[int],
+    *,
+    weekly_overdue: bool,
+    until: datetime,
+    tz: ZoneInfo,
+) -> list[Step]:
+    """Every step of a plan for one due date in firing order (overdue weeks up to `until`)."""
+    due_day = local_date(due_at, tz)
+    stamp = due_day.isoformat()
+    steps = [
+        Step(
+            f"before:{days}:{stamp}", day_start(due_day - timedelta(days=days), tz), "before", days
+        )
+        for days in sorted(set(reminder_days), reverse=True)
+    ]
+    if weekly_overdue:
+        week = 1
+        while True:
+            fires = day_start(due_day + timedelta(days=1 + 7 * (week - 1)), tz)
+            if fires > until:
+                break
+            steps.append(Step(f"overdue:{week}:{stamp}", fires, "overdue", week))
+            week += 1
+    return sorted(steps, key=lambda s: s.fires_at)
+
+
+def latest_step(
+    due_at: datetime,
+    reminder_days: Sequence[int],
+    *,
+    weekly_overdue: bool,
+    now: datetime,
+    tz: ZoneInfo,
+) -> Step | None:
+    """The step that is due now: the latest one whose moment has come (catch-up sends only it)."""
+    fired = [
+        s
+        for s in steps_for(due_at, reminder_days, weekly_overdue=weekly_overdue, until=now, tz=tz)
+        if s.fires_at <= now
+    ]
+    if not fired:
+        return None
+    return max(fired, key=lambda s: s.fires_at)
+
+
+def add_years(moment: datetime, years: int, tz: ZoneInfo) -> datetime:
+    """Shift a moment by whole years on the local calendar (29 February becomes 28)."""
+    local = moment.astimezone(tz)
+    try:
+        shifted = local.replace(year=local.year + years)
+    except ValueError:
+        shifted = local.replace(year=local.year + years, day=28)
+    naive = shifted.replace(tzinfo=None)
+    return datetime.combine(naive.date(), naive.time(), tzinfo=tz).astimezone(UTC)
