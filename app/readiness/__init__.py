@@ -1,0 +1,1 @@
+"""Readiness: manager dashboards, forecasts, snapshots, exports, item analysis and feedback."""

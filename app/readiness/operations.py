@@ -1,0 +1,350 @@
+"""Writes of the readiness feature: daily snapshots, reminders, page ratings and problem reports.
+
+Every function adds and flushes; the view or command that called it commits once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from app.audit import record_event
+from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
+from app.db import TZDateTime
+from app.i18n_markers import N_
+from app.people.models import Unit, User
+from app.readiness.models import PageRating, ProblemReport, ReadinessSnapshot, ReportStatus
+from app.readiness.queries import FeedbackPage, valid_completions
+
+log = logging.getLogger(__name__)
+
+MAX_COMMENT = 2000
+MAX_REPORTS_PER_DAY = 20
+
+
+class FeedbackRefused(ValueError):
+    """A rating or report that cannot be accepted; the message (marked with N_) says why."""
+
+
+def _dialect_insert(session: Session, model: Any) -> Any:
+    """Return the INSERT of the session's database that understands ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+# --- daily snapshots --------------------------------------------------------------------------
+
+
+def snapshot_select(campaign_ids: Sequence[int], day: date, now: datetime) -> Any:
+    """SELECT the snapshot rows of `day`: per campaign and unit, the people of its subtree.
+
+    People are aggregated per unit they belong to first (one row per unit), then added up
+    to every ancestor by joining the units whose path is a prefix of the unit's path.
+    """
+    own = valid_completions(campaign_ids, now)
+    full = valid_completions(campaign_ids, now, refreshed_only=True)
+    done = case(
+        (
+            (own.c.user_id.is_not(None)) | (full.c.user_id.is_not(None)),
+            1,
+        ),
+        else_=0,
+    )
+    late = case(
+        (
+            and_(
+                own.c.user_id.is_(None),
+                full.c.user_id.is_(None),
+                Assignment.due_at.is_not(None),
+                Assignment.due_at < now,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    per_person = (
+        select(
+            Assignment.campaign_id,
+            Assignment.user_id,
+            User.unit_id,
+            func.count().label("required"),
+            func.sum(done).label("done"),
+            func.sum(late).label("late"),
+        )
+        .join(User, User.id == Assignment.user_id)
+        .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
+        .outerjoin(
+            own,
+            and_(
+                own.c.user_id == Assignment.user_id,
+                own.c.module_id == Assignment.module_id,
+            ),
+        )
+        .outerjoin(
+            full,
+            and_(
+                Assignment.is_refresher.is_(True),
+                full.c.user_id == Assignment.user_id,
+                full.c.module_id == CampaignModule.module_id,
+            ),
+        )
+        .where(
+            Assignment.campaign_id.in_(list(campaign_ids)),
+            Assignment.removed_at.is_(None),
+            Assignment.is_required.is_(True),
+            User.is_active.is_(True),
+            User.unit_id.is_not(None),
+        )
+        .group_by(Assignment.campaign_id, Assignment.user_id, User.unit_id)
+        .subquery("per_person")
+    )
+    per_unit = (
+        select(
+            per_person.c.campaign_id,
+            per_person.c.unit_id,
+            func.count().label("assigned"),
+            func.sum(case((per_person.c.done >= per_person.c.required, 1), else_=0)).label("ready"),
+            func.sum(case((per_person.c.late > 0, 1), else_=0)).label("overdue"),
+        )
+        .group_by(per_person.c.campaign_id, per_person.c.unit_id)
+        .subquery("per_unit")
+    )
+    member = aliased(Unit)
+    ancestor = aliased(Unit)
+    return (
+        select(
+            per_unit.c.campaign_id,
+            ancestor.id,
+            literal(day),
+            func.sum(per_unit.c.assigned),
+            func.sum(per_unit.c.ready),
+            func.sum(per_unit.c.overdue),
+            literal(now, TZDateTime()),
+        )
+        .join(member, member.id == per_unit.c.unit_id)
+        .join(ancestor, member.path.like(ancestor.path.concat("%")))
+        .where(literal(True))  # SQLite needs a WHERE before ON CONFLICT after a join
+        .group_by(per_unit.c.campaign_id, ancestor.id)
+    )
+
+
+def take_snapshots(session: Session, now: datetime, *, tz: ZoneInfo | None = None) -> int:
+    """Record today's readiness of every active campaign and unit, once a day.
+
+    One INSERT ... SELECT ... ON CONFLICT DO NOTHING: a second run the same day (or two runs at
+    once) adds nothing. Returns the number of rows inserted.
+    """
+    zone = tz or _platform_zone()
+    day = now.astimezone(zone).date()
+    campaign_ids = list(
+        session.scalars(select(Campaign.id).where(Campaign.state == CampaignState.ACTIVE))
+    )
+    if not campaign_ids:
+        return 0
+    statement = (
+        _dialect_insert(session, ReadinessSnapshot)
+        .from_select(
+            ["campaign_id", "unit_id", "day", "assigned", "ready", "overdue", "taken_at"],
+            snapshot_select(campaign_ids, day, now),
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "unit_id", "day"])
+        # RETURNING counts what this run inserted (the drivers report no rowcount here).
+        .returning(ReadinessSnapshot.id)
+    )
+    inserted = len(session.connection().execute(statement).all())
+    log.info(
+        "readiness snapshots for %s: %s rows for %d campaign(s)", day, inserted, len(campaign_ids)
+    )
+    return inserted
+
+
+def _platform_zone() -> ZoneInfo:
+    from flask import current_app, has_app_context
+
+    name = "Europe/Zurich"
+    if has_app_context():
+        name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or name
+    return ZoneInfo(name)
+
+
+def snapshot_tick_task(session: Session, now: datetime) -> None:
+    """The scheduler's hook (`app.extensions["tick_tasks"]`): take today's snapshots."""
+    take_snapshots(session, now)
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+def reminder_key(campaign_id: int, user_id: int, day: date) -> str:
+    """The dedupe key of a manager's reminder: one per campaign, person and day."""
+    return f"readiness:remind:{campaign_id}:{user_id}:{day.isoformat()}"
+
+
+def send_reminder(
+    session: Session,
+    *,
+    campaign: Campaign,
+    person: User,
+    module_ids: Sequence[int],
+    due_at: datetime | None,
+    actor: User,
+    now: datetime,
+    day: date,
+    ip: str | None = None,
+) -> bool:
+    """Remind one person of what they still have to do, at most once a day per campaign.
+
+    Reuses the campaign messages (an in-app notice, and an e-mail through the outbox unless
+    the person chose in-app only, in their language). The audit log records who reminded
+    whom. Returns False when today's reminder had already gone out.
+    """
+    from app.campaigns.links import LinkBuilder
+    from app.campaigns.notices import Message, load_recipients, send_messages
+    from app.campaigns.phrases import Kind
+    from app.campaigns.queries import module_infos
+
+    key = reminder_key(campaign.id, person.id, day)
+    default_language = _default_language()
+    recipients = load_recipients(session, [person.id], default_language)
+    recipient = recipients.get(person.id)
+    if recipient is None:
+        return False
+    links = LinkBuilder()
+    infos = module_infos(session, module_ids)
+    titles = [infos[m].title_in(recipient.language) for m in module_ids if m in infos]
+    first = infos.get(module_ids[0]) if module_ids else None
+    overdue = due_at is not None and due_at < now
+    message = Message(
+        user_id=person.id,
+        kind=Kind.OVERDUE if overdue else Kind.REMINDER,
+        params={
+            "campaign_id": campaign.id,
+            "campaign": campaign.name_in(recipient.language),
+            "modules": titles,
+            "due": due_at.astimezone(_platform_zone()).date().isoformat() if due_at else None,
+            "days": max((due_at - now).days, 0) if due_at else 0,
+            "by_manager": True,
+        },
+        url=links.url("content.module_page", slug=first.slug) if first else None,
+        dedupe_key=key,
+        email_lines=titles,
+    )
+    notices, _emails = send_messages(session, [message], recipients, now, links)
+    if not notices:
+        return False
+    record_event(
+        session,
+        "readiness.reminder_sent",
+        actor_id=actor.id,
+        object_type="user",
+        object_id=person.id,
+        ip_address=ip,
+        now=now,
+        campaign_id=campaign.id,
+        modules=",".join(str(m) for m in module_ids),
+    )
+    session.flush()
+    return True
+
+
+def _default_language() -> str:
+    from flask import current_app
+
+    return current_app.config.get("BABEL_DEFAULT_LOCALE") or "fr"
+
+
+# --- module feedback --------------------------------------------------------------------------
+
+
+def rate_page(
+    session: Session, *, user: User, page: FeedbackPage, is_helpful: bool, now: datetime
+) -> None:
+    """Record (or change) the learner's "was this page helpful?" answer, atomically."""
+    statement = (
+        _dialect_insert(session, PageRating)
+        .values(
+            user_id=user.id,
+            page_id=page.page_id,
+            module_id=page.module_id,
+            is_helpful=is_helpful,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id", "page_id"],
+            set_={"is_helpful": is_helpful, "updated_at": now},
+        )
+    )
+    session.execute(statement)
+    session.flush()
+
+
+def report_problem(
+    session: Session, *, user: User, page: FeedbackPage, comment: str, now: datetime
+) -> ProblemReport:
+    """Store a learner's problem report on a page (status "received")."""
+    text = (comment or "").strip()
+    if not text:
+        raise FeedbackRefused(N_("Describe the problem."))
+    if len(text) > MAX_COMMENT:
+        raise FeedbackRefused(N_("The description is too long."))
+    since = now - timedelta(days=1)
+    recent = session.scalar(
+        select(func.count(ProblemReport.id)).where(
+            ProblemReport.user_id == user.id, ProblemReport.created_at >= since
+        )
+    )
+    if (recent or 0) >= MAX_REPORTS_PER_DAY:
+        raise FeedbackRefused(N_("You have sent many reports today. Please try again tomorrow."))
+    report = ProblemReport(
+        user_id=user.id,
+        page_id=page.page_id,
+        module_id=page.module_id,
+        version_id=page.version_id,
+        comment=text,
+        status=ReportStatus.RECEIVED,
+        created_at=now,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def set_report_status(
+    session: Session,
+    report: ProblemReport,
+    status: ReportStatus,
+    *,
+    actor: User,
+    now: datetime,
+    ip: str | None = None,
+) -> bool:
+    """Move a report to `status` (received, in progress, handled); False if it was there."""
+    if report.status == status:
+        return False
+    previous = report.status
+    report.status = status
+    report.status_changed_at = now
+    report.status_changed_by_id = actor.id
+    record_event(
+        session,
+        "readiness.report_status",
+        actor_id=actor.id,
+        object_type="problem_report",
+        object_id=report.id,
+        ip_address=ip,
+        now=now,
+        old=previous.value,
+        new=status.value,
+    )
+    session.flush()
+    return True

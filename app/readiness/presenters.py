@@ -1,0 +1,426 @@
+"""Page models of the readiness pages: query rows turned into tables and chart figures.
+
+Each builder runs a fixed number of queries (see `app.readiness.queries`) and returns plain
+data for one template and for the exports of the same tables, so that a CSV shows exactly
+the numbers of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app.people.models import User
+from app.readiness import charts
+from app.readiness.exports import Table
+from app.readiness.forms import UnitFilters
+from app.readiness.queries import (
+    CampaignInfo,
+    ModuleTitle,
+    OverduePerson,
+    PersonReadiness,
+    QuizScores,
+    ReadinessReport,
+    UnitNode,
+    UnitReadiness,
+    campaign_required_modules,
+    module_cells_by_person,
+    module_cells_by_unit,
+    module_titles,
+    overdue_people,
+    people_in_unit,
+    quiz_score_bins,
+    readiness_report,
+    roll_up_cells,
+    trend_history,
+)
+from app.readiness.rules import STATUS_LABELS, STATUS_ORDER, Status
+
+MAX_CHART_ROWS = 40
+MAX_TREND_SERIES = 8
+OVERDUE_ON_REPORT = 10
+
+
+def status_label(status: Status | str) -> str:
+    """The status in the reader's language."""
+    return _(STATUS_LABELS[Status(status)])
+
+
+def title_in(texts: dict[str, str], language: str, fallback: str) -> str:
+    """Pick a multilingual title ({"fr": ...}) in the reader's language."""
+    for key in (language, "und", "fr", "de", "it", "en"):
+        if texts.get(key):
+            return texts[key]
+    return next(iter(texts.values()), fallback) if texts else fallback
+
+
+@dataclass
+class HeatTable:
+    """Rows (units or people) × required modules: (assigned, done) per cell."""
+
+    row_kind: str  # "unit" or "person"
+    rows: list[tuple[int, str]]
+    modules: list[ModuleTitle]
+    cells: dict[tuple[int, int], tuple[int, int]]
+
+    def share(self, row_id: int, module_id: int) -> float | None:
+        """The share done in one cell (None when nobody is assigned there)."""
+        assigned, done = self.cells.get((row_id, module_id), (0, 0))
+        return done / assigned if assigned else None
+
+
+@dataclass
+class TrendTable:
+    """Readiness per day of some units (from the daily snapshots)."""
+
+    units: list[tuple[int, str]]
+    days: list[date]
+    values: dict[tuple[int, date], tuple[int, int]]  # (assigned, ready)
+
+    def share(self, unit_id: int, day: date) -> float | None:
+        """The share ready that day (None when there is no snapshot)."""
+        assigned, ready = self.values.get((unit_id, day), (0, 0))
+        return ready / assigned if assigned else None
+
+
+@dataclass
+class ReportPage:
+    """Everything the campaign readiness page shows for one unit (or the viewer's scope)."""
+
+    campaign: CampaignInfo
+    unit: UnitNode | None
+    current: UnitReadiness
+    children: list[UnitReadiness]
+    children_count: int
+    people: list[PersonReadiness]
+    overdue: list[OverduePerson]
+    overdue_total: int
+    modules: dict[int, ModuleTitle]
+    heat: HeatTable
+    trend: TrendTable
+    scores: list[QuizScores]
+    today: date
+    due_day: date
+    figures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def days_left(self) -> int:
+        """Days until the due date (0 once it has passed)."""
+        return max((self.due_day - self.today).days, 0)
+
+
+def _sort_key(sort: str) -> Callable[[UnitReadiness], Any]:
+    keys: dict[str, Callable[[UnitReadiness], Any]] = {
+        "name": lambda u: u.unit.name.lower(),
+        "assigned": lambda u: (u.assigned, u.unit.name.lower()),
+        "ready": lambda u: (u.ready, u.unit.name.lower()),
+        "share": lambda u: (-1 if u.share is None else u.share, u.unit.name.lower()),
+        "overdue": lambda u: (u.overdue, u.unit.name.lower()),
+        "projected": lambda u: (
+            -1 if u.projected_share is None else u.projected_share,
+            u.unit.name.lower(),
+        ),
+        "status": lambda u: (STATUS_ORDER[u.status], u.share or 0, u.unit.name.lower()),
+    }
+    return keys[sort]
+
+
+def filter_units(units: Sequence[UnitReadiness], filters: UnitFilters) -> list[UnitReadiness]:
+    """Apply the table's search, status filter and sort order."""
+    needle = filters.search.casefold()
+    chosen = [
+        u
+        for u in units
+        if (not needle or needle in u.unit.name.casefold() or needle in u.unit.code.casefold())
+        and (filters.status is None or u.status == filters.status)
+    ]
+    return sorted(chosen, key=_sort_key(filters.sort), reverse=filters.descending)
+
+
+def _heat_table(
+    session: Session,
+    viewer: User,
+    campaign: CampaignInfo,
+    report: ReadinessReport,
+    unit: UnitNode | None,
+    children: list[UnitReadiness],
+    people: list[PersonReadiness],
+    modules: list[ModuleTitle],
+    now: datetime,
+) -> HeatTable:
+    root_path = unit.path if unit is not None else None
+    unit_cells = module_cells_by_unit(session, viewer, campaign.id, now, root_path=root_path)
+    person_cells = (
+        module_cells_by_person(session, viewer, campaign.id, now, unit=unit)
+        if unit is not None
+        else []
+    )
+    if children:
+        rows = [(c.unit.id, c.unit.name) for c in children]
+        cells = roll_up_cells(unit_cells, report, [r[0] for r in rows])
+        return HeatTable("unit", rows, modules, cells)
+    rows = [(p.user_id, p.name) for p in people]
+    cells = {(c.key, c.module_id): (c.assigned, c.done) for c in person_cells}
+    return HeatTable("person", rows, modules, cells)
+
+
+def _trend_table(
+    session: Session, campaign: CampaignInfo, current: UnitReadiness, children: list[UnitReadiness]
+) -> TrendTable:
+    units = [] if current.unit.id == 0 else [(current.unit.id, current.unit.name)]
+    for child in children[: MAX_TREND_SERIES - len(units)]:
+        units.append((child.unit.id, child.unit.name))
+    history = trend_history(session, campaign.id, [u[0] for u in units])
+    values = {
+        (unit_id, point.day): (point.assigned, point.ready)
+        for unit_id, points in history.items()
+        for point in points
+    }
+    days = sorted({day for _unit, day in values})
+    return TrendTable(units, days, values)
+
+
+def _figures(page: ReportPage, language: str) -> dict[str, str]:
+    figures: dict[str, str] = {}
+    trend = page.trend
+    if trend.days:
+        series = [
+            charts.TrendSeries(name, trend.days, [trend.share(unit_id, d) for d in trend.days])
+            for unit_id, name in trend.units
+        ]
+        projection = None
+        current = page.current
+        if (
+            current.projection is not None
+            and current.share is not None
+            and current.projected_share is not None
+            and page.days_left > 0
+        ):
+            projection = (page.today, current.share, page.due_day, current.projected_share)
+        figures["trend"] = charts.figure_json(
+            charts.readiness_trend(
+                series,
+                threshold_percent=page.campaign.rule.effective_percent,
+                due_day=page.due_day,
+                projection=projection,
+                labels={
+                    "x": _("Day"),
+                    "y": _("Ready people (%)"),
+                    "threshold": _("Threshold"),
+                    "due": _("Due date"),
+                    "forecast": _("Forecast"),
+                },
+            )
+        )
+    heat = page.heat
+    if heat.rows and heat.modules:
+        rows = heat.rows[:MAX_CHART_ROWS]
+        figures["heat"] = charts.figure_json(
+            charts.heat_map(
+                [name for _id, name in rows],
+                [m.title for m in heat.modules],
+                [[heat.share(row_id, m.id) for m in heat.modules] for row_id, _name in rows],
+                labels={
+                    "x": _("Module"),
+                    "y": _("Unit") if heat.row_kind == "unit" else _("Person"),
+                },
+            )
+        )
+    if page.children:
+        rows = sorted(page.children, key=lambda u: (-u.overdue, u.unit.name.lower()))
+        rows = rows[:MAX_CHART_ROWS]
+        figures["overdue"] = charts.figure_json(
+            charts.overdue_counts(
+                [u.unit.name for u in rows],
+                [u.overdue for u in rows],
+                labels={"x": _("Overdue people"), "y": _("Unit")},
+            )
+        )
+    if page.scores:
+        figures["scores"] = charts.figure_json(
+            charts.score_distribution(
+                [(title_in(s.title, language, s.slug), s.bins) for s in page.scores],
+                labels={"x": _("Best score (points of 100)"), "y": _("People")},
+            )
+        )
+    return figures
+
+
+def report_page(
+    session: Session,
+    viewer: User,
+    campaign: CampaignInfo,
+    *,
+    unit: UnitNode | None,
+    filters: UnitFilters,
+    now: datetime,
+    tz: ZoneInfo,
+    language: str,
+    reminder_key: Callable[[int], str],
+) -> ReportPage:
+    """Build the readiness page of a campaign for a unit (or the viewer's whole scope)."""
+    report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz)
+    if unit is not None:
+        current = report.units[unit.id]
+        all_children = report.children_of(unit.id)
+        people = people_in_unit(session, viewer, campaign.id, unit, now)
+    else:
+        current = report.total(campaign.rule)
+        all_children = report.children_of(None)
+        people = []
+    children = filter_units(all_children, filters)
+    root_path = unit.path if unit is not None else None
+    overdue, overdue_total = overdue_people(
+        session,
+        viewer,
+        campaign.id,
+        now,
+        root_path=root_path,
+        limit=OVERDUE_ON_REPORT,
+        reminder_key=reminder_key,
+    )
+    required = campaign_required_modules(session, campaign.id)
+    wanted = set(required) | {m for p in overdue for m in p.missing_module_ids}
+    titles = module_titles(session, wanted, language)
+    heat = _heat_table(
+        session,
+        viewer,
+        campaign,
+        report,
+        unit,
+        all_children,
+        people,
+        [titles[m] for m in required if m in titles],
+        now,
+    )
+    page = ReportPage(
+        campaign=campaign,
+        unit=unit,
+        current=current,
+        children=children,
+        children_count=len(all_children),
+        people=people,
+        overdue=overdue,
+        overdue_total=overdue_total,
+        modules=titles,
+        heat=heat,
+        trend=_trend_table(session, campaign, current, all_children),
+        scores=quiz_score_bins(session, viewer, campaign.id, now, root_path=root_path),
+        today=report.today,
+        due_day=report.due_day,
+    )
+    page.figures = _figures(page, language)
+    return page
+
+
+# --- the tables of a report page, for exports ---------------------------------------------------
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100 * share, 1)
+
+
+def units_table(page: ReportPage, name: str) -> Table:
+    """The units table of a report page."""
+    return Table(
+        name,
+        [
+            _("Code"),
+            _("Unit"),
+            _("Kind"),
+            _("Assigned"),
+            _("Ready"),
+            _("Ready (%)"),
+            _("Overdue"),
+            _("Forecast on the due date (%)"),
+            _("Status"),
+        ],
+        [
+            [
+                u.unit.code,
+                u.unit.name,
+                u.unit.kind,
+                u.assigned,
+                u.ready,
+                _percent(u.share),
+                u.overdue,
+                _percent(u.projected_share),
+                status_label(u.status),
+            ]
+            for u in page.children
+        ],
+    )
+
+
+def people_table(page: ReportPage, name: str) -> Table:
+    """The people table of a unit."""
+    return Table(
+        name,
+        [_("Person"), _("Unit"), _("Required modules"), _("Done"), _("Overdue"), _("Next due")],
+        [[p.name, p.unit_name, p.required, p.done, p.late, p.next_due_at] for p in page.people],
+    )
+
+
+def heat_table(page: ReportPage, name: str) -> Table:
+    """The unit (or person) × module table."""
+    heat = page.heat
+    first = _("Unit") if heat.row_kind == "unit" else _("Person")
+    rows = []
+    for row_id, label in heat.rows:
+        for module in heat.modules:
+            assigned, done = heat.cells.get((row_id, module.id), (0, 0))
+            rows.append(
+                [label, module.title, assigned, done, _percent(heat.share(row_id, module.id))]
+            )
+    return Table(name, [first, _("Module"), _("Assigned"), _("Done"), _("Done (%)")], rows)
+
+
+def trend_table(page: ReportPage, name: str) -> Table:
+    """Readiness per day from the snapshots."""
+    trend = page.trend
+    rows = []
+    for unit_id, label in trend.units:
+        for day in trend.days:
+            if (unit_id, day) in trend.values:
+                assigned, ready = trend.values[(unit_id, day)]
+                rows.append([label, day, assigned, ready, _percent(trend.share(unit_id, day))])
+    return Table(name, [_("Unit"), _("Day"), _("Assigned"), _("Ready"), _("Ready (%)")], rows)
+
+
+def scores_table(page: ReportPage, name: str, language: str) -> Table:
+    """Quiz score distribution."""
+    labels = charts.bin_labels()
+    rows = [
+        [title_in(s.title, language, s.slug), labels[index], count]
+        for s in page.scores
+        for index, count in enumerate(s.bins)
+    ]
+    return Table(name, [_("Quiz"), _("Best score"), _("People")], rows)
+
+
+def overdue_table(
+    people: Sequence[OverduePerson], modules: dict[int, ModuleTitle], name: str
+) -> Table:
+    """Overdue people with their branch and what is missing."""
+    return Table(
+        name,
+        [_("Person"), _("E-mail"), _("Unit"), _("Missing modules"), _("Due since")],
+        [
+            [
+                p.name,
+                p.email,
+                p.unit_name,
+                "; ".join(
+                    modules[m].title if m in modules else str(m) for m in p.missing_module_ids
+                ),
+                p.earliest_due_at,
+            ]
+            for p in people
+        ],
+    )

@@ -1,0 +1,66 @@
+"""Chart builders are pure: rows in, a Plotly figure (JSON-ready dict) out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from app.readiness import charts
+
+LABELS = {"x": "Day", "y": "Ready", "threshold": "Threshold", "due": "Due", "forecast": "Forecast"}
+
+
+def test_trend_has_a_line_per_unit_the_threshold_due_date_and_forecast():
+    days = [date(2027, 2, 1), date(2027, 2, 2)]
+    figure = charts.readiness_trend(
+        [charts.TrendSeries("A1", days, [0.1, 0.25]), charts.TrendSeries("A2", days, [None, 0.5])],
+        threshold_percent=80,
+        due_day=date(2027, 3, 1),
+        labels=LABELS,
+        projection=(date(2027, 2, 2), 0.25, date(2027, 3, 1), 0.9),
+    )
+    assert [trace["name"] for trace in figure["data"]] == ["A1", "A2", "Forecast"]
+    assert figure["data"][0]["y"] == [10.0, 25.0]
+    assert figure["data"][1]["y"] == [None, 50.0]
+    assert figure["data"][2]["line"]["dash"] == "dash"
+    shapes = figure["layout"]["shapes"]
+    assert {s["x0"] for s in shapes if s["yref"] == "paper"} == {"2027-03-01"}
+    assert {s["y0"] for s in shapes if s["yref"] == "y"} == {80}
+
+
+def test_heat_map_values_are_percentages_with_text():
+    figure = charts.heat_map(
+        ["A1", "A2"],
+        ["Tax", "Post"],
+        [[1.0, 0.5], [None, 0.0]],
+        labels={"x": "Module", "y": "Unit"},
+    )
+    trace = figure["data"][0]
+    assert trace["type"] == "heatmap"
+    assert trace["z"] == [[100.0, 50.0], [None, 0.0]]
+    assert trace["text"] == [["100 %", "50 %"], ["–", "0 %"]]
+
+
+def test_figure_json_carries_the_config_and_no_script():
+    figure = charts.overdue_counts(["<script>alert(1)</script>"], [3], labels={"x": "n", "y": "u"})
+    text = charts.figure_json(figure)
+    data = json.loads(text)
+    assert data["config"]["displayModeBar"] is False
+    assert data["data"][0]["y"] == ["<script>alert(1)</script>"]  # escaped by the template
+
+
+def test_score_distribution_and_bins():
+    assert charts.bin_labels()[0] == "0–9" and charts.bin_labels()[-1] == "90–100"
+    figure = charts.score_distribution([("Quiz", [0] * 9 + [4])], labels={"x": "s", "y": "n"})
+    assert figure["data"][0]["y"][-1] == 4 and figure["data"][0]["type"] == "bar"
+
+
+def test_facility_bars():
+    figure = charts.facility_bars(
+        ["q1", "q2"],
+        [0.95, None],
+        [0.3, -0.2],
+        labels={"x": "q", "y": "i", "facility": "F", "discrimination": "D"},
+    )
+    assert figure["data"][0]["y"] == [95.0, None]
+    assert figure["data"][1]["y"] == [30.0, -20.0]
