@@ -305,6 +305,6 @@ def demo_command() -> None:
     for loader in current_app.extensions.get("demo_loaders", []):
         loader(echo=click.echo)
     db.session.commit()
-    click.echo("\nDemo log-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo log-ins (password for all: {DEMO_PASSWORD}):")
     for role, email in logins.items():
         click.echo(f"  {role:32} {email}")
