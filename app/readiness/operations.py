@@ -304,7 +304,9 @@ def report_problem(
         )
     )
     if (recent or 0) >= MAX_REPORTS_PER_DAY:
-        raise FeedbackRefused(N_("You have sent too many reports today. Please try again tomorrow."))
+        raise FeedbackRefused(
+            N_("You have sent too many reports today. Please try again tomorrow.")
+        )
     report = ProblemReport(
         user_id=user.id,
         page_id=page.page_id,
