@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from app.assessment.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizVersion
 from app.campaigns.access import campaign_scope_clause
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState, Notice
+from app.campaigns.queries import module_infos
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVariant, ModuleVersion
 from app.content.queries import pick_language
 from app.people.models import Unit, UnitKind, User
@@ -74,31 +75,11 @@ def module_titles(
     session: Session, module_ids: Iterable[int], language: str
 ) -> dict[int, ModuleTitle]:
     """Titles of modules (their current version) in `language` or a fallback (one query)."""
-    ids = sorted(set(module_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            Module.id,
-            Module.slug,
-            Module.source_language,
-            ModuleVariant.language,
-            ModuleVariant.title,
-        )
-        .outerjoin(ModuleVariant, ModuleVariant.version_id == Module.current_version_id)
-        .where(Module.id.in_(ids))
-    ).all()
-    titles: dict[int, dict[str, str]] = defaultdict(dict)
-    base: dict[int, tuple[str, str]] = {}
-    for module_id, slug, source, variant_language, title in rows:
-        base[module_id] = (slug, source)
-        if variant_language and title:
-            titles[module_id][variant_language] = title
     result = {}
-    for module_id, (slug, source) in base.items():
-        known = titles[module_id]
-        title = known[pick_language(known, language, source)] if known else slug
-        result[module_id] = ModuleTitle(module_id, slug, title)
+    for module_id, info in module_infos(session, module_ids).items():
+        known = info.titles
+        title = known[pick_language(known, language, info.source_language)] if known else info.slug
+        result[module_id] = ModuleTitle(module_id, info.slug, title)
     return result
 
 
