@@ -20,7 +20,7 @@ from app.people.operations import (
 from app.people.passwords import hash_password
 
 DEMO_PASSWORD = "counter-ready-2027"
-DEMO_DOMAIN = "demo-post.ch"
+DEMO_DOMAIN = "post.example.org"  # reserved (RFC 2606): demo mail can never reach anyone
 
 JURA_BRANCHES = (
     "Delémont",
@@ -304,6 +304,10 @@ def demo_command() -> None:
     # Features add loaders (such as importing the shipped courses) in their register(app).
     for loader in current_app.extensions.get("demo_loaders", []):
         loader(echo=click.echo)
+    # After every loader: the campaign needs the people and the imported modules and quizzes.
+    from app.demo_learning import load_demo_campaigns
+
+    load_demo_campaigns(echo=click.echo)
     db.session.commit()
     click.echo(f"\nDemo log-ins (password for all: {DEMO_PASSWORD}):")
     for role, email in logins.items():
