@@ -6,6 +6,7 @@ Counts come from grouped SQL (a fixed number of queries per page, whatever the a
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -690,3 +691,30 @@ def campaigns_for_api(
         .limit(limit)
     ).all()
     return [(c, c.active_modules) for c in campaigns], total
+
+
+REGISTRATION_NAMESPACE = uuid.UUID("5f0c2a1e-8d3b-4b7e-9c61-2a4f7e3d9b10")
+
+
+def campaign_registration(campaign_id: int, user_id: int) -> str:
+    """The xAPI registration of one person in one campaign: stable, derived, never stored."""
+    return str(uuid.uuid5(REGISTRATION_NAMESPACE, f"campaign:{campaign_id}:user:{user_id}"))
+
+
+def xapi_registration(session: Session, user_id: int, module_id: int, now: datetime) -> str | None:
+    """The registration of the campaign that assigns this module to this person, if any.
+
+    With several campaigns assigning the same module, the one due first is the context.
+    """
+    campaign_id = session.scalar(
+        select(Assignment.campaign_id)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.module_id == module_id,
+            Assignment.removed_at.is_(None),
+            Assignment.assigned_at <= now,
+        )
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.campaign_id)
+        .limit(1)
+    )
+    return campaign_registration(campaign_id, user_id) if campaign_id else None

@@ -871,9 +871,11 @@ def register(app: Flask) -> None:
     app.extensions.setdefault("tick_tasks", [])
     app.extensions.setdefault("home_sections", []).append(_home_panel)
     # "My learning" (tracking) lists what campaigns assign, through this source.
-    from app.campaigns.queries import assignments_for_user
+    from app.campaigns.queries import assignments_for_user, xapi_registration
 
     app.extensions.setdefault("learning_assignment_sources", []).append(assignments_for_user)
+    # Statements about an assigned module carry the campaign as their xAPI registration.
+    app.extensions.setdefault("xapi_registration_resolvers", []).append(xapi_registration)
     app.extensions.setdefault("nav_entries", []).append(
         ("campaigns.index", _l("Campaigns"), {Role.MANAGER, Role.TRAINER, Role.ADMIN})
     )
