@@ -193,6 +193,11 @@ def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
     return attempt.is_past_deadline(now)
 
 
+def time_allowed(time_limit_minutes: int, extra_time_percent: int) -> timedelta:
+    """The time one person gets for a timed quiz: the limit plus their extra time (WCAG 2.2.1)."""
+    return timedelta(minutes=time_limit_minutes) * (100 + extra_time_percent) / 100
+
+
 def _shuffled_choices(definition: QuizDefinition, question: Question) -> bool:
     if question.type in ("ordering", "matching"):
         return True  # a fixed order would give the answer away
@@ -234,7 +239,9 @@ def start_attempt(
     # Serialise a learner's starts (double clicks, two tabs): under READ COMMITTED the checks
     # below would otherwise see another start half-way and open a second attempt. The row is
     # locked after any submission above, so locks are always taken attempt first, learner next.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    extra_time_percent = session.scalar(
+        select(User.extra_time_percent).where(User.id == user_id).with_for_update()
+    )
     open_attempt = _open_attempt(session, user_id, quiz)
     if open_attempt is not None:
         return open_attempt, False
@@ -267,7 +274,7 @@ def start_attempt(
         option_orders=orders,
         started_at=now,
         deadline_at=(
-            now + timedelta(minutes=definition.time_limit_minutes)
+            now + time_allowed(definition.time_limit_minutes, extra_time_percent or 0)
             if definition.time_limit_minutes
             else None
         ),

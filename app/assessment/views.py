@@ -8,6 +8,7 @@ as "time is up" with a button that submits it (a POST).
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -21,7 +22,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -43,6 +44,7 @@ from app.assessment.operations import (
     save_answer,
     start_attempt,
     submit_attempt,
+    time_allowed,
 )
 from app.assessment.queries import (
     answers_by_question,
@@ -152,14 +154,36 @@ def _quiz_rules(quiz: Quiz) -> dict[str, Any]:
     }
 
 
+def _duration_text(duration: timedelta) -> str:
+    minutes, seconds = divmod(round(duration.total_seconds()), 60)
+    text = ngettext("%(num)s minute", "%(num)s minutes", minutes)
+    if seconds:
+        text += " " + ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return text
+
+
+def _extra_time_text(rules: dict[str, Any]) -> str | None:
+    """The learner's own extra time on this quiz, e.g. "+50 % extra time: 15 minutes"."""
+    percent = current_user.extra_time_percent
+    if not rules["time_limit_minutes"] or not percent:
+        return None
+    return _(
+        "+%(percent)s %% extra time: %(time)s",
+        percent=percent,
+        time=_duration_text(time_allowed(rules["time_limit_minutes"], percent)),
+    )
+
+
 def _render_start(quiz: Quiz, *, error: str | None = None, status: int = 200):
     now = clock.now()
     policy = attempt_policy(db.session, current_user, quiz, now=now)
+    rules = _quiz_rules(quiz)
     return (
         render_template(
             "assessment/start.html",
             quiz=quiz,
-            rules=_quiz_rules(quiz),
+            rules=rules,
+            extra_time=_extra_time_text(rules),
             policy=policy,
             attempts=attempts_of(db.session, current_user, quiz),
             best=best_result(db.session, current_user, quiz),

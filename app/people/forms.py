@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
 from app.config import LANGUAGES
 
@@ -94,4 +94,18 @@ class ProfileForm(FlaskForm):
     preferred_language = SelectField(
         _l("Preferred language"),
         choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    )
+
+
+class ExtraTimeForm(FlaskForm):
+    """Extra time on timed quizzes for one person, set by a manager or an admin."""
+
+    extra_time_percent = IntegerField(
+        _l("Extra time for timed quizzes (%)"),
+        validators=[
+            InputRequired(_l("Enter a whole number from 0 to 300.")),
+            NumberRange(min=0, max=300, message=_l("Enter a whole number from 0 to 300.")),
+        ],
+        render_kw={"min": 0, "max": 300, "step": 1, "inputmode": "numeric"},
+        description=_l("0 means no extra time; 50 gives 15 minutes instead of 10."),
     )

@@ -71,6 +71,11 @@ class User(Base):
     """A person who signs in: learner, trainer, manager or admin (or several)."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "extra_time_percent >= 0 AND extra_time_percent <= 300", name="extra_time_range"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -86,6 +91,9 @@ class User(Base):
     # Raised on log-out, deactivation and password change; sessions carrying an older
     # number are refused, so a replayed cookie dies on the server.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A personal accommodation (WCAG 2.2.1): timed quizzes give this person this much more
+    # time. Set by a manager or admin, shown only on the person page and the quiz start page.
+    extra_time_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_login_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(TZDateTime())

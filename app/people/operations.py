@@ -155,3 +155,25 @@ def reactivate_user(session: Session, user: User, *, actor: User | None, ip: str
         object_id=user.id,
         ip_address=ip,
     )
+
+
+def set_extra_time(
+    session: Session, person: User, percent: int, *, actor: User | None, ip: str | None
+) -> None:
+    """Give a person extra time on timed quizzes (a percentage of the limit, 0 to 300)."""
+    if not 0 <= percent <= 300:
+        raise PeopleError("extra time must be between 0 and 300 percent")
+    if person.extra_time_percent == percent:
+        return
+    previous = person.extra_time_percent
+    person.extra_time_percent = percent
+    record_event(
+        session,
+        "user.extra_time_changed",
+        actor_id=actor.id if actor else None,
+        object_type="user",
+        object_id=person.id,
+        ip_address=ip,
+        previous=previous,
+        percent=percent,
+    )

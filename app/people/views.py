@@ -8,8 +8,9 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db
+from app.people.forms import ExtraTimeForm
 from app.people.models import Role, User
-from app.people.operations import deactivate_user, reactivate_user
+from app.people.operations import deactivate_user, reactivate_user, set_extra_time
 from app.people.queries import people_page, unit_tree
 from app.permissions import Action, ensure, may, roles_required
 
@@ -43,18 +44,57 @@ def people():
     )
 
 
+def _render_person(person: User, extra_time_form: ExtraTimeForm | None = None, status: int = 200):
+    can_manage = may(current_user, Action.MANAGE_PERSON, person)
+    if can_manage and extra_time_form is None:
+        extra_time_form = ExtraTimeForm(formdata=None, extra_time_percent=person.extra_time_percent)
+    return (
+        render_template(
+            "people/person.html",
+            person=person,
+            form=FlaskForm(),
+            can_manage=can_manage,
+            extra_time_form=extra_time_form if can_manage else None,
+        ),
+        status,
+    )
+
+
 @bp.get("/people/<int:user_id>")
 @roles_required(Role.MANAGER, Role.ADMIN)
 def person(user_id: int):
     """Show one person (only within the viewer's scope)."""
     person = db.session.get(User, user_id)
     ensure(Action.VIEW_PERSON, person)
-    return render_template(
-        "people/person.html",
-        person=person,
-        form=FlaskForm(),
-        can_manage=may(current_user, Action.MANAGE_PERSON, person),
+    return _render_person(person)
+
+
+@bp.post("/people/<int:user_id>/extra-time")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def extra_time(user_id: int):
+    """Set a person's extra time on timed quizzes (never one's own)."""
+    person = db.session.get(User, user_id)
+    ensure(Action.MANAGE_PERSON, person)
+    form = ExtraTimeForm()
+    if not form.validate_on_submit():
+        return _render_person(person, form, 400)
+    set_extra_time(
+        db.session,
+        person,
+        form.extra_time_percent.data,
+        actor=current_user,
+        ip=request.remote_addr,
     )
+    db.session.commit()
+    flash(
+        _(
+            "Extra time for %(name)s on timed quizzes: %(percent)s %%.",
+            name=person.display_name,
+            percent=person.extra_time_percent,
+        ),
+        "success",
+    )
+    return redirect(url_for("people.person", user_id=person.id), 303)
 
 
 @bp.post("/people/<int:user_id>/deactivate")
