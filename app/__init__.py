@@ -45,6 +45,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("ENV_NAME") == "production" and app.debug:
         raise RuntimeError("debug mode must not be on in production")
 
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        # Behind a reverse proxy: trust its X-Forwarded-* headers, exactly `hops` of them, so
+        # absolute links (e-mails, iCal, API paging) and client addresses are the real ones.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)

@@ -79,6 +79,7 @@ class Settings:
     reset_limit_per_address: int
     rate_limit_window_minutes: int
     log_level: str
+    proxy_fix_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -128,6 +129,7 @@ class Settings:
             "RESET_LIMIT_PER_ADDRESS": self.reset_limit_per_address,
             "RATE_LIMIT_WINDOW_MINUTES": self.rate_limit_window_minutes,
             "LOG_LEVEL": self.log_level,
+            "PROXY_FIX_HOPS": self.proxy_fix_hops,
             # argon2id at RFC 9106's second recommended profile (64 MiB, t=3, p=4).
             "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         }
@@ -182,4 +184,5 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         reset_limit_per_address=_int(env, "RESET_LIMIT_PER_ADDRESS", 30),
         rate_limit_window_minutes=_int(env, "RATE_LIMIT_WINDOW_MINUTES", 15),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 0),
     )

@@ -23,6 +23,10 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint == "static":
+        # Stylesheets, scripts and icons hold nothing personal: let browsers keep them.
+        headers["Cache-Control"] = "public, max-age=3600"
+        return response
     signed_in = bool(getattr(current_user, "is_authenticated", False))
     if signed_in or request.path.startswith("/api/") or request.method != "GET":
         headers["Cache-Control"] = "no-store"

@@ -106,3 +106,15 @@ def test_translations_keep_placeholders(lang):
         wanted = set(re.findall(r"%\(\w+\)[sd]", ids[0]))
         for string in strings:
             assert set(re.findall(r"%\(\w+\)[sd]", string)) == wanted, (message.id, string)
+
+
+def test_language_names_in_the_switcher_carry_their_own_language(client):
+    """WCAG 3.1.2: "Deutsch" is announced in German even on a French page."""
+    page = client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    for code, name in (
+        ("de", "Deutsch"),
+        ("fr", "Français"),
+        ("it", "Italiano"),
+        ("en", "English"),
+    ):
+        assert f'lang="{code}"' in page.split(name)[0].rsplit("<option", 1)[1]

@@ -153,3 +153,40 @@ def test_audit_log_encodes_line_breaks(app):
 
     event = record_event(db.session, "login.failed", email="x@example.org\r\nadmin login ok")
     assert "\n" not in event.details["email"] and "\r" not in event.details["email"]
+
+
+def test_static_files_may_be_cached_but_signed_in_pages_not(app, client):
+    org = make_org()
+    login_as(client, make_user(org.branch_a1))
+    static = client.get("/static/css/app.css")
+    assert static.status_code == 200
+    assert static.headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/home").headers["Cache-Control"] == "no-store"
+
+
+def test_proxy_headers_are_trusted_only_when_configured(app_config):
+    """Behind one proxy the audit log records the client's address, never a spoofed one."""
+    from sqlalchemy import select
+
+    from app.audit import AuditEvent
+    from app.extensions import db
+    from tests.conftest import get_csrf, serving
+
+    def failed_login_ip(config) -> str:
+        with serving(config) as application:
+            client = application.test_client()
+            token = get_csrf(client)
+            client.post(
+                "/login",
+                data={"csrf_token": token, "email": "x@example.org", "password": "wrong password"},
+                headers={"X-Forwarded-For": "203.0.113.7"},
+            )
+            db.session.rollback()
+            return db.session.scalars(
+                select(AuditEvent.ip_address)
+                .where(AuditEvent.action == "login.failed")
+                .order_by(AuditEvent.id)
+            ).all()[-1]
+
+    assert failed_login_ip(dict(app_config, PROXY_FIX_HOPS=1)) == "203.0.113.7"
+    assert failed_login_ip(app_config) == "127.0.0.1"
