@@ -189,6 +189,10 @@ def _nav_items(app: Flask) -> list[dict[str, Any]]:
 
 
 def _register_cli(app: Flask) -> None:
+    from app.ratelimit import purge_old_counters
+
+    # The scheduler's tick (`flask campaigns tick`) also clears old sign-in throttling counters.
+    app.extensions.setdefault("tick_tasks", []).append(purge_old_counters)
     from app.demo import demo_command
     from app.notifications.delivery import mail_cli
     from app.people.cli import users_cli

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, redirect, request, url_for
@@ -222,23 +221,3 @@ def ensure(action: Action | str, obj: Any, *, status: int = 404) -> None:
     """Abort (404 by default, so the answer hides whether the object exists) unless allowed."""
     if obj is None or not may(current_user, action, obj):
         abort(status)
-
-
-def filter_allowed(user: User, action: Action | str, objects: Iterable[Any]) -> list[Any]:
-    """Keep the objects the user may act on (for short lists; large ones use SQL scopes)."""
-    return [obj for obj in objects if may(user, action, obj)]
-
-
-def check_object(action: Action | str, loader: Callable[..., Any]) -> Callable[[F], F]:
-    """Decorator: load the object from the URL arguments, check `action` on it, pass it on."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            obj = loader(**kwargs)
-            ensure(action, obj)
-            return view(obj, *args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator

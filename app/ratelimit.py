@@ -42,14 +42,11 @@ def count_hit(session: Session, key: str, now: datetime, window: timedelta) -> i
     return int(session.execute(stmt).scalar_one())
 
 
-def current_hits(session: Session, key: str, now: datetime, window: timedelta) -> int:
-    """Return the attempts counted for `key` in the current window without counting one."""
-    row = session.get(RateLimitCounter, (key[:300], window_start(now, window)))
-    return row.hits if row else 0
+def purge_old_counters(session: Session, now: datetime, keep: timedelta = timedelta(days=1)) -> int:
+    """Delete counters of windows that ended long ago; returns how many rows went.
 
-
-def purge_old_counters(session: Session, now: datetime, keep: timedelta) -> int:
-    """Delete counters of windows that ended long ago; returns how many rows went."""
+    Runs as one of the scheduler's tick tasks, so the table holds about a day of windows.
+    """
     result = session.execute(
         delete(RateLimitCounter).where(RateLimitCounter.window_start_at < now - keep)
     )

@@ -354,3 +354,22 @@ def test_failed_logins_are_audited(client, learner):
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.failed")
     )
     assert count == 1
+
+
+def test_the_tick_clears_old_throttling_counters(app, learner):
+    """Counters of past windows go with the scheduler's tick; the current window stays."""
+    from datetime import timedelta
+
+    from app.campaigns.scheduler import run_tick
+    from app.db import utcnow
+    from app.ratelimit import RateLimitCounter, count_hit
+
+    now = utcnow()
+    window = timedelta(minutes=15)
+    count_hit(db.session, "login:account:old", now - timedelta(days=3), window)
+    count_hit(db.session, "login:account:new", now, window)
+    db.session.commit()
+    run_tick(db.session, now=now)
+    db.session.commit()
+    keys = set(db.session.scalars(select(RateLimitCounter.key)))
+    assert keys == {"login:account:new"}
