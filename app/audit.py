@@ -71,3 +71,22 @@ def record_event(
         " ".join(f"{k}={v}" for k, v in sorted(clean.items())),
     )
     return event
+
+
+def record_event_on_its_own(session: Any, action: str, **fields: Any) -> None:
+    """Write one audit row in its own short write transaction, ending the caller's first.
+
+    For requests that otherwise only read (a refused GET): the read transaction is rolled
+    back and the row is written in a transaction that takes the write lock up front, since
+    SQLite cannot upgrade a read transaction to a write once another connection has written.
+    """
+    from app.db import write_lock_up_front
+
+    session.rollback()
+    with write_lock_up_front():
+        try:
+            record_event(session, action, **fields)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -70,11 +72,32 @@ class Base(DeclarativeBase):
 # neither hold the lock nor pin an old WAL snapshot while the app under test writes.
 sqlite_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default="immediate")
 
+# Set while a read-only request writes something on the side (the audit row of a refusal):
+# its own short transaction must take the write lock up front like any other writer.
+_write_up_front: ContextVar[bool] = ContextVar("sqlite_write_up_front", default=False)
+
+
+@contextmanager
+def write_lock_up_front() -> Iterator[None]:
+    """Within this block, new SQLite transactions begin IMMEDIATE even during a GET request.
+
+    A deferred (read) transaction that later writes fails at once with "database is locked"
+    when another connection holds or has just released the write lock, whatever the busy
+    timeout; end the read transaction first, then write inside this block.
+    """
+    token = _write_up_front.set(True)
+    try:
+        yield
+    finally:
+        _write_up_front.reset(token)
+
 
 def _begin_statement() -> str | None:
     """Return the BEGIN to issue for a new transaction (None: statements autocommit)."""
     from flask import has_request_context, request
 
+    if _write_up_front.get():
+        return "BEGIN IMMEDIATE"
     if has_request_context():
         return "BEGIN" if request.method in ("GET", "HEAD", "OPTIONS") else "BEGIN IMMEDIATE"
     mode = sqlite_begin_mode.get()

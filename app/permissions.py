@@ -101,17 +101,19 @@ def enforce_access() -> Any:
             return _deny(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if access.roles is not None and not (current_user.role_set & access.roles):
-        from app.audit import record_event
+        from app.audit import record_event_on_its_own
         from app.extensions import db
 
-        record_event(
+        # A refused GET otherwise only reads: its audit row gets its own short write
+        # transaction, so SQLite never has to upgrade the read transaction (which fails with
+        # "database is locked" under concurrent writers).
+        record_event_on_its_own(
             db.session,
             "access.denied",
             actor_id=current_user.id,
             ip_address=request.remote_addr,
             endpoint=request.endpoint,
         )
-        db.session.commit()
         return _deny(403)
     return None
 
