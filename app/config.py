@@ -80,6 +80,17 @@ class Settings:
     rate_limit_window_minutes: int
     log_level: str
     proxy_fix_hops: int = 0
+    # Single sign-on (OpenID Connect); off while oidc_issuer is empty.
+    oidc_issuer: str = ""
+    oidc_discovery_url: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_provider_name: str = ""
+    oidc_match_by: str = "email"
+    oidc_hr_number_claim: str = "hr_number"
+    oidc_jit_unit: str = ""
+    local_passwords: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -130,6 +141,16 @@ class Settings:
             "RATE_LIMIT_WINDOW_MINUTES": self.rate_limit_window_minutes,
             "LOG_LEVEL": self.log_level,
             "PROXY_FIX_HOPS": self.proxy_fix_hops,
+            "OIDC_ISSUER": self.oidc_issuer,
+            "OIDC_DISCOVERY_URL": self.oidc_discovery_url,
+            "OIDC_CLIENT_ID": self.oidc_client_id,
+            "OIDC_CLIENT_SECRET": self.oidc_client_secret,
+            "OIDC_SCOPES": self.oidc_scopes,
+            "OIDC_PROVIDER_NAME": self.oidc_provider_name,
+            "OIDC_MATCH_BY": self.oidc_match_by,
+            "OIDC_HR_NUMBER_CLAIM": self.oidc_hr_number_claim,
+            "OIDC_JIT_UNIT": self.oidc_jit_unit,
+            "LOCAL_PASSWORDS": self.local_passwords,
             # argon2id at RFC 9106's second recommended profile (64 MiB, t=3, p=4).
             "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         }
@@ -185,4 +206,38 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         rate_limit_window_minutes=_int(env, "RATE_LIMIT_WINDOW_MINUTES", 15),
         log_level=env.get("LOG_LEVEL", "INFO"),
         proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 0),
+        **_oidc_settings(env, production=app_env == "production"),
     )
+
+
+def _oidc_settings(env: Mapping[str, str], *, production: bool) -> dict[str, Any]:
+    """Read the single sign-on settings, refusing combinations that lock everyone out."""
+    issuer = env.get("OIDC_ISSUER", "").strip().rstrip("/")
+    match_by = env.get("OIDC_MATCH_BY", "email").strip().lower()
+    if match_by not in ("email", "hr_number"):
+        raise ConfigError(f"OIDC_MATCH_BY must be email or hr_number, not {match_by!r}")
+    local_passwords = _bool(env, "LOCAL_PASSWORDS", True)
+    client_id = env.get("OIDC_CLIENT_ID", "").strip()
+    client_secret = env.get("OIDC_CLIENT_SECRET", "").strip()
+    if issuer and not (client_id and client_secret):
+        raise ConfigError("OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are needed")
+    if issuer and production and not issuer.startswith("https://"):
+        raise ConfigError("OIDC_ISSUER must be an https:// address in production")
+    if not issuer and not local_passwords:
+        raise ConfigError("LOCAL_PASSWORDS=false needs single sign-on (OIDC_ISSUER)")
+    scopes = env.get("OIDC_SCOPES", "").split() or ["openid", "email", "profile"]
+    if "openid" not in scopes:
+        raise ConfigError("OIDC_SCOPES must include openid")
+    return {
+        "oidc_issuer": issuer,
+        "oidc_discovery_url": env.get("OIDC_DISCOVERY_URL", "").strip()
+        or (f"{issuer}/.well-known/openid-configuration" if issuer else ""),
+        "oidc_client_id": client_id,
+        "oidc_client_secret": client_secret,
+        "oidc_scopes": " ".join(scopes),
+        "oidc_provider_name": env.get("OIDC_PROVIDER_NAME", "").strip(),
+        "oidc_match_by": match_by,
+        "oidc_hr_number_claim": env.get("OIDC_HR_NUMBER_CLAIM", "").strip() or "hr_number",
+        "oidc_jit_unit": env.get("OIDC_JIT_UNIT", "").strip(),
+        "local_passwords": local_passwords,
+    }

@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit import record_event
-from app.config import LANGUAGES
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.operations import enqueue_email
@@ -37,7 +36,7 @@ from app.people.operations import authenticate, end_sessions, find_user_by_email
 from app.people.passwords import check_password_policy, verify_password
 from app.people.reset_tokens import ResetTokenError, make_reset_token, read_reset_token
 from app.people.safe_redirect import safe_next_path
-from app.people.sessions import end_session, start_session
+from app.people.sessions import end_session, sign_in, start_session
 from app.permissions import public, signed_in
 from app.ratelimit import count_hit
 
@@ -87,13 +86,7 @@ def login():
             flash(_("The e-mail address or the password is not correct."), "error")
             status = 401
         else:
-            record_event(
-                db.session, "login.succeeded", actor_id=user.id, ip_address=request.remote_addr
-            )
-            db.session.commit()
-            start_session(user)
-            if user.preferred_language in LANGUAGES:
-                session["lang"] = user.preferred_language
+            sign_in(user, method="password", ip=request.remote_addr)
             return redirect(safe_next_path(form.next.data, url_for("main.home")))
     elif request.method == "POST":
         status = 400

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from app.audit import record_event
+from app.config import LANGUAGES
+from app.db import utcnow
 from app.extensions import db, login_manager
 from app.people.models import User
 
@@ -41,6 +45,16 @@ def start_session(user: User) -> None:
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
     session.permanent = True
+
+
+def sign_in(user: User, *, method: str, ip: str | None, now: datetime | None = None) -> None:
+    """Record a successful sign-in (any method), commit, and start the user's fresh session."""
+    user.last_login_at = now or utcnow()
+    record_event(db.session, "login.succeeded", actor_id=user.id, ip_address=ip, method=method)
+    db.session.commit()
+    start_session(user)
+    if user.preferred_language in LANGUAGES:
+        session["lang"] = user.preferred_language
 
 
 def end_session() -> None:
