@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+TEST_DATA = REPO / "tests" / "data"  # third-party test files, with their sources and licences
 
 # Lighter argon2id parameters keep the suite fast; production parameters are tested separately.
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}

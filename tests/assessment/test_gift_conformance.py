@@ -1,4 +1,4 @@
-"""Moodle's own GIFT conformance cases (../shared/testdata/gift): import fields and exact export."""
+"""Moodle's own GIFT conformance cases (tests/data/gift): import fields and exact export."""
 
 import json
 import math
@@ -8,7 +8,7 @@ import pytest
 
 from app.assessment.gift import extract_idnumber_and_tags, read_gift, write_gift
 
-GIFT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "gift"
+GIFT_DIR = Path(__file__).resolve().parents[1] / "data" / "gift"
 EXPECTED = json.loads((GIFT_DIR / "expected.json").read_text(encoding="utf-8"))
 CASES = EXPECTED["cases"]
 EXPORT_CASES = [case for case in CASES if case["status"] == "moodle-phpunit-export"]

@@ -18,7 +18,7 @@ from app.assessment.grading import grade_question
 from app.assessment.questions import Item, Question, Quiz
 from app.assessment.quiz_format import dump_quiz, parse_quiz_text
 
-GIFT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "gift"
+GIFT_DIR = Path(__file__).resolve().parents[1] / "data" / "gift"
 GIFT_FILES = sorted(GIFT_DIR.glob("*.gift"))
 README = Path(__file__).resolve().parents[2] / "quizzes" / "README.md"
 

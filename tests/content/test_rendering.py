@@ -34,7 +34,7 @@ from app.content.rendering import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PAYLOADS_FILE = REPO.parent / "shared/testdata/xss/payloads.txt"
+PAYLOADS_FILE = REPO / "tests/data/xss/payloads.txt"
 FIXTURES = REPO / "tests/fixtures"
 
 MEDIA = {

@@ -1,7 +1,7 @@
 """XSS in a real browser: every corpus payload and Markdown-specific vector, rendered and poked.
 
 Modules whose pages, titles, summaries and tags carry the 286 payloads of
-`../shared/testdata/xss/payloads.txt` (as text, link text, image alt, link title, table cell,
+`tests/data/xss/payloads.txt` (as text, link text, image alt, link title, table cell,
 footnote and call-out) plus our own Markdown vectors go through the real pipeline (rendered
 once into a version, stored, served by the reader; and live in the editor's preview). Chromium
 opens every page as a learner and as an admin with `alert/confirm/prompt/print` and a global
@@ -26,14 +26,14 @@ from app.content.module_format import VariantSource, split_pages
 from app.content.operations import add_version, store_media
 from app.extensions import db
 from app.people.models import Role
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 from tests.content.builders import tiny_png
 from tests.e2e.browser import assert_no_csp_violations, sign_in
 from tests.factories import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.browser
 
-PAYLOADS = (SHARED / "testdata" / "xss" / "payloads.txt").read_text(encoding="utf-8").splitlines()
+PAYLOADS = (TEST_DATA / "xss" / "payloads.txt").read_text(encoding="utf-8").splitlines()
 
 # Markdown-specific vectors: link and image URLs in many encodings, reference links, autolinks,
 # raw HTML blocks, titles and alt text, tables, footnotes, attribute lists, call-outs, steps.
