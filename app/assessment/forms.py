@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 MAX_SOURCE_CHARS = 200_000
@@ -47,11 +48,11 @@ class GiftUploadForm(FlaskForm):
     language = SelectField(
         _l("Language of the texts"),
         choices=[
-            ("", _l("All languages")),
-            ("de", "Deutsch"),
-            ("fr", "Français"),
-            ("it", "Italiano"),
-            ("en", "English"),
+            SelectChoice("", _l("All languages")),
+            SelectChoice("de", "Deutsch"),
+            SelectChoice("fr", "Français"),
+            SelectChoice("it", "Italiano"),
+            SelectChoice("en", "English"),
         ],
         validate_choice=True,
     )

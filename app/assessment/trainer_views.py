@@ -14,6 +14,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.assessment import gift, gift_convert, presenters, quiz_format
@@ -253,7 +254,9 @@ questions:
 
 def _new_form(formdata: Any = None) -> NewQuizForm:
     form = NewQuizForm(formdata=formdata) if formdata is not None else NewQuizForm(formdata=None)
-    form.provider.choices = [(p.id, p.name) for p in editable_providers(db.session, current_user)]
+    form.provider.choices = [
+        SelectChoice(p.id, p.name) for p in editable_providers(db.session, current_user)
+    ]
     return form
 
 

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -159,10 +160,10 @@ class AudienceRolesForm(FlaskForm):
     roles = SelectMultipleField(
         _l("Only people with one of these roles"),
         choices=[
-            (Role.LEARNER.value, _l("Learners")),
-            (Role.TRAINER.value, _l("Trainers")),
-            (Role.MANAGER.value, _l("Managers")),
-            (Role.ADMIN.value, _l("Administrators")),
+            SelectChoice(Role.LEARNER.value, _l("Learners")),
+            SelectChoice(Role.TRAINER.value, _l("Trainers")),
+            SelectChoice(Role.MANAGER.value, _l("Managers")),
+            SelectChoice(Role.ADMIN.value, _l("Administrators")),
         ],
         validators=[Optional()],
         description=_l("Choose none to include everyone in the units."),
@@ -183,8 +184,8 @@ class AudiencePersonForm(FlaskForm):
     action = RadioField(
         _l("What to do"),
         choices=[
-            ("include", _l("Add to the audience")),
-            ("exclude", _l("Exclude from the audience")),
+            SelectChoice("include", _l("Add to the audience")),
+            SelectChoice("exclude", _l("Exclude from the audience")),
         ],
         default="include",
         validators=[InputRequired(_l("What to do: choose add or exclude."))],
@@ -203,8 +204,8 @@ class PreferencesForm(FlaskForm):
     channel = RadioField(
         _l("How should we tell you about assignments and reminders?"),
         choices=[
-            ("email", _l("By e-mail and in the app")),
-            ("in_app", _l("Only in the app (no e-mail)")),
+            SelectChoice("email", _l("By e-mail and in the app")),
+            SelectChoice("in_app", _l("Only in the app (no e-mail)")),
         ],
         validators=[InputRequired(_l("Choose how we should tell you."))],
     )

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.campaigns import operations as ops
@@ -171,14 +172,14 @@ def calendar():
 # --- create and edit -------------------------------------------------------------------------
 
 
-def _owner_choices() -> list[tuple[str, str]]:
+def _owner_choices() -> list[SelectChoice]:
     """Owners the viewer may choose: units they manage, providers they train for."""
     choices = [
-        (f"unit:{u.id}", ("\u2003" * u.depth) + u.name)
+        SelectChoice(f"unit:{u.id}", ("\u2003" * u.depth) + u.name)
         for u in queries.unit_choices(db.session, current_user)
     ]
     choices += [
-        (f"provider:{pid}", _("%(name)s (content provider)", name=name))
+        SelectChoice(f"provider:{pid}", _("%(name)s (content provider)", name=name))
         for pid, name in queries.provider_choices(db.session, current_user)
     ]
     return choices
@@ -309,8 +310,8 @@ def edit(campaign_id: int):
         if campaign.owner_unit_id
         else f"provider:{campaign.owner_provider_id}"
     )
-    if current_owner not in {value for value, _label in form.owner.choices}:
-        form.owner.choices.insert(0, (current_owner, _owner_name(campaign)))
+    if current_owner not in {choice.value for choice in form.owner.choices}:
+        form.owner.choices.insert(0, SelectChoice(current_owner, _owner_name(campaign)))
     if request.method == "GET":
         _fill(form, campaign)
         return _render_form(form, campaign, [])
@@ -341,14 +342,16 @@ def _module_form(*, bound: bool = True) -> AddModuleForm:
     """The add-module form; unbound when shown after another form's POST."""
     form = AddModuleForm() if bound else AddModuleForm(formdata=None)
     modules = queries.published_modules(db.session, select_language())
-    form.module.choices = [(0, _("Choose a module"))] + [
-        (m.id, f"{m.title_in(select_language())} ({m.slug})") for m in modules
+    form.module.choices = [SelectChoice(0, _("Choose a module"))] + [
+        SelectChoice(m.id, f"{m.title_in(select_language())} ({m.slug})") for m in modules
     ]
     form.refresher.choices = [
-        (-1, _("Automatic: the module's declared refresher, if it has one")),
-        (0, _("None: everyone does the full module")),
+        SelectChoice(-1, _("Automatic: the module's declared refresher, if it has one")),
+        SelectChoice(0, _("None: everyone does the full module")),
     ] + [
-        (m.id, f"{m.title_in(select_language())} ({m.slug})") for m in modules if m.refresher_of_id
+        SelectChoice(m.id, f"{m.title_in(select_language())} ({m.slug})")
+        for m in modules
+        if m.refresher_of_id
     ]
     return form
 
@@ -605,8 +608,8 @@ def _audience_forms(
     """The audience forms; unbound when shown after another form's POST."""
     data = {} if bound else {"formdata": None}
     unit_form = AudienceUnitForm(prefix="unit", **data)
-    unit_form.unit.choices = [(0, _("Choose a unit"))] + [
-        (u.id, ("\u2003" * u.depth) + u.name)
+    unit_form.unit.choices = [SelectChoice(0, _("Choose a unit"))] + [
+        SelectChoice(u.id, ("\u2003" * u.depth) + u.name)
         for u in queries.unit_choices(db.session, current_user)
     ]
     return (

@@ -19,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from app import clock
 from app.content.diff import line_diff
@@ -122,7 +123,9 @@ def modules():
 def new_module():
     """Start a new module: id, provider, source language and title."""
     form = NewModuleForm()
-    form.provider.choices = editable_providers(db.session, current_user)
+    form.provider.choices = [
+        SelectChoice(*provider) for provider in editable_providers(db.session, current_user)
+    ]
     if not form.provider.choices:
         flash(_("You are not a trainer of any content provider."), "error")
         return redirect(url_for(".modules"))

@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -33,7 +34,7 @@ from app.content.module_format import (
 )
 from app.people.forms import LANGUAGE_NAMES
 
-LANGUAGE_CHOICES = [(code, name) for code, name in LANGUAGE_NAMES.items()]
+LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
 MAX_TAGS = 20
 
 
@@ -174,8 +175,8 @@ class PublishForm(FlaskForm):
     change_kind = RadioField(
         _l("Kind of change"),
         choices=[
-            ("minor", _l("Minor: corrections; completions stay valid")),
-            ("major", _l("Major: the content changed; learners must redo the module")),
+            SelectChoice("minor", _l("Minor: corrections; completions stay valid")),
+            SelectChoice("major", _l("Major: the content changed; learners must redo the module")),
         ],
         default="minor",
         validators=[DataRequired(_l("Choose the kind of change."))],

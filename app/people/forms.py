@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
 from app.config import LANGUAGES
@@ -82,7 +83,7 @@ class LanguageForm(FlaskForm):
 
     language = SelectField(
         _l("Language"),
-        choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         validate_choice=True,
     )
     next = HiddenField()
@@ -93,7 +94,7 @@ class ProfileForm(FlaskForm):
 
     preferred_language = SelectField(
         _l("Preferred language"),
-        choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
     )
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from app.readiness.item_analysis import ALL_ATTEMPTS, FIRST_ATTEMPTS
@@ -132,7 +133,7 @@ class RatingForm(FlaskForm):
 
     helpful = SelectField(
         _l("Was this page helpful?"),
-        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
         validators=[InputRequired()],
     )
     next = HiddenField()
@@ -163,7 +164,7 @@ class ReportStatusForm(FlaskForm):
 
     status = SelectField(
         _l("Status"),
-        choices=[(s.value, label) for s, label in REPORT_STATUS_LABELS.items()],
+        choices=[SelectChoice(s.value, label) for s, label in REPORT_STATUS_LABELS.items()],
         validators=[InputRequired()],
     )
     next = HiddenField()

@@ -59,18 +59,30 @@ def test_user_preference_wins_over_the_browser(app, client):
     assert '<html lang="de-CH">' in page
 
 
-def test_dates_and_numbers_follow_the_locale(app):
+@pytest.mark.parametrize(
+    ("header", "locale", "month"),
+    [("de-CH", "de_CH", "März"), ("fr-CH", "fr_CH", "mars"), ("it-CH", "it_CH", "marzo")],
+)
+def test_dates_and_numbers_follow_the_locale(app, header, locale, month):
+    """The app formats with the locale it chose for the request, the Swiss variant of it.
+
+    Expected strings come from Babel for that locale, so a CLDR change to a glyph (such as
+    the Swiss thousands separator) cannot fail this test, but ignoring the locale does.
+    """
     from datetime import UTC, datetime
 
-    from flask_babel import force_locale, format_date, format_decimal
+    from babel.dates import format_date as babel_date
+    from babel.numbers import format_decimal as babel_decimal
+    from flask_babel import format_date, format_decimal, get_locale
 
-    with app.test_request_context():
-        moment = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
-        with force_locale("de_CH"):
-            assert format_date(moment, "long") == "1. März 2027"
-            assert format_decimal(1234.5) == "1’234.5"
-        with force_locale("fr_CH"):
-            assert format_date(moment, "long") == "1 mars 2027"
+    moment = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": header}):
+        assert str(get_locale()) == locale
+        assert format_date(moment, "long") == babel_date(moment, "long", locale=locale)
+        assert month in format_date(moment, "long")
+        assert format_decimal(1234.5) == babel_decimal(1234.5, locale=locale)
+        # The Swiss variant, not the language's default country (de writes 1.234,5).
+        assert format_decimal(1234.5) != babel_decimal(1234.5, locale=locale[:2])
 
 
 @pytest.mark.parametrize("lang", ["de", "fr", "it", "en"])
