@@ -46,7 +46,19 @@ def _echo_problems(problems: list[Problem]) -> None:
 
 
 def _read_text(path: Path) -> tuple[str | None, list[Problem]]:
-    raw = path.read_bytes()
+    with path.open("rb") as handle:
+        # A GIFT character takes at most 4 bytes: a longer file is refused unread.
+        raw = handle.read(4 * gift.MAX_GIFT_CHARS + 1)
+    if len(raw) > 4 * gift.MAX_GIFT_CHARS:
+        return None, [
+            make_problem(
+                str(path),
+                1,
+                N_("the GIFT file is too large (%(size)s characters, at most %(max)s)"),
+                size=len(raw),
+                max=gift.MAX_GIFT_CHARS,
+            )
+        ]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

@@ -9,8 +9,8 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-MAX_SOURCE_CHARS = 200_000
-MAX_GIFT_BYTES = 512 * 1024
+from app.assessment.gift import MAX_GIFT_CHARS as MAX_GIFT_BYTES
+from app.assessment.quiz_format import MAX_QUIZ_CHARS as MAX_SOURCE_CHARS
 
 
 class QuizSourceForm(FlaskForm):

@@ -15,17 +15,22 @@ Where Moodle is plainly buggy the reader says so in a comment and does the sensi
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.assessment.quiz_format import MAX_QUESTIONS
 from app.i18n_markers import N_
 from app.problems import ERROR, WARNING, Problem, make_problem
 
 FORMATS = ("moodle", "html", "plain", "markdown")
 TRUEFALSE_KEYS = ("T", "TRUE", "F", "FALSE")
 DEFAULT_PENALTY = 0.3333333
+# Limits (docs/QUIZ_FORMAT.md): checked before reading, so a huge file costs nothing.
+MAX_GIFT_CHARS = 512 * 1024
+TOO_MANY_QUESTIONS = N_("a quiz has at most %(max)s questions (pools included)")
 
 # Moodle's language strings (qformat_gift and quiz) for import errors.
 BRACE_ERROR = N_("Could not find {...} around answers")
@@ -101,6 +106,9 @@ def php_number(value: float | int | str) -> str:
         value = int(value)
     if isinstance(value, int):
         return str(value)
+    if not math.isfinite(value):
+        # PHP prints INF, -INF and NAN; int() of them would raise.
+        return "NAN" if math.isnan(value) else ("INF" if value > 0 else "-INF")
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     text = f"{value:.14G}"
@@ -141,10 +149,23 @@ def default_question_name(questiontext: str) -> str:
 def read_gift(text: str, filename: str = "<gift>") -> GiftResult:
     """Read GIFT text into Moodle-shaped question dicts, reporting problems with line numbers."""
     result = GiftResult()
+    if len(text) > MAX_GIFT_CHARS:
+        result.problems.append(
+            make_problem(
+                filename,
+                1,
+                N_("the GIFT file is too large (%(size)s characters, at most %(max)s)"),
+                ERROR,
+                size=len(text),
+                max=MAX_GIFT_CHARS,
+            )
+        )
+        return result
     text = text.removeprefix("\ufeff")
     # Moodle reads the file with file(); a lone "\r" ends lines too (old Mac files).
     lines = re.split(r"\r\n|\r|\n", text)
     category: str | None = None
+    too_many = False
     block: list[str] = []
     start = 0
 
@@ -152,7 +173,7 @@ def read_gift(text: str, filename: str = "<gift>") -> GiftResult:
         result.problems.append(make_problem(filename, line, template, WARNING, **params))
 
     def flush() -> None:
-        nonlocal category
+        nonlocal category, too_many
         if not block:
             return
         try:
@@ -166,7 +187,13 @@ def read_gift(text: str, filename: str = "<gift>") -> GiftResult:
             category = question["category"]
             return
         question["category"] = category
-        result.questions.append(question)
+        if len(result.questions) < MAX_QUESTIONS:
+            result.questions.append(question)
+        elif not too_many:
+            too_many = True
+            result.problems.append(
+                make_problem(filename, start, TOO_MANY_QUESTIONS, ERROR, max=MAX_QUESTIONS)
+            )
 
     for number, raw in enumerate(lines, start=1):
         line = _php_trim(raw)

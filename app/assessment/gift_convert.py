@@ -19,6 +19,7 @@ from typing import Any
 
 from app.assessment.gift import DEFAULT_PENALTY, php_number
 from app.assessment.questions import (
+    MAX_NUMBER,
     UNDETERMINED,
     NumericAnswer,
     Option,
@@ -66,6 +67,8 @@ def make_id(text: str) -> str:
 
 def _number(value: float) -> float:
     """Return an int for whole numbers so 50.0 percent is written and compared as 50."""
+    if not math.isfinite(value):
+        return value
     value = round(value, 7)
     return int(value) if value == int(value) else value
 
@@ -86,6 +89,26 @@ class _Converter:
 
     def problem(self, line: int, template: str, severity: str = ERROR, **params: Any) -> None:
         self.problems.append(make_problem(self.filename, line, template, severity, **params))
+
+    def number(self, value: Any, line: int, key: str) -> float | None:
+        """A finite number of sensible size (MAX_NUMBER), or None with an error on the line."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+            self.problem(
+                line,
+                N_("'%(key)s' must be a number between -%(max)s and %(max)s"),
+                key=key,
+                max=php_number(MAX_NUMBER),
+            )
+            return None
+        return _number(number)
+
+    def fractions_ok(self, answers: list[dict[str, Any]], line: int) -> bool:
+        """Check every answer weight is a finite number before any arithmetic on it."""
+        return all(self.number(a.get("fraction", 0), line, "weight") is not None for a in answers)
 
     def texts(self, text: str, fmt: str = "markdown") -> Texts:
         return {self.key: gift_text_to_markdown(text, fmt)} if text != "" else {}
@@ -128,14 +151,18 @@ class _Converter:
         if not stem or not any(value.strip() for value in stem.values()):
             self.problem(line, N_("'%(key)s' is empty"), key="stem")
             return None
+        if not self.fractions_ok(list(gift.get("answers") or []), line):
+            return None
         fields = handler(gift, line, fmt)
         if fields is None:
             return None
-        points = gift.get("defaultmark", 1)
+        points = self.number(gift.get("defaultmark", 1) or 1, line, "points")
+        if points is None:
+            return None
         return Question(
             id=self.unique_id(gift, line),
             stem=stem,
-            points=_number(float(points)) if points else 1,
+            points=points,
             explanation=self.texts(
                 gift.get("generalfeedback", ""), gift.get("generalfeedbackformat", fmt)
             ),
@@ -244,10 +271,14 @@ class _Converter:
             weight = self._weight(answer, line)
             if weight is None:
                 return None
+            value = self.number(answer["answer"], line, "value")
+            tolerance = self.number(answer.get("tolerance") or 0, line, "tolerance")
+            if value is None or tolerance is None:
+                return None
             answers.append(
                 NumericAnswer(
-                    value=_number(float(answer["answer"])),
-                    tolerance=_number(abs(float(answer.get("tolerance") or 0))),
+                    value=value,
+                    tolerance=abs(tolerance),
                     weight=weight,
                     feedback=self.feedback(answer.get("feedback"), fmt),
                 )

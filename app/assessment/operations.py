@@ -33,7 +33,7 @@ from app.assessment.models import (
     QuizVersion,
 )
 from app.assessment.queries import attempt_policy
-from app.assessment.questions import Question
+from app.assessment.questions import MAX_TIME_LIMIT_MINUTES, Question, clamp_minutes
 from app.assessment.questions import Quiz as QuizDefinition
 from app.audit import record_event
 from app.i18n_markers import N_
@@ -195,7 +195,9 @@ def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
 
 def time_allowed(time_limit_minutes: int, extra_time_percent: int) -> timedelta:
     """The time one person gets for a timed quiz: the limit plus their extra time (WCAG 2.2.1)."""
-    return timedelta(minutes=time_limit_minutes) * (100 + extra_time_percent) / 100
+    # Clamped: a quiz saved before the limit existed must not overflow the deadline.
+    minutes = clamp_minutes(time_limit_minutes, MAX_TIME_LIMIT_MINUTES)
+    return timedelta(minutes=minutes) * (100 + extra_time_percent) / 100
 
 
 def _shuffled_choices(definition: QuizDefinition, question: Question) -> bool:

@@ -17,7 +17,7 @@ from app.assessment.models import (
     Quiz,
     QuizVersion,
 )
-from app.assessment.questions import Texts
+from app.assessment.questions import MAX_COOLDOWN_MINUTES, Texts, clamp_minutes
 from app.content.models import Module, ModuleStatus
 from app.people.models import Provider, User
 from app.permissions import is_admin, trainer_provider_ids
@@ -117,7 +117,7 @@ def attempt_policy(session: Session, user: Any, quiz: Quiz, *, now: datetime) ->
     """Apply the current version's attempt limit and cool-down to the learner's attempts."""
     settings = quiz.current_version.definition if quiz.current_version else {}
     allowed = int(settings.get("attempts") or 0)
-    cooldown = int(settings.get("cooldown_minutes") or 0)
+    cooldown = clamp_minutes(settings.get("cooldown_minutes"), MAX_COOLDOWN_MINUTES)
     row = session.execute(
         select(
             func.count(Attempt.id),

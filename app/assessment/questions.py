@@ -28,6 +28,24 @@ SCORE_POLICIES: tuple[str, ...] = ("highest", "last")
 LAYOUTS: tuple[str, ...] = ("all_at_once", "one_per_page")
 REVIEW_POLICIES: tuple[str, ...] = ("after_submit", "after_pass", "never")
 
+# The largest values a trainer may set (docs/QUIZ_FORMAT.md). The file format refuses more;
+# `from_dict` clamps rows saved before these limits existed, so no stored quiz can push a
+# learner's deadline or cool-down past what a datetime holds.
+MAX_ATTEMPTS = 100
+MAX_COOLDOWN_MINUTES = 43_200  # 30 days
+MAX_TIME_LIMIT_MINUTES = 600  # 10 hours
+MAX_POINTS = 100
+MAX_NUMBER = 1e12  # numeric answers: value, tolerance, min and max
+
+
+def clamp_minutes(value: Any, maximum: int) -> int:
+    """A stored number of minutes as a whole number within 0..maximum (bad rows included)."""
+    try:
+        minutes = int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return max(0, min(minutes, maximum))
+
 
 def text_in(texts: Texts, lang: str | None, fallback_order: tuple[str, ...] = LANGUAGES) -> str:
     """Return the text in `lang`, else the language-neutral text, else the first fallback found."""
@@ -337,8 +355,12 @@ class Quiz:
             title=dict(data["title"]),
             pass_mark=data["pass_mark"],
             attempts=data.get("attempts", 0),
-            cooldown_minutes=data.get("cooldown_minutes", 0),
-            time_limit_minutes=data.get("time_limit_minutes"),
+            cooldown_minutes=clamp_minutes(data.get("cooldown_minutes"), MAX_COOLDOWN_MINUTES),
+            time_limit_minutes=(
+                clamp_minutes(data["time_limit_minutes"], MAX_TIME_LIMIT_MINUTES) or None
+                if data.get("time_limit_minutes")
+                else None
+            ),
             score_policy=data.get("score_policy", "highest"),
             shuffle_questions=data.get("shuffle_questions", False),
             shuffle_options=data.get("shuffle_options", False),

@@ -18,6 +18,11 @@ import yaml
 from app.assessment.questions import (
     LANGUAGES,
     LAYOUTS,
+    MAX_ATTEMPTS,
+    MAX_COOLDOWN_MINUTES,
+    MAX_NUMBER,
+    MAX_POINTS,
+    MAX_TIME_LIMIT_MINUTES,
     QUESTION_TYPES,
     REVIEW_POLICIES,
     SCORE_POLICIES,
@@ -35,6 +40,7 @@ from app.assessment.questions import (
 )
 from app.i18n_markers import N_
 from app.problems import ERROR, WARNING, Problem, make_problem
+from app.safe_yaml import compose_limited
 
 QUIZ_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -87,6 +93,17 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+# Limits (docs/QUIZ_FORMAT.md), checked before the expensive work: the size before parsing,
+# nesting depth and the number of values while composing, counts and lengths while reading.
+MAX_QUIZ_CHARS = 200_000
+MAX_YAML_VALUES = 40_000
+MAX_QUESTIONS = 300
+MAX_POOLS = 50
+MAX_CHOICES = 30  # options, accepted answers, pairs, distractors, items of one question
+MAX_TEXT_CHARS = 10_000
+MAX_TITLE_CHARS = 200
+MAX_ID_CHARS = 60
+MAX_TAGS = 30
 # Weights are percentages; a float sum of 33.33 + 33.33 + 33.34 must still count as 100.
 WEIGHT_EPSILON = 0.01
 
@@ -94,7 +111,11 @@ WEIGHT_EPSILON = 0.01
 def parse_quiz_file(path: str | Path) -> tuple[Quiz | None, list[Problem]]:
     """Read and check a quiz file; the quiz is None when there is any error."""
     path = Path(path)
-    raw = path.read_bytes()
+    with path.open("rb") as handle:
+        # UTF-8 takes at most 4 bytes a character: anything longer is refused unread.
+        raw = handle.read(4 * MAX_QUIZ_CHARS + 1)
+    if len(raw) > 4 * MAX_QUIZ_CHARS:
+        return None, [_too_large(str(path), len(raw))]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,12 +126,24 @@ def parse_quiz_file(path: str | Path) -> tuple[Quiz | None, list[Problem]]:
 
 def parse_quiz_text(text: str, filename: str) -> tuple[Quiz | None, list[Problem]]:
     """Check quiz YAML text; return the quiz (None if any error) and every problem found."""
+    if len(text) > MAX_QUIZ_CHARS:
+        return None, [_too_large(filename, len(text))]
     reader = _QuizReader(filename)
     quiz = reader.read(text)
     problems = sorted(reader.problems, key=lambda p: p.line)
     if any(p.severity == ERROR for p in problems):
         return None, problems
     return quiz, problems
+
+
+def _too_large(filename: str, size: int) -> Problem:
+    return make_problem(
+        filename,
+        1,
+        N_("the quiz is too large (%(size)s characters, at most %(max)s)"),
+        size=size,
+        max=MAX_QUIZ_CHARS,
+    )
 
 
 def _line(node: yaml.Node) -> int:
@@ -138,12 +171,15 @@ class _QuizReader:
     def __init__(self, filename: str) -> None:
         self.file = filename
         self.problems: list[Problem] = []
+        self._errors = 0
         self._constructor = yaml.SafeLoader("")
         self._question_ids: dict[str, int] = {}
+        self._question_count = 0
 
     # -- reporting -------------------------------------------------------------------------
 
     def error(self, line: int, template: str, **params: Any) -> None:
+        self._errors += 1
         self.problems.append(make_problem(self.file, line, template, ERROR, **params))
 
     def warning(self, line: int, template: str, **params: Any) -> None:
@@ -153,7 +189,8 @@ class _QuizReader:
 
     def read(self, text: str) -> Quiz | None:
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            loader, root = compose_limited(text, max_nodes=MAX_YAML_VALUES)
+            loader.dispose()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else 1
@@ -215,9 +252,18 @@ class _QuizReader:
                 self.error(_line(node), N_("missing required key '%(key)s'"), key=key)
         return entries
 
-    def sequence(self, entry: _Entry) -> list[yaml.Node] | None:
+    def sequence(self, entry: _Entry, maximum: int | None = None) -> list[yaml.Node] | None:
         if not isinstance(entry.value, yaml.SequenceNode):
             self.error(entry.line, N_("'%(key)s' must be a list"), key=entry.key)
+            return None
+        if maximum is not None and len(entry.value.value) > maximum:
+            self.error(
+                entry.line,
+                N_("'%(key)s' has %(count)s entries, at most %(max)s"),
+                key=entry.key,
+                count=len(entry.value.value),
+                max=maximum,
+            )
             return None
         return list(entry.value.value)
 
@@ -232,13 +278,14 @@ class _QuizReader:
         self.error(entry.line, N_("'%(key)s' must be true or false"), key=entry.key)
         return None
 
-    def integer(self, entry: _Entry, minimum: int | None = None) -> int | None:
+    def integer(self, entry: _Entry, minimum: int, maximum: int) -> int | None:
         node = entry.value
         if not (isinstance(node, yaml.ScalarNode) and node.tag == _INT):
             self.error(entry.line, N_("'%(key)s' must be a whole number"), key=entry.key)
             return None
-        value = int(self._construct(entry))
-        if minimum is not None and value < minimum:
+        # Checked on the text: Python refuses to convert a number of thousands of digits.
+        value = int(self._construct(entry)) if len(node.value) <= 20 else maximum + 1
+        if value < minimum:
             self.error(
                 entry.line,
                 N_("'%(key)s' must be at least %(minimum)s"),
@@ -246,29 +293,61 @@ class _QuizReader:
                 minimum=minimum,
             )
             return None
+        if value > maximum:
+            self.error(
+                entry.line,
+                N_("'%(key)s' must be at most %(maximum)s"),
+                key=entry.key,
+                maximum=maximum,
+            )
+            return None
         return value
 
-    def number(self, entry: _Entry) -> float | None:
+    def number(self, entry: _Entry, limit: float = MAX_NUMBER) -> float | None:
+        """A finite int or float whose size is at most `limit` (either sign)."""
         node = entry.value
         if not (isinstance(node, yaml.ScalarNode) and node.tag in (_INT, _FLOAT)):
             self.error(entry.line, N_("'%(key)s' must be a number"), key=entry.key)
+            return None
+        if len(node.value) > 40:
+            self.error(entry.line, N_("'%(key)s' is too long for a number"), key=entry.key)
             return None
         value = self._construct(entry)
         if isinstance(value, float) and not math.isfinite(value):
             self.error(entry.line, N_("'%(key)s' must be a finite number"), key=entry.key)
             return None
+        if abs(value) > limit:
+            self.error(
+                entry.line,
+                N_("'%(key)s' must be between -%(max)s and %(max)s"),
+                key=entry.key,
+                max=_plain_number(limit),
+            )
+            return None
         return value
 
-    def string(self, entry: _Entry) -> str | None:
+    def string(self, entry: _Entry, maximum: int = MAX_TEXT_CHARS) -> str | None:
         """Return a scalar as the text written in the file (numbers keep their spelling)."""
         node = entry.value
         if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL:
             self.error(entry.line, N_("'%(key)s' must be a text"), key=entry.key)
             return None
+        if len(node.value) > maximum:
+            self._too_long(entry, len(node.value), maximum)
+            return None
         return node.value
 
+    def _too_long(self, entry: _Entry, length: int, maximum: int) -> None:
+        self.error(
+            entry.line,
+            N_("'%(key)s' is too long (%(length)s characters, at most %(max)s)"),
+            key=entry.key,
+            length=length,
+            max=maximum,
+        )
+
     def identifier(self, entry: _Entry, pattern: re.Pattern[str] = ITEM_ID_RE) -> str | None:
-        value = self.string(entry)
+        value = self.string(entry, MAX_ID_CHARS)
         if value is None:
             return None
         if not pattern.match(value):
@@ -297,7 +376,9 @@ class _QuizReader:
             return None
         return value
 
-    def text(self, entry: _Entry, *, required: bool = False) -> Texts | None:
+    def text(
+        self, entry: _Entry, *, required: bool = False, maximum: int = MAX_TEXT_CHARS
+    ) -> Texts | None:
         """Return a text: a plain string (stored under 'und') or a language -> text mapping."""
         node = entry.value
         texts: Texts = {}
@@ -342,6 +423,10 @@ class _QuizReader:
         if required and is_blank(texts):
             self.error(entry.line, N_("'%(key)s' is empty"), key=entry.key)
             return None
+        longest = max((len(value) for value in texts.values()), default=0)
+        if longest > maximum:
+            self._too_long(entry, longest, maximum)
+            return None
         return texts
 
     # -- quiz ------------------------------------------------------------------------------
@@ -356,20 +441,22 @@ class _QuizReader:
         if "module" in entries:
             settings["module_id"] = self.identifier(entries["module"], QUIZ_ID_RE)
         if "title" in entries:
-            settings["title"] = self.text(entries["title"], required=True)
+            settings["title"] = self.text(entries["title"], required=True, maximum=MAX_TITLE_CHARS)
         if "pass_mark" in entries:
             pass_mark = self.number(entries["pass_mark"])
             if pass_mark is not None and not 0 <= pass_mark <= 100:
                 self.error(entries["pass_mark"].line, N_("'pass_mark' must be between 0 and 100"))
             settings["pass_mark"] = pass_mark
         if "attempts" in entries:
-            settings["attempts"] = self.integer(entries["attempts"], minimum=0)
+            settings["attempts"] = self.integer(entries["attempts"], 0, MAX_ATTEMPTS)
         if "cooldown_minutes" in entries:
-            settings["cooldown_minutes"] = self.integer(entries["cooldown_minutes"], minimum=0)
+            settings["cooldown_minutes"] = self.integer(
+                entries["cooldown_minutes"], 0, MAX_COOLDOWN_MINUTES
+            )
         if "time_limit_minutes" in entries:
             entry = entries["time_limit_minutes"]
             if not (isinstance(entry.value, yaml.ScalarNode) and entry.value.tag == _NULL):
-                settings["time_limit_minutes"] = self.integer(entry, minimum=1)
+                settings["time_limit_minutes"] = self.integer(entry, 1, MAX_TIME_LIMIT_MINUTES)
         for key, attribute, allowed in (
             ("score", "score_policy", SCORE_POLICIES),
             ("layout", "layout", LAYOUTS),
@@ -396,7 +483,7 @@ class _QuizReader:
         return Quiz(questions=tuple(questions), pools=tuple(pools), **settings)
 
     def pool_list(self, entry: _Entry) -> list[Pool]:
-        nodes = self.sequence(entry)
+        nodes = self.sequence(entry, MAX_POOLS)
         pools: list[Pool] = []
         seen: dict[str, int] = {}
         for node in nodes or ():
@@ -414,21 +501,20 @@ class _QuizReader:
                     )
                 seen.setdefault(pool_id, entries["id"].line)
             questions = self.question_list(entries["questions"]) if "questions" in entries else []
-            draw = self.integer(entries["draw"]) if "draw" in entries else None
-            if draw is not None:
-                if draw < 1:
-                    self.error(entries["draw"].line, N_("'draw' must be at least 1"))
-                elif "questions" in entries and isinstance(
-                    entries["questions"].value, yaml.SequenceNode
-                ):
-                    size = len(entries["questions"].value.value)
-                    if draw > size:
-                        self.error(
-                            entries["draw"].line,
-                            N_("the pool draws %(draw)s questions but has only %(size)s"),
-                            draw=draw,
-                            size=size,
-                        )
+            draw = self.integer(entries["draw"], 1, MAX_QUESTIONS) if "draw" in entries else None
+            if (
+                draw is not None
+                and "questions" in entries
+                and isinstance(entries["questions"].value, yaml.SequenceNode)
+            ):
+                size = len(entries["questions"].value.value)
+                if draw > size:
+                    self.error(
+                        entries["draw"].line,
+                        N_("the pool draws %(draw)s questions but has only %(size)s"),
+                        draw=draw,
+                        size=size,
+                    )
             if pool_id is not None and draw is not None:
                 pools.append(Pool(id=pool_id, draw=draw, questions=tuple(questions)))
         return pools
@@ -436,6 +522,14 @@ class _QuizReader:
     def question_list(self, entry: _Entry) -> list[Question]:
         nodes = self.sequence(entry)
         questions: list[Question] = []
+        if nodes and self._question_count + len(nodes) > MAX_QUESTIONS:
+            self.error(
+                entry.line,
+                N_("a quiz has at most %(max)s questions (pools included)"),
+                max=MAX_QUESTIONS,
+            )
+            return questions
+        self._question_count += len(nodes or ())
         for node in nodes or ():
             question = self.question(node)
             if question is not None:
@@ -461,6 +555,7 @@ class _QuizReader:
                         allowed=", ".join(QUESTION_TYPES),
                     )
                     qtype = "?"
+        errors_before = self._error_count()
         if qtype is None:
             self.error(_line(node), N_("missing required key '%(key)s'"), key="type")
             qtype = "?"
@@ -478,7 +573,6 @@ class _QuizReader:
         )
         if entries is None:
             return None
-        errors_before = self._error_count()
         fields: dict[str, Any] = {"type": qtype}
         if "id" in entries:
             question_id = self.identifier(entries["id"])
@@ -498,6 +592,10 @@ class _QuizReader:
             points = self.number(entries["points"])
             if points is not None and points <= 0:
                 self.error(entries["points"].line, N_("'points' must be more than 0"))
+            elif points is not None and points > MAX_POINTS:
+                self.error(
+                    entries["points"].line, N_("'points' must be at most %(max)s"), max=MAX_POINTS
+                )
             fields["points"] = points
         if "explanation" in entries:
             fields["explanation"] = self.text(entries["explanation"])
@@ -510,14 +608,17 @@ class _QuizReader:
         return Question(**fields)
 
     def _error_count(self) -> int:
-        return sum(1 for p in self.problems if p.severity == ERROR)
+        return self._errors
 
     def tags(self, entry: _Entry) -> tuple[str, ...]:
-        nodes = self.sequence(entry)
+        nodes = self.sequence(entry, MAX_TAGS)
         tags = []
         for node in nodes or ():
             if not isinstance(node, yaml.ScalarNode) or node.tag == _NULL:
                 self.error(_line(node), N_("each tag must be a text"))
+                continue
+            if len(node.value) > MAX_ID_CHARS:
+                self._too_long(_Entry("tags", node, node), len(node.value), MAX_ID_CHARS)
                 continue
             tags.append(node.value)
         return tuple(tags)
@@ -539,7 +640,7 @@ class _QuizReader:
         return value
 
     def _options(self, entries: dict[str, _Entry], keys: tuple[str, ...]) -> list[Option]:
-        nodes = self.sequence(entries["options"]) or []
+        nodes = self.sequence(entries["options"], MAX_CHOICES) or []
         options = []
         seen: dict[str, int] = {}
         for node in nodes:
@@ -599,7 +700,7 @@ class _QuizReader:
                 fields[key] = self.text(entries[key])
 
     def _short(self, entries: dict[str, _Entry], fields: dict[str, Any]) -> None:
-        nodes = self.sequence(entries["answers"]) or []
+        nodes = self.sequence(entries["answers"], MAX_CHOICES) or []
         answers = []
         for node in nodes:
             answer = self.mapping(node, SHORT_ANSWER_KEYS, ("text",))
@@ -643,7 +744,7 @@ class _QuizReader:
             values["feedback"] = self.text(answer["feedback"])
 
     def _numeric(self, entries: dict[str, _Entry], fields: dict[str, Any]) -> None:
-        nodes = self.sequence(entries["answers"]) or []
+        nodes = self.sequence(entries["answers"], MAX_CHOICES) or []
         answers = []
         for node in nodes:
             answer = self.mapping(node, NUMERIC_ANSWER_KEYS, ())
@@ -685,7 +786,7 @@ class _QuizReader:
         fields["answers"] = tuple(answers)
 
     def _matching(self, entries: dict[str, _Entry], fields: dict[str, Any]) -> None:
-        nodes = self.sequence(entries["pairs"]) or []
+        nodes = self.sequence(entries["pairs"], MAX_CHOICES) or []
         pairs = []
         seen: dict[str, int] = {}
         for node in nodes:
@@ -704,7 +805,7 @@ class _QuizReader:
         fields["pairs"] = tuple(pairs)
         if "distractors" in entries:
             distractors = []
-            for node in self.sequence(entries["distractors"]) or ():
+            for node in self.sequence(entries["distractors"], MAX_CHOICES) or ():
                 entry = _Entry("distractors", node, node)
                 text = self.text(entry, required=True)
                 if text is not None:
@@ -712,7 +813,7 @@ class _QuizReader:
             fields["distractors"] = tuple(distractors)
 
     def _ordering(self, entries: dict[str, _Entry], fields: dict[str, Any]) -> None:
-        nodes = self.sequence(entries["items"]) or []
+        nodes = self.sequence(entries["items"], MAX_CHOICES) or []
         items = []
         seen: dict[str, int] = {}
         for node in nodes:

@@ -31,6 +31,7 @@ from app.content.rendering import (
 )
 from app.i18n_markers import N_
 from app.problems import ERROR, WARNING, Problem, has_errors, make_problem
+from app.safe_yaml import AliasRefused, compose_limited, reader_error_line
 
 LANGUAGES = ("de", "fr", "it", "en")
 MIN_MINUTES, MAX_MINUTES = 1, 120
@@ -39,6 +40,10 @@ MAX_VALID_DAYS = 3660
 MAX_TITLE_LENGTH = 200
 MAX_SUMMARY_LENGTH = 1000
 MAX_FILE_BYTES = 1_000_000
+MAX_FRONT_MATTER_VALUES = 200
+MAX_TAGS, MAX_TAG_LENGTH = 30, 50
+MAX_NOTE_LENGTH = 1000
+MAX_REVISION = 100_000
 MEDIA_FOLDER = "media"
 HASH_VERSION = "readiness-module-v1"
 
@@ -310,7 +315,22 @@ def parse_variant_text(
     """
     path = Path(path)
     checker = _FileChecker(str(path))
+    if len(text) > MAX_FILE_BYTES:
+        checker.error(
+            1,
+            N_("the file is too large (%(size)d characters, at most %(max)d)"),
+            size=len(text),
+            max=MAX_FILE_BYTES,
+        )
+        return None, checker.problems
     text = normalise_text(text)
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL and no author means it: refuse before any parsing.
+        checker.error(
+            text[: text.index("\x00")].count("\n") + 1,
+            N_("the file contains a NUL character (byte 0): remove it"),
+        )
+        return None, checker.problems
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
         checker.error(
@@ -354,32 +374,37 @@ def parse_variant_text(
 def _read_front_matter(
     source: str, first_line: int, checker: _FileChecker
 ) -> dict[str, _Entry] | None:
-    """Compose the YAML (safe loader) and return its top-level keys with their lines."""
-    loader = yaml.SafeLoader(source)
+    """Compose the YAML (safe loader, bounded) and return its top-level keys with their lines."""
     try:
-        return _front_matter_entries(loader, source, first_line, checker)
-    finally:
-        loader.dispose()
-
-
-def _front_matter_entries(
-    loader: yaml.SafeLoader, source: str, first_line: int, checker: _FileChecker
-) -> dict[str, _Entry] | None:
-    try:
-        root = loader.get_single_node()
-        aliases = [e for e in yaml.parse(source, Loader=yaml.SafeLoader) if _is_alias(e)]
+        loader, root = compose_limited(source, max_nodes=MAX_FRONT_MATTER_VALUES)
+    except AliasRefused as exc:
+        line = exc.problem_mark.line if exc.problem_mark else 0
+        checker.error(
+            first_line + line, N_("YAML aliases (*name) are not allowed in the front matter")
+        )
+        return None
     except yaml.YAMLError as exc:
+        refused = reader_error_line(exc, source)
+        if refused is not None:
+            checker.error(
+                first_line + refused - 1,
+                N_("the front matter contains a control character (such as NUL): remove it"),
+            )
+            return None
         line, detail = _yaml_error_position(exc, source)
         checker.error(
             first_line + line, N_("invalid YAML in the front matter: %(detail)s"), detail=detail
         )
         return None
-    if aliases:
-        checker.error(
-            first_line + aliases[0].start_mark.line,
-            N_("YAML aliases (*name) are not allowed in the front matter"),
-        )
-        return None
+    try:
+        return _front_matter_entries(loader, root, first_line, checker)
+    finally:
+        loader.dispose()
+
+
+def _front_matter_entries(
+    loader: yaml.SafeLoader, root: yaml.Node | None, first_line: int, checker: _FileChecker
+) -> dict[str, _Entry] | None:
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -403,7 +428,8 @@ def _front_matter_entries(
             continue
         try:
             value = loader.construct_object(value_node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:
+            # ValueError: a whole number longer than Python converts (thousands of digits).
             checker.error(
                 first_line + value_node.start_mark.line,
                 N_("invalid YAML in the front matter: %(detail)s"),
@@ -433,10 +459,6 @@ def _yaml_error_position(exc: yaml.YAMLError, source: str) -> tuple[int, str]:
         line = context_mark.line
     detail = f"{problem} ({context})" if context else problem
     return min(line, source.count("\n")), detail
-
-
-def _is_alias(event: yaml.Event) -> bool:
-    return isinstance(event, yaml.AliasEvent)
 
 
 def _check_front_matter(
@@ -475,14 +497,19 @@ def _check_front_matter(
         "summary": _text(present.get("summary"), checker, MAX_SUMMARY_LENGTH),
         "language": _language(present.get("language"), checker),
         "source_language": _language(present.get("source_language"), checker),
-        "revision": _integer(present.get("revision"), checker, 1, None),
-        "translates": _integer(present.get("translates"), checker, 1, None),
+        "revision": _integer(present.get("revision"), checker, 1, MAX_REVISION, say_range=False),
+        "translates": _integer(
+            present.get("translates"), checker, 1, MAX_REVISION, say_range=False
+        ),
         "provider": _slug(present.get("provider"), checker),
         "minutes": _integer(present.get("minutes"), checker, MIN_MINUTES, MAX_MINUTES),
         "tags": _tags(present.get("tags"), checker),
         "valid_days": _integer(present.get("valid_days"), checker, 1, MAX_VALID_DAYS),
         "refresher_of": _slug(present.get("refresher_of"), checker),
-        "version_note": _text(present.get("version_note"), checker, None, allow_empty=True) or "",
+        "version_note": _text(
+            present.get("version_note"), checker, MAX_NOTE_LENGTH, allow_empty=True
+        )
+        or "",
     }
 
     def line(key: str) -> int:
@@ -588,31 +615,40 @@ def _language(entry: _Entry | None, checker: _FileChecker) -> str | None:
     return value
 
 
-def _integer(entry: _Entry | None, checker: _FileChecker, low: int, high: int | None) -> int | None:
+def _integer(
+    entry: _Entry | None,
+    checker: _FileChecker,
+    low: int,
+    high: int,
+    *,
+    say_range: bool = True,
+) -> int | None:
+    """A whole number within [low, high]; `say_range=False` names only the side exceeded."""
     if entry is None:
         return None
     value = entry.value
     if isinstance(value, bool) or not isinstance(value, int):
         checker.error(entry.value_line, N_("'%(key)s' must be a whole number"), key=entry.key)
         return None
-    if value < low or (high is not None and value > high):
-        if high is None:
-            checker.error(
-                entry.value_line,
-                N_("'%(key)s' must be at least %(low)d"),
-                key=entry.key,
-                low=low,
-            )
-        else:
-            checker.error(
-                entry.value_line,
-                N_("'%(key)s' must be between %(low)d and %(high)d"),
-                key=entry.key,
-                low=low,
-                high=high,
-            )
-        return None
-    return value
+    if low <= value <= high:
+        return value
+    if say_range:
+        checker.error(
+            entry.value_line,
+            N_("'%(key)s' must be between %(low)d and %(high)d"),
+            key=entry.key,
+            low=low,
+            high=high,
+        )
+    elif value < low:
+        checker.error(
+            entry.value_line, N_("'%(key)s' must be at least %(low)d"), key=entry.key, low=low
+        )
+    else:
+        checker.error(
+            entry.value_line, N_("'%(key)s' must be at most %(high)d"), key=entry.key, high=high
+        )
+    return None
 
 
 def _tags(entry: _Entry | None, checker: _FileChecker) -> list[str]:
@@ -621,10 +657,20 @@ def _tags(entry: _Entry | None, checker: _FileChecker) -> list[str]:
     if not isinstance(entry.value, list):
         checker.error(entry.value_line, N_("'tags' must be a list, like [tax, eid]"))
         return []
+    if len(entry.value) > MAX_TAGS:
+        checker.error(entry.value_line, N_("at most %(max)s tags"), max=MAX_TAGS)
+        return []
     tags: list[str] = []
     for item, node in zip(entry.value, entry.node.value, strict=True):
         if not isinstance(item, str) or not item.strip():
             checker.error(_node_line(entry, node), N_("each tag must be a word or short text"))
+            continue
+        if len(item.strip()) > MAX_TAG_LENGTH:
+            checker.error(
+                _node_line(entry, node),
+                N_("a tag may have at most %(max)s characters"),
+                max=MAX_TAG_LENGTH,
+            )
             continue
         tags.append(item.strip())
     return tags
