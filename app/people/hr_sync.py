@@ -1,0 +1,301 @@
+"""HR import and export against the database: snapshot the directory, plan, apply atomically.
+
+`plan_import` reads a file and compares it with the people the importer may see (through the
+pure `app.people.hr_import`); `apply_plan` carries a plan out with the person operations of
+`app.people.operations` (each one audited), in the caller's transaction, and refuses while the
+plan has errors unless they are explicitly skipped. Views and commands commit once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.audit import record_event
+from app.db import utcnow
+from app.people.hr_import import (
+    Directory,
+    HrFileError,
+    Limits,
+    PersonState,
+    Plan,
+    RoleSpec,
+    UnitState,
+    build_plan,
+    export_row,
+    read_rows,
+)
+from app.people.models import Provider, Role, RoleAssignment, Unit, User
+from app.people.operations import (
+    create_person,
+    deactivate_user,
+    grant_role,
+    reactivate_user,
+    update_person,
+)
+from app.permissions import Action, is_admin, may, unit_in_scope, unit_scope_clause
+
+
+class ImportRefused(RuntimeError):
+    """The plan has errors (and they were not skipped), so nothing was applied."""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What an apply did."""
+
+    created: int
+    changed: int
+    moved: int
+    deactivated: int
+    skipped_rows: int
+    created_ids: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counts (for the audit row and the stored upload)."""
+        return {
+            "created": self.created,
+            "changed": self.changed,
+            "moved": self.moved,
+            "deactivated": self.deactivated,
+            "skipped_rows": self.skipped_rows,
+        }
+
+
+def _role_spec(assignment: RoleAssignment) -> RoleSpec:
+    if assignment.role == Role.MANAGER and assignment.unit is not None:
+        return RoleSpec("manager", assignment.unit.code)
+    if assignment.role == Role.TRAINER and assignment.provider is not None:
+        return RoleSpec("trainer", assignment.provider.slug)
+    return RoleSpec(assignment.role.value)
+
+
+def _people_query(importer: User | None) -> Any:
+    query = select(User).options(selectinload(User.roles), selectinload(User.unit))
+    if importer is not None and not is_admin(importer):
+        query = query.join(Unit, Unit.id == User.unit_id).where(
+            unit_scope_clause(importer, Unit.path)
+        )
+    return query.order_by(User.id)
+
+
+def person_state(person: User, importer: User | None) -> PersonState:
+    """Return what the import plan needs to know about one person."""
+    return PersonState(
+        id=person.id,
+        hr_number=person.hr_number,
+        email=person.email,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        language=person.preferred_language,
+        unit_code=person.unit.code if person.unit else None,
+        is_active=person.is_active,
+        roles=frozenset(_role_spec(a) for a in person.roles),
+        is_manageable=importer is None or may(importer, Action.MANAGE_PERSON, person),
+    )
+
+
+def load_directory(session: Session, importer: User | None) -> Directory:
+    """Snapshot the people, units and providers as the importer sees them (None: the shell).
+
+    Everyone is loaded, not only the importer's scope: an e-mail address or HR number used by
+    a person outside the scope is a conflict, not a new person. People outside the scope are
+    marked as not manageable, so the plan never changes or deactivates them.
+    """
+    units = {
+        unit.code: UnitState(
+            code=unit.code,
+            is_closed=unit.closed_at is not None,
+            is_in_scope=importer is None or unit_in_scope(importer, unit),
+        )
+        for unit in session.scalars(select(Unit))
+    }
+    people = [
+        person_state(person, importer)
+        for person in session.scalars(
+            select(User).options(selectinload(User.roles), selectinload(User.unit))
+        )
+    ]
+    providers = frozenset(session.scalars(select(Provider.slug)))
+    return Directory(people=people, units=units, providers=providers)
+
+
+def grant_allowed(importer: User | None, spec: RoleSpec, units: dict[str, Unit]) -> bool:
+    """Whether the importer may give this role: nobody grants a role wider than their own.
+
+    Admins (and the shell) grant anything; a manager grants the learner role, and the manager
+    role on units inside their own scope; trainer and admin roles only come from admins.
+    """
+    if importer is None or is_admin(importer):
+        return True
+    if spec.role == "learner":
+        return True
+    if spec.role == "manager":
+        unit = units.get(spec.scope or "")
+        return unit is not None and unit_in_scope(importer, unit)
+    return False
+
+
+def plan_import(
+    session: Session,
+    data: bytes,
+    *,
+    filename: str,
+    importer: User | None,
+    is_full_export: bool,
+    limits: Limits | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Plan:
+    """Read an HR file and return its plan for this importer (raises HrFileError)."""
+    rows, ignored = read_rows(data, filename, limits)
+    directory = load_directory(session, importer)
+    units = {unit.code: unit for unit in session.scalars(select(Unit))}
+    return build_plan(
+        rows,
+        directory,
+        may_grant=lambda spec: grant_allowed(importer, spec, units),
+        is_full_export=is_full_export,
+        ignored_columns=ignored,
+        progress=progress,
+    )
+
+
+def _grant(
+    session: Session,
+    person: User,
+    spec: RoleSpec,
+    units: dict[str, Unit],
+    providers: dict[str, Provider],
+    **who: Any,
+) -> None:
+    role = Role(spec.role)
+    grant_role(
+        session,
+        person,
+        role,
+        unit=units[spec.scope] if role == Role.MANAGER and spec.scope else None,
+        provider=providers[spec.scope] if role == Role.TRAINER and spec.scope else None,
+        **who,
+    )
+
+
+def apply_plan(
+    session: Session,
+    plan: Plan,
+    *,
+    actor: User | None,
+    ip: str | None,
+    skip_errors: bool = False,
+    now: datetime | None = None,
+    filename: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ApplyResult:
+    """Carry out a plan in the caller's transaction; the caller commits (or rolls back).
+
+    Raises ImportRefused while the plan has errors, unless `skip_errors`; then the bad rows
+    are left out and every good row is applied. Any refusal by an operation (PeopleError)
+    propagates, and the caller's rollback leaves the database as it was.
+    """
+    if plan.has_errors and not skip_errors:
+        raise ImportRefused(f"{len(plan.bad_rows)} row(s) have errors; nothing was imported")
+    now = now or utcnow()
+    who = {"actor": actor, "ip": ip, "now": now}
+    units = {unit.code: unit for unit in session.scalars(select(Unit))}
+    providers = {p.slug: p for p in session.scalars(select(Provider))}
+    ids = {u.person_id for u in plan.updates} | {d.person_id for d in plan.deactivations}
+    people: dict[int, User] = {}
+    for chunk in _chunks(sorted(ids), 500):
+        for person in session.scalars(
+            select(User).options(selectinload(User.roles)).where(User.id.in_(chunk))
+        ):
+            people[person.id] = person
+
+    created: list[int] = []
+    for creation in plan.creations:
+        person = create_person(
+            session,
+            email=creation.email,
+            first_name=creation.first_name,
+            last_name=creation.last_name,
+            unit=units[creation.unit_code],
+            language=creation.language,
+            hr_number=creation.hr_number,
+            **who,
+        )
+        for spec in creation.roles:
+            if spec.role != "learner":  # create_person makes everyone a learner
+                _grant(session, person, spec, units, providers, **who)
+        created.append(person.id)
+        if progress is not None:
+            progress(1)
+    for update in plan.updates:
+        person = people[update.person_id]
+        if update.reactivate:
+            reactivate_user(session, person, actor=actor, ip=ip, now=now)
+        changes: dict[str, Any] = dict(update.fields())
+        if update.is_move and update.unit_after is not None:
+            changes["unit"] = units[update.unit_after]
+        if changes:
+            update_person(session, person, **who, **changes)
+        for spec in update.roles_added:
+            _grant(session, person, spec, units, providers, **who)
+        if progress is not None:
+            progress(1)
+    for deactivation in plan.deactivations:
+        deactivate_user(session, people[deactivation.person_id], actor=actor, ip=ip, now=now)
+        if progress is not None:
+            progress(1)
+    result = ApplyResult(
+        created=len(plan.creations),
+        changed=len(plan.changes),
+        moved=len(plan.moves),
+        deactivated=len(plan.deactivations),
+        skipped_rows=len(plan.bad_rows),
+        created_ids=tuple(created),
+    )
+    record_event(
+        session,
+        "hr_import.applied",
+        actor_id=actor.id if actor is not None else None,
+        ip_address=ip,
+        now=now,
+        file=filename,
+        full_export=plan.is_full_export,
+        **result.as_dict(),
+    )
+    session.flush()
+    return result
+
+
+def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def export_rows(session: Session, viewer: User | None) -> tuple[list[list[str]], int]:
+    """Return the HR columns of the active people the viewer may see (None: everyone).
+
+    Only people with an HR number and a unit are exported, so that the file imports back
+    unchanged (both columns are required); the second value counts the people left out.
+    """
+    query = _people_query(viewer).where(User.is_active.is_(True))
+    people = [person_state(p, None) for p in session.scalars(query)]
+    kept = [p for p in people if p.hr_number and p.unit_code]
+    kept.sort(key=lambda p: (p.hr_number or "", p.email))
+    return [export_row(person) for person in kept], len(people) - len(kept)
+
+
+__all__ = [
+    "ApplyResult",
+    "HrFileError",
+    "ImportRefused",
+    "apply_plan",
+    "export_rows",
+    "load_directory",
+    "plan_import",
+]
