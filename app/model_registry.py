@@ -5,6 +5,7 @@ import importlib
 FEATURE_MODEL_MODULES = (
     "app.people.models",
     "app.people.sso_models",
+    "app.people.hr_models",
     "app.audit",
     "app.ratelimit",
     "app.notifications.models",

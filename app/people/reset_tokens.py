@@ -19,6 +19,11 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
+def password_state_fingerprint(user: User) -> str:
+    """Return the fingerprint of the password state (invitation links reuse it to die once used)."""
+    return _fingerprint(user)
+
+
 def make_reset_token(secret_key: str, user: User) -> str:
     """Return a token that lets `user` choose a new password within the hour."""
     return URLSafeTimedSerializer(secret_key, salt=SALT).dumps(
