@@ -101,9 +101,13 @@ def logout():
     end_sessions(user)
     record_event(db.session, "logout", actor_id=user.id, ip_address=request.remote_addr)
     db.session.commit()
+    from app.people.sso import ID_TOKEN_KEY, provider_logout
+
+    id_token = session.get(ID_TOKEN_KEY)
     end_session()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    # Signed in through the provider: end that session too (RP-initiated log-out).
+    return provider_logout(id_token) or redirect(url_for("auth.login"))
 
 
 def _send_reset_mail(user: User) -> None:

@@ -32,4 +32,3 @@ class UserIdentity(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     user: Mapped[User] = relationship()
-

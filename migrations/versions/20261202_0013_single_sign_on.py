@@ -36,14 +36,10 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_identities")),
-        sa.UniqueConstraint(
-            "issuer", "subject", name=op.f("uq_user_identities_issuer_subject")
-        ),
+        sa.UniqueConstraint("issuer", "subject", name=op.f("uq_user_identities_issuer_subject")),
     )
     with op.batch_alter_table("user_identities", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_user_identities_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_identities_user_id"), ["user_id"], unique=False)
 
 
 def downgrade():
