@@ -35,6 +35,8 @@ def _clean(value: Any) -> Any:
     """Encode CR/LF so a crafted value cannot forge extra log lines."""
     if isinstance(value, str):
         return value.replace("\r", "\\r").replace("\n", "\\n")[:500]
+    if isinstance(value, dict):  # before/after of a change hold the changed fields
+        return {key: _clean(item) for key, item in value.items()}
     return value
 
 

@@ -52,8 +52,16 @@ class Unit(Base):
     path: Mapped[str] = mapped_column(String(400), index=True, default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    # Closing keeps the unit, its people and their history; a closed unit only gets no new
+    # people or campaign assignments and is left out of pickers.
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    @property
+    def is_closed(self) -> bool:
+        """Tell whether the unit (branch, region) has been closed."""
+        return self.closed_at is not None
 
 
 class Provider(Base):
