@@ -1,15 +1,41 @@
-"""Generic, translated error pages (HTML) and a stable JSON error shape for the API."""
+"""Generic, translated error pages (HTML) and a stable JSON error shape for the API.
+
+When the database cannot be reached (server stopped, connection refused or dropped, SQLite
+still locked after its busy timeout) the answer is a 503 with `Retry-After`, written without
+touching the database again: the signed-in user is not reloaded, the language comes from what
+is already known (the user's loaded preference, the session, the browser), and the log gets
+one line per failing request instead of a traceback.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
+from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from app.config import LANGUAGES
+
 log = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying while the database is away.
+DEFAULT_RETRY_AFTER = 5
+
+# SQLite errors that mean "not reachable right now", as opposed to a bug such as a missing table.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database",
+    "disk i/o error",
+)
 
 
 def _titles() -> dict[int, str]:
@@ -47,30 +73,134 @@ def error_code(status: int) -> str:
     return ERROR_CODES.get(status, "bad_request" if status < 500 else "internal_error")
 
 
-def json_error(status: int, message: str | None = None) -> Response:
-    """The API's error answer: `{"error": {"status", "code", "message"}}`."""
+def json_error(status: int, message: str | None = None, **extra: Any) -> Response:
+    """The API's error answer: `{"error": {"status", "code", "message", ...extra}}`."""
     response = jsonify(
         error={
             "status": status,
             "code": error_code(status),
             "message": message or _titles().get(status, _("Error")),
+            **extra,
         }
     )
     response.status_code = status
     return response
 
 
+def wants_json() -> bool:
+    """True for the API and for the pages' own fetch() calls (quiz autosave), which read JSON."""
+    return (
+        request.path.startswith("/api/")
+        or request.is_json
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
 def _respond(status: int, message: str | None = None):
-    title = _titles().get(status, _("Error"))
-    # JSON callers (the API, and the pages' own fetch() calls such as quiz autosave) get JSON.
-    wants_json = request.is_json or request.accept_mimetypes.best == "application/json"
-    if request.path.startswith("/api/") or wants_json:
+    if wants_json():
         return json_error(status, message)
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    title = _titles().get(status, _("Error"))
+    try:
+        page = render_template("errors/error.html", status=status, title=title, message=message)
+    except Exception as error:
+        # The page's layout asks for the signed-in user; with the database away that fails too.
+        if is_database_unavailable(error):
+            return database_unavailable(error)
+        raise
+    return page, status
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    """Tell whether an error means the database cannot be reached right now (not a bug)."""
+    if error is None:
+        return False
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True  # no pooled connection came free in time; the server refused or vanished
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, sa_exc.OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        text = str(error.orig).lower()
+        return any(marker in text for marker in _SQLITE_UNAVAILABLE)
+    # PostgreSQL drivers raise OperationalError for lost or refused connections, shutdowns,
+    # too many clients and cancelled statements: all transient, none a programming error.
+    return True
+
+
+def _short_reason(error: BaseException) -> str:
+    """The first line of the driver's message, for one log line without a traceback."""
+    orig = getattr(error, "orig", None) or error
+    text = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {text[0] if text else ''}"[:300]
+
+
+def _language_without_query() -> str:
+    """The language for the outage answer, from what is known without asking the database."""
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_anonymous", True) is False:
+        # Only a value already loaded (vars, not the attribute: an expired one would query).
+        preferred = vars(user).get("preferred_language")
+        if preferred in LANGUAGES:
+            return preferred
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def database_unavailable(error: BaseException) -> Response:
+    """Answer 503 + Retry-After, in the user's language, without touching the database."""
+    from app.extensions import db
+
+    language = _language_without_query()
+    # Whatever runs after this (the page layout, after_request hooks) sees nobody signed in,
+    # so nothing reloads the user from the database that is away.
+    g._login_user = current_app.login_manager.anonymous_user()
+    with contextlib.suppress(Exception):  # a dead connection may refuse even the rollback
+        db.session.rollback()
+    retry_after = int(current_app.config.get("DB_UNAVAILABLE_RETRY_AFTER", DEFAULT_RETRY_AFTER))
+    log.warning(
+        "database unavailable: %s %s -> 503 (%s)",
+        request.method,
+        request.path,
+        _short_reason(error),
+    )
+    with force_locale(f"{language}_CH"):
+        title = _("The platform is briefly unavailable")
+        message = _(
+            "Please try again in a moment. Your answers are kept: nothing you have saved is lost."
+        )
+        if wants_json():
+            response = json_error(503, message, retry_after=retry_after)
+        else:
+            try:
+                html = render_template(
+                    "errors/unavailable.html", title=title, message=message, language=language
+                )
+            except Exception:  # the outage page must never fail itself
+                html = f"<!doctype html><title>{escape(title)}</title><p>{escape(message)}</p>"
+            response = Response(html, 503, mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
     """Answer every error with a page that shows no internals."""
+    log_exception = app.log_exception
+
+    def log_unless_database_away(exc_info: Any) -> None:
+        # An outage error that escaped another handler is answered (and logged in one line)
+        # by `http_error` below; a traceback per request would only flood the log.
+        if not is_database_unavailable(exc_info[1]):
+            log_exception(exc_info)
+
+    app.log_exception = log_unless_database_away  # type: ignore[method-assign]
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -80,8 +210,19 @@ def register_error_handlers(app: Flask) -> None:
             _("The form had expired or was not sent from this site. Please go back and try again."),
         )
 
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    def database_error(error: sa_exc.SQLAlchemyError):
+        if is_database_unavailable(error):
+            return database_unavailable(error)
+        return unexpected_error(error)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        original = getattr(error, "original_exception", None)
+        if is_database_unavailable(original):
+            # An error raised while handling another (say, a 404 page whose layout loads the
+            # user) arrives here as a 500 wrapping the database error.
+            return database_unavailable(original)
         status = error.code or 500
         message = None
         if status == 413:
@@ -102,5 +243,10 @@ def register_error_handlers(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         from app.extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception as rollback_error:
+            if is_database_unavailable(rollback_error):
+                return database_unavailable(rollback_error)
+            raise
         return _respond(500, _("The error has been logged. Please try again later."))
