@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.notifications.operations import deliver_due, smtp_settings_from_config
+from app.notifications.operations import (
+    BATCH_SIZE,
+    deliver_due,
+    deliver_outbox,
+    smtp_settings_from_config,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +52,43 @@ def mail_cli() -> None:
 
 
 @mail_cli.command("deliver")
+@click.option(
+    "--max",
+    "max_messages",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after trying this many messages.",
+)
+@click.option(
+    "--time",
+    "time_limit",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Start no new batch after this many seconds.",
+)
+@click.option(
+    "--batch",
+    "batch_size",
+    type=click.IntRange(min=1, max=5000),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Messages claimed at once and sent over one SMTP connection.",
+)
 @with_appcontext
-def deliver_command() -> None:
-    """Send every message that is due, retrying earlier failures."""
-    sent, failed = deliver_due(db.session, smtp_settings_from_config())
-    click.echo(f"sent {sent}, failed {failed}")
+def deliver_command(max_messages: int | None, time_limit: float | None, batch_size: int) -> None:
+    """Send every message that is due, batch after batch, until the outbox is empty."""
+    started = time.monotonic()
+    report = deliver_outbox(
+        db.session,
+        smtp_settings_from_config(),
+        batch_size=batch_size,
+        max_messages=max_messages,
+        time_limit=time_limit,
+    )
+    elapsed = time.monotonic() - started
+    click.echo(
+        f"sent {report.sent}, failed {report.failed} in {report.batches} batches over "
+        f"{report.connections} SMTP connections, {elapsed:.1f} s (stopped: {report.stopped})"
+    )
+    if report.stopped == "refused":
+        raise SystemExit(1)

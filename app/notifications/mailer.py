@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, formatdate, make_msgid
+from types import TracebackType
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,17 @@ def _header_safe(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ").strip()
 
 
+def sender_domain(sender: str) -> str:
+    """The domain of a sender address ("Name <a@b.ch>" gives "b.ch"), for Message-IDs."""
+    domain = sender.rsplit("@", 1)[-1].strip("> ").strip() if "@" in sender else ""
+    return _header_safe(domain) or "readiness.local"
+
+
+def new_message_id(domain: str) -> str:
+    """A globally unique Message-ID (RFC 5322), chosen once when a message is queued."""
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
 def build_message(
     settings: SmtpSettings,
     to_address: str,
@@ -41,19 +58,26 @@ def build_message(
     text: str,
     html: str | None,
     headers: Mapping[str, str] | None = None,
+    *,
+    message_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> EmailMessage:
     """Build a MIME message with a plain-text part and an optional HTML alternative.
 
-    `headers` adds extra headers (such as List-Unsubscribe); names and values are made safe
-    from CR/LF like every other header.
+    `message_id` and `created_at` come from the outbox row, so every try of one message
+    carries the same Message-ID and Date. `headers` adds extra headers (such as
+    List-Unsubscribe); names and values are made safe from CR/LF like every other header.
     """
     message = EmailMessage()
     message["From"] = _header_safe(settings.sender)
     message["To"] = Address(addr_spec=_header_safe(to_address))
     message["Subject"] = _header_safe(subject)
-    message["Date"] = formatdate(localtime=False)
-    domain = settings.sender.rsplit("@", 1)[-1].strip("> ") or "readiness.local"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Date"] = (
+        format_datetime(created_at) if created_at is not None else formatdate(localtime=False)
+    )
+    message["Message-ID"] = _header_safe(
+        message_id or make_msgid(domain=sender_domain(settings.sender))
+    )
     for name, value in (headers or {}).items():
         safe_name = _header_safe(name).replace(":", "").replace(" ", "")
         if safe_name and safe_name.lower() not in _RESERVED_HEADERS:
@@ -64,8 +88,8 @@ def build_message(
     return message
 
 
-def send_message(settings: SmtpSettings, message: EmailMessage) -> None:
-    """Hand one message to the SMTP server; raises on any refusal or time-out."""
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """Open, secure and authenticate one SMTP session."""
     context = ssl.create_default_context()
     if settings.use_ssl:
         client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -73,9 +97,81 @@ def send_message(settings: SmtpSettings, message: EmailMessage) -> None:
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with client:
+    try:
         if settings.use_tls and not settings.use_ssl:
             client.starttls(context=context)
         if settings.username:
             client.login(settings.username, settings.password or "")
-        client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+# The connection itself broke (as opposed to the server refusing one message): reconnect.
+_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
+
+
+class SmtpConnection:
+    """One SMTP session for many messages, opened on first use and reopened once if it drops.
+
+    Use as a context manager; `send()` raises on a refusal (the message is not accepted) and
+    on a connection that cannot be reopened.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+        self.connections = 0
+
+    def __enter__(self) -> SmtpConnection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _client(self) -> smtplib.SMTP:
+        if self.client is None:
+            self.client = _connect(self.settings)
+            self.connections += 1
+        return self.client
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the server, reconnecting once if the session has dropped."""
+        try:
+            self._client().send_message(message)
+        except _CONNECTION_ERRORS as error:
+            log.warning("SMTP connection lost (%s); reconnecting", error)
+            self._drop()
+            self._client().send_message(message)
+        # A refused message needs nothing more: smtplib has already said RSET, and the
+        # session goes on with the next message.
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.close()
+            finally:
+                self.client = None
+
+    def close(self) -> None:
+        """Say QUIT and close the session (quietly, if the server has gone)."""
+        if self.client is None:
+            return
+        try:
+            self.client.quit()
+        except (smtplib.SMTPException, OSError):
+            pass
+        finally:
+            self._drop()
+
+
+def send_message(settings: SmtpSettings, message: EmailMessage) -> None:
+    """Hand one message to the SMTP server over its own session; raises on any refusal."""
+    with SmtpConnection(settings) as connection:
+        connection.send(message)

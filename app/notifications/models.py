@@ -32,3 +32,9 @@ class OutboxEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(TZDateTime(), index=True)
     failed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # Chosen when the message is queued and sent unchanged on every try, so that a relay or
+    # a mail client recognises a repeat after a crash as the same message.
+    message_id: Mapped[str | None] = mapped_column(String(250), unique=True, index=True)
+    # Set when a delivery run takes the message; another run leaves it alone until the lease
+    # has passed, so a crashed run's messages are retried and a live run's are not doubled.
+    claimed_at: Mapped[datetime | None] = mapped_column(TZDateTime())

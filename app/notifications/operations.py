@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import logging
+import smtplib
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.notifications.mailer import SmtpSettings, build_message, send_message
+from app.notifications.mailer import (
+    SmtpConnection,
+    SmtpSettings,
+    build_message,
+    new_message_id,
+    sender_domain,
+)
 from app.notifications.models import OutboxEmail
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
+# Messages taken per claim and sent over one SMTP connection.
+BATCH_SIZE = 500
+# How long a claim holds: a run that crashed leaves its messages to the next run after this.
+# Far longer than one batch takes (500 messages in well under a minute on a healthy relay).
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def _sender() -> str:
+    """The configured sender address (for the Message-ID's domain)."""
+    if has_app_context():
+        return current_app.config.get("MAIL_FROM") or "no-reply@readiness.local"
+    return "no-reply@readiness.local"
 
 
 def smtp_settings_from_config() -> SmtpSettings:
@@ -65,6 +86,7 @@ def enqueue_email(
         dedupe_key=dedupe_key,
         created_at=now,
         next_attempt_at=now,
+        message_id=new_message_id(sender_domain(_sender())),
     )
     session.add(email)
     session.flush()
@@ -84,6 +106,7 @@ def enqueue_emails(
     if not messages:
         return 0
     now = now or utcnow()
+    domain = sender_domain(_sender())
     rows = [
         {
             "to_address": m["to_address"],
@@ -95,6 +118,7 @@ def enqueue_emails(
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
+            "message_id": new_message_id(domain),
         }
         for m in messages
     ]
@@ -115,9 +139,12 @@ def enqueue_emails(
     return len(rows)
 
 
-def _extra_headers(email: OutboxEmail) -> dict[str, str]:
-    """Ask the features' header providers (`app.extensions["outbox_header_providers"]`,
-    callables taking the outbox row) for extra headers such as List-Unsubscribe."""
+def _extra_headers(email: Any) -> dict[str, str]:
+    """Ask the features' header providers for extra headers such as List-Unsubscribe.
+
+    Providers (`app.extensions["outbox_header_providers"]`) take the claimed message, with
+    the outbox row's `id`, `user_id`, `dedupe_key`, `to_address` and `subject`.
+    """
     if not has_app_context():
         return {}
     headers: dict[str, str] = {}
@@ -134,59 +161,257 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
 
 
-def deliver_due(
-    session: Session, settings: SmtpSettings, now: datetime | None = None, limit: int = 200
-) -> tuple[int, int]:
-    """Send due messages, committing after each one; returns (sent, failed) counts.
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
 
-    Rows are claimed with SKIP LOCKED on PostgreSQL so that two runners never send the same
-    message; on SQLite the write lock taken by the transaction does the same.
+    sent: int = 0
+    failed: int = 0
+    batches: int = 0
+    connections: int = 0
+    stopped: str = "empty"  # "empty", "max", "time" or "refused"
+
+
+def _due(now: datetime, lease: timedelta) -> ColumnElement[bool]:
+    """Messages waiting to be sent, not held by a live delivery run."""
+    return and_(
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.failed_at.is_(None),
+        OutboxEmail.next_attempt_at <= now,
+        or_(OutboxEmail.claimed_at.is_(None), OutboxEmail.claimed_at <= now - lease),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimedEmail:
+    """A claimed outbox row as plain values (sending must not wait on lazy loads)."""
+
+    id: int
+    attempts: int
+    to_address: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    message_id: str
+    created_at: datetime
+    user_id: int | None
+    dedupe_key: str | None
+
+
+def claim_batch(
+    session: Session, now: datetime, size: int, lease: timedelta = CLAIM_LEASE
+) -> list[ClaimedEmail]:
+    """Take up to `size` due messages for this run and commit, so other runs skip them.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED lets concurrent runs claim different rows without
+    waiting; SQLite: the write lock taken up front serialises the claims. A message whose run
+    crashed is claimed again once `lease` has passed since its claim.
     """
-    now = now or utcnow()
-    sent = failed = 0
-    for _ in range(limit):
-        query = (
-            select(OutboxEmail)
-            .where(
-                OutboxEmail.sent_at.is_(None),
-                OutboxEmail.failed_at.is_(None),
-                OutboxEmail.next_attempt_at <= now,
+    picked = (
+        select(OutboxEmail.id)
+        .where(_due(now, lease))
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .limit(size)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        picked = picked.with_for_update(skip_locked=True)
+    ids = session.scalars(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(picked.scalar_subquery()))
+        .values(claimed_at=now)
+        .returning(OutboxEmail.id)
+        .execution_options(synchronize_session=False),
+    ).all()
+    if not ids:
+        session.commit()
+        return []
+    emails = session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids))
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    domain = sender_domain(_sender())
+    claimed = []
+    for email in emails:
+        if email.message_id is None:  # queued before Message-IDs were stored
+            email.message_id = new_message_id(domain)
+        claimed.append(
+            ClaimedEmail(
+                id=email.id,
+                attempts=email.attempts,
+                to_address=email.to_address,
+                subject=email.subject,
+                body_text=email.body_text,
+                body_html=email.body_html,
+                message_id=email.message_id,
+                created_at=email.created_at,
+                user_id=email.user_id,
+                dedupe_key=email.dedupe_key,
             )
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(1)
         )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        email = session.scalar(query)
-        if email is None:
-            session.commit()
-            break
-        email.attempts += 1
-        try:
-            message = build_message(
+    session.commit()
+    return claimed
+
+
+def _mark_sent(session: Session, email_id: int, attempts: int, now: datetime) -> None:
+    """Record one message as sent, committed at once (a crash then repeats no other)."""
+    session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id)
+        .values(sent_at=now, attempts=attempts, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def _mark_failed(session: Session, email_id: int, attempts: int, error: str, now: datetime) -> bool:
+    """Record a refused try: retry later with back-off, or give up; True when given up."""
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error, "claimed_at": None}
+    given_up = attempts >= MAX_ATTEMPTS
+    if given_up:
+        values["failed_at"] = now
+        log.error("mail to outbox id=%s failed for good: %s", email_id, error)
+    else:
+        values["next_attempt_at"] = now + _backoff(attempts)
+        log.warning("mail outbox id=%s will be retried: %s", email_id, error)
+    session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return given_up
+
+
+def _release(session: Session, email_ids: Sequence[int]) -> None:
+    """Hand back claimed messages this run will not try, so the next run need not wait."""
+    if email_ids:
+        session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id.in_(email_ids), OutboxEmail.sent_at.is_(None))
+            .values(claimed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What sending needs of one claimed row (plain values: the rows may expire meanwhile)."""
+
+    id: int
+    attempts: int
+    message: Any
+
+
+def _outgoing(settings: SmtpSettings, emails: Sequence[ClaimedEmail]) -> list[_Outgoing]:
+    return [
+        _Outgoing(
+            id=email.id,
+            attempts=email.attempts,
+            message=build_message(
                 settings,
                 email.to_address,
                 email.subject,
                 email.body_text,
                 email.body_html,
                 headers=_extra_headers(email),
-            )
-            send_message(settings, message)
-        except Exception as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.failed_at = now
-                log.error("mail to outbox id=%s failed for good: %s", email.id, email.last_error)
+                message_id=email.message_id,
+                created_at=email.created_at,
+            ),
+        )
+        for email in emails
+    ]
+
+
+def deliver_batch(
+    session: Session, settings: SmtpSettings, now: datetime, size: int = BATCH_SIZE
+) -> DeliveryReport:
+    """Claim one batch and send it over one SMTP connection, marking each message sent.
+
+    A refused message is retried later with back-off; when the server refuses or cannot be
+    reached, the rest of the batch is handed back and the report says "refused".
+    """
+    report = DeliveryReport()
+    emails = claim_batch(session, now, size)
+    if not emails:
+        return report
+    report.batches = 1
+    outgoing = _outgoing(settings, emails)
+    with SmtpConnection(settings) as connection:
+        for position, item in enumerate(outgoing):
+            try:
+                connection.send(item.message)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"[:500]
+                _mark_failed(session, item.id, item.attempts + 1, error, now)
+                report.failed += 1
+                if not _is_permanent_refusal(exc):
+                    # The server is away or deferring: later messages would fail the same way.
+                    _release(session, [rest.id for rest in outgoing[position + 1 :]])
+                    report.stopped = "refused"
+                    break
             else:
-                email.next_attempt_at = now + _backoff(email.attempts)
-                log.warning("mail outbox id=%s will be retried: %s", email.id, email.last_error)
-            failed += 1
-        else:
-            email.sent_at = now
-            email.last_error = None
-            sent += 1
-        session.commit()
-        if email.failed_at is None and email.sent_at is None:
-            # The server refused; later messages would most likely fail the same way.
+                _mark_sent(session, item.id, item.attempts + 1, now)
+                report.sent += 1
+        report.connections = connection.connections
+    return report
+
+
+def _is_permanent_refusal(exc: Exception) -> bool:
+    """A 5xx answer about this one message (say, a bad recipient): the next may still go."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException) and not isinstance(
+        exc, smtplib.SMTPAuthenticationError
+    ):
+        return exc.smtp_code >= 500
+    return False
+
+
+def deliver_outbox(
+    session: Session,
+    settings: SmtpSettings,
+    *,
+    now: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    max_messages: int | None = None,
+    time_limit: float | None = None,
+) -> DeliveryReport:
+    """Deliver batch after batch until the outbox has nothing due (or a limit is reached)."""
+    started = time.monotonic()
+    total = DeliveryReport()
+    while True:
+        size = batch_size
+        if max_messages is not None:
+            size = min(size, max_messages - total.sent - total.failed)
+            if size <= 0:
+                total.stopped = "max"
+                break
+        if time_limit is not None and time.monotonic() - started >= time_limit:
+            total.stopped = "time"
             break
-    return sent, failed
+        batch = deliver_batch(session, settings, now or utcnow(), size)
+        total.sent += batch.sent
+        total.failed += batch.failed
+        total.batches += batch.batches
+        total.connections += batch.connections
+        if batch.batches == 0:
+            total.stopped = "empty"
+            break
+        if batch.stopped == "refused":
+            total.stopped = "refused"
+            break
+    return total
+
+
+def deliver_due(
+    session: Session, settings: SmtpSettings, now: datetime | None = None, limit: int = 200
+) -> tuple[int, int]:
+    """Send up to `limit` due messages in batches; returns (sent, failed) counts."""
+    report = deliver_outbox(
+        session, settings, now=now, batch_size=min(limit, BATCH_SIZE), max_messages=limit
+    )
+    return report.sent, report.failed
