@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from app.clock import now as clock_now
 from app.content.exporting import ExportError, export_modules
 from app.content.importing import ImportRefused, check_paths, import_library
+from app.content.media_store import check_media, repair_media
 from app.content.operations import media_folder
 from app.extensions import db
 from app.problems import Problem
@@ -77,6 +78,44 @@ def check_command(paths: tuple[Path, ...]) -> None:
         f"{errors} error(s), {warnings} warning(s)."
     )
     if errors:
+        sys.exit(1)
+
+
+@content_cli.command("check-media")
+@click.option("--repair", is_flag=True, help="Move committed files left in staging into place.")
+@click.option(
+    "--remove-orphans", is_flag=True, help="Delete files that no media row names (irreversible)."
+)
+@with_appcontext
+def check_media_command(repair: bool, remove_orphans: bool) -> None:
+    """Compare the media folder with the database: files without rows, rows without files."""
+    folder = media_folder()
+    check = check_media(db.session, folder, now=clock_now())
+    for path in check.orphan_files:
+        click.echo(f"{path}: no media row names this file")
+    for path in check.recent_staged:
+        click.echo(f"{path}: staged by an import or upload that may still be running (kept)")
+    for media in check.stranded:
+        click.echo(f"{media.stored_name}: committed but still in the staging folder")
+    for media in check.missing_files:
+        click.echo(
+            f"{media.stored_name}: file missing for media row {media.id} "
+            f"({media.original_name} of module {media.module_id})"
+        )
+    db.session.rollback()
+    if repair or remove_orphans:
+        moved, removed = repair_media(
+            check, folder, remove_orphans=remove_orphans, move_stranded=repair
+        )
+        click.echo(f"{moved} file(s) moved into place, {removed} orphan file(s) removed.")
+        check = check_media(db.session, folder, now=clock_now())
+        db.session.rollback()
+    click.echo(
+        f"{len(check.orphan_files)} file(s) without a row, "
+        f"{len(check.missing_files)} row(s) without a file, "
+        f"{len(check.stranded)} committed file(s) in staging."
+    )
+    if not check.is_clean:
         sys.exit(1)
 
 

@@ -9,7 +9,6 @@ import hashlib
 import html
 import json
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.content.media_store import stage_media_file
 from app.content.media_types import MediaType, sniff_media
 from app.content.models import (
     MediaFile,
@@ -263,14 +263,6 @@ def add_version(
 # --- Media -----------------------------------------------------------------------------------
 
 
-def _write_media(folder: Path, data: bytes, media_type: MediaType) -> str:
-    name = f"{secrets.token_hex(16)}.{media_type.extension}"
-    target = folder / name
-    with open(target, "xb") as handle:  # "x": a generated name never overwrites a file
-        handle.write(data)
-    return name
-
-
 def store_media(
     session: Session,
     module: Module,
@@ -302,7 +294,8 @@ def store_media(
     if same_bytes is not None and (folder / same_bytes.stored_name).exists():
         stored_name = same_bytes.stored_name
     else:
-        stored_name = _write_media(folder, data, media_type)
+        # Staged: the file appears in the folder only if this transaction commits.
+        stored_name = stage_media_file(session, folder, data, media_type.extension)
     media = MediaFile(
         module_id=module.id,
         sha256=digest,

@@ -41,9 +41,9 @@ def app_config(app_config, tmp_path):
 
 
 def stored_files(app) -> list[Path]:
-    """Files in the test's media store."""
+    """Files in the test's media store, its staging folder included (empty between requests)."""
     folder = Path(app.config["UPLOAD_PATH"]) / "content"
-    return sorted(folder.iterdir()) if folder.exists() else []
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 def versions_of(slug: str) -> list[ModuleVersion]:
