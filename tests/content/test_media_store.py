@@ -44,6 +44,11 @@ def all_files(app) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+def media_row(path: str) -> MediaFile:
+    """The media row of a path in the module folder."""
+    return db.session.scalars(select(MediaFile).where(MediaFile.original_name == path)).one()
+
+
 def module_with_media(root: Path, slug: str = "alpha") -> Path:
     """A module whose page shows a picture and links a PDF."""
     body = "## Page 1\n\n![A login form](media/login.png)\n\n[Guide](guide.pdf)\n"
