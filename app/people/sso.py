@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -228,6 +229,39 @@ def _refuse_local_passwords() -> Any:
     return redirect(url_for("auth.login")), 303
 
 
+def _provider_origins() -> list[str]:
+    """Return the origins the browser is sent to: the issuer's and the endpoints' (if known)."""
+    origins = [_origin(current_app.config["OIDC_ISSUER"])]
+    client = current_app.extensions["authlib.integrations.flask_client"].create_client(CLIENT)
+    for key in ("authorization_endpoint", "end_session_endpoint"):
+        url = client.server_metadata.get(key)
+        if url and _origin(url) not in origins:
+            origins.append(_origin(url))
+    return origins
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _let_forms_reach_provider(response: Response) -> Response:
+    """Allow the sign-in and sign-out forms to redirect to the provider.
+
+    Chromium applies CSP form-action to the redirects that follow a form submission, so
+    `form-action 'self'` would stop the "Sign in with ..." button and the sign-out button
+    of an SSO session at our own redirect to the provider. Registered before the security
+    headers hook, this runs after it (Flask runs after_request functions in reverse).
+    """
+    policy = response.headers.get("Content-Security-Policy")
+    if policy and is_enabled() and "form-action 'self'" in policy:
+        allowed = " ".join(["'self'", *_provider_origins()])
+        response.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action {allowed}", 1
+        )
+    return response
+
+
 def _template_context() -> dict[str, Any]:
     enabled = is_enabled()
     return {
@@ -254,5 +288,6 @@ def register(app: Flask) -> None:
             },
         )
     app.before_request(_refuse_local_passwords)
+    app.after_request(_let_forms_reach_provider)
     app.context_processor(_template_context)
     app.register_blueprint(bp)
