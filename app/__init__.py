@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         "app.campaigns.views",
         "app.readiness.views",
         "app.api.views",
+        "app.people.admin_views",
         "app.people.sso",
     ):
         try:

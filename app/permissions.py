@@ -129,6 +129,19 @@ class Action(enum.StrEnum):
     VIEW_PERSON = "view_person"
     MANAGE_PERSON = "manage_person"
     EDIT_CONTENT = "edit_content"
+    PLACE_IN_UNIT = "place_in_unit"  # add or move people into a unit
+    GRANT_ROLE = "grant_role"  # obj: a RoleGrant
+    REVOKE_ROLE = "revoke_role"  # obj: a RoleAssignment
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role someone wants to give: to whom, which role, in which scope."""
+
+    person: User
+    role: Role
+    unit: Unit | None = None
+    provider_id: int | None = None
 
 
 def is_admin(user: User | Any) -> bool:
@@ -177,12 +190,50 @@ def _view_person(user: User, person: User) -> bool:
     return person.id == user.id or unit_in_scope(user, person.unit)
 
 
+def role_within_reach(user: User | Any, role: Role, unit: Unit | None) -> bool:
+    """Tell whether a role in a scope reaches no further than the user's own roles.
+
+    Admins reach everything. A manager reaches the learner role and manager roles on units
+    inside their own subtree; trainer roles (content of a provider) and the admin role belong
+    to admins alone.
+    """
+    if is_admin(user):
+        return True
+    if role == Role.LEARNER:
+        return True
+    if role == Role.MANAGER:
+        return unit_in_scope(user, unit)
+    return False
+
+
+def reach_within(user: User | Any, person: User) -> bool:
+    """Tell whether every role of `person` lies within the user's reach (scope by rank)."""
+    return all(role_within_reach(user, a.role, a.unit) for a in person.roles)
+
+
 def _manage_person(user: User, person: User) -> bool:
+    # Scope is by rank, not by home unit: a region manager whose home is a branch stays out of
+    # that branch manager's hands, and trainers (whose reach is a provider) out of managers'.
     if person.id == user.id:
         return False  # nobody changes their own roles or deactivates themselves
-    if person.has_role(Role.ADMIN) and not is_admin(user):
-        return False
-    return unit_in_scope(user, person.unit)
+    if is_admin(user):
+        return True
+    return unit_in_scope(user, person.unit) and reach_within(user, person)
+
+
+def _place_in_unit(user: User, unit: Unit) -> bool:
+    return unit_in_scope(user, unit)
+
+
+def _grant_role(user: User, grant: RoleGrant) -> bool:
+    # Nobody grants a role wider than their own, and only to a person they may manage.
+    return _manage_person(user, grant.person) and role_within_reach(user, grant.role, grant.unit)
+
+
+def _revoke_role(user: User, assignment: Any) -> bool:
+    return _manage_person(user, assignment.user) and role_within_reach(
+        user, assignment.role, assignment.unit
+    )
 
 
 def _edit_content(user: User, provider_id: int | Any) -> bool:
@@ -196,6 +247,9 @@ _RULES: dict[Action, Callable[[User, Any], bool]] = {
     Action.VIEW_PERSON: _view_person,
     Action.MANAGE_PERSON: _manage_person,
     Action.EDIT_CONTENT: _edit_content,
+    Action.PLACE_IN_UNIT: _place_in_unit,
+    Action.GRANT_ROLE: _grant_role,
+    Action.REVOKE_ROLE: _revoke_role,
 }
 
 

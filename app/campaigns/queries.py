@@ -34,7 +34,7 @@ from app.campaigns.models import (
 from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersion
 from app.db import TZDateTime
 from app.people.models import Provider, Unit, User
-from app.permissions import is_admin, trainer_provider_ids, unit_scope_clause
+from app.permissions import is_admin, trainer_provider_ids, unit_in_scope, unit_scope_clause
 
 try:  # the tracking feature's row type, so "my learning" can merge our rows with others
     from app.tracking.queries import AssignmentRow
@@ -246,6 +246,11 @@ def _people_scope(viewer: User, campaign: Campaign) -> ColumnElement[bool] | Non
     return unit_scope_clause(viewer, Unit.path)
 
 
+def audience_person_visible(viewer: User, campaign: Campaign, person: User) -> bool:
+    """Whether a person named in the audience may be shown to the viewer (`_people_scope`)."""
+    return _people_scope(viewer, campaign) is None or unit_in_scope(viewer, person.unit)
+
+
 @dataclass(frozen=True)
 class UnitCount:
     """How many people of a campaign's audience (or of a group) are in one unit."""
@@ -385,7 +390,7 @@ def unit_choices(session: Session, viewer: User) -> list[UnitChoice]:
         UnitChoice(uid, name, kind.value, depth)
         for uid, name, kind, depth in session.execute(
             select(Unit.id, Unit.name, Unit.kind, Unit.depth)
-            .where(unit_scope_clause(viewer, Unit.path))
+            .where(unit_scope_clause(viewer, Unit.path), Unit.closed_at.is_(None))
             .order_by(Unit.path)
         )
     ]

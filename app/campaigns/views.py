@@ -635,8 +635,14 @@ def _render_audience(campaign: Campaign, forms=None, status: int = 200):
             name=campaign.name_in(select_language()),
             preview=queries.audience_preview(db.session, current_user, campaign),
             entries=sorted(campaign.audience_units, key=lambda a: a.unit.path),
+            # Only people inside the viewer's scope are named (scope by rank, issue 11).
             people=sorted(
-                campaign.audience_people, key=lambda p: (p.is_excluded, p.user.last_name)
+                (
+                    p
+                    for p in campaign.audience_people
+                    if queries.audience_person_visible(current_user, campaign, p.user)
+                ),
+                key=lambda p: (p.is_excluded, p.user.last_name),
             ),
             unit_form=unit_form,
             roles_form=roles_form,

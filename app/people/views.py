@@ -10,7 +10,12 @@ from flask_wtf import FlaskForm
 from app.extensions import db
 from app.people.forms import ExtraTimeForm
 from app.people.models import Role, User
-from app.people.operations import deactivate_user, reactivate_user, set_extra_time
+from app.people.operations import (
+    PeopleError,
+    deactivate_user,
+    reactivate_user,
+    set_extra_time,
+)
 from app.people.queries import people_page, unit_tree
 from app.permissions import Action, ensure, may, roles_required
 
@@ -104,9 +109,14 @@ def deactivate(user_id: int):
     person = db.session.get(User, user_id)
     ensure(Action.MANAGE_PERSON, person)
     if FlaskForm().validate_on_submit():
-        deactivate_user(db.session, person, actor=current_user, ip=request.remote_addr)
-        db.session.commit()
-        flash(_("%(name)s has been deactivated.", name=person.display_name), "success")
+        try:
+            deactivate_user(db.session, person, actor=current_user, ip=request.remote_addr)
+        except PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been deactivated.", name=person.display_name), "success")
     return redirect(url_for("people.person", user_id=person.id), 303)
 
 
@@ -117,7 +127,12 @@ def reactivate(user_id: int):
     person = db.session.get(User, user_id)
     ensure(Action.MANAGE_PERSON, person)
     if FlaskForm().validate_on_submit():
-        reactivate_user(db.session, person, actor=current_user, ip=request.remote_addr)
-        db.session.commit()
-        flash(_("%(name)s can sign in again.", name=person.display_name), "success")
+        try:
+            reactivate_user(db.session, person, actor=current_user, ip=request.remote_addr)
+        except PeopleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s can sign in again.", name=person.display_name), "success")
     return redirect(url_for("people.person", user_id=person.id), 303)
