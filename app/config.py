@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from werkzeug.sansio.utils import host_is_trusted
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -51,6 +54,47 @@ def _instance_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _public_base_url(env: Mapping[str, str], app_env: str) -> str | None:
+    """Read PUBLIC_BASE_URL: the address people use, the base of every link in an e-mail."""
+    raw = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
+    if not raw:
+        if app_env == "production":
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set in production, e.g. https://ready.example.ch "
+                "(links in e-mails are built from it, never from a request's Host header)"
+            )
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be an http(s) address like https://host/path, not {raw!r}"
+        )
+    if app_env == "production" and parts.scheme != "https":
+        raise ConfigError("PUBLIC_BASE_URL must start with https:// in production")
+    return raw
+
+
+def _trusted_hosts(
+    env: Mapping[str, str], app_env: str, public_base_url: str | None
+) -> tuple[str, ...]:
+    """Read TRUSTED_HOSTS (comma-separated; ".example.ch" also allows its subdomains)."""
+    hosts = tuple(h.strip().lower() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip())
+    if not hosts:
+        if app_env == "production":
+            raise ConfigError(
+                "TRUSTED_HOSTS must be set in production: the host names the platform answers to, "
+                "comma-separated (e.g. ready.example.ch)"
+            )
+        return ()
+    if public_base_url is not None:
+        public_host = urlsplit(public_base_url).hostname or ""
+        if not host_is_trusted(public_host, list(hosts)):
+            raise ConfigError(
+                f"TRUSTED_HOSTS must include the host of PUBLIC_BASE_URL ({public_host})"
+            )
+    return hosts
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the application reads from its environment."""
@@ -73,12 +117,20 @@ class Settings:
     default_locale: str
     timezone: str
     max_upload_mb: int
-    login_limit_per_account: int
+    login_limit_per_pair: int
     login_limit_per_address: int
+    login_delay_after_failures: int
+    login_delay_base_seconds: int
+    login_delay_max_minutes: int
+    login_account_window_hours: int
+    login_known_address_days: int
     reset_limit_per_account: int
     reset_limit_per_address: int
     rate_limit_window_minutes: int
     log_level: str
+    api_token_days: int = 90
+    public_base_url: str | None = None
+    trusted_hosts: tuple[str, ...] = ()
     proxy_fix_hops: int = 0
     # Single sign-on (OpenID Connect); off while oidc_issuer is empty.
     oidc_issuer: str = ""
@@ -134,12 +186,21 @@ class Settings:
             "MAIL_TIMEOUT": self.mail_timeout,
             "IDLE_TIMEOUT_MINUTES": self.idle_timeout_minutes,
             "ABSOLUTE_TIMEOUT_HOURS": self.absolute_timeout_hours,
-            "LOGIN_LIMIT_PER_ACCOUNT": self.login_limit_per_account,
+            "LOGIN_LIMIT_PER_PAIR": self.login_limit_per_pair,
             "LOGIN_LIMIT_PER_ADDRESS": self.login_limit_per_address,
+            "LOGIN_DELAY_AFTER_FAILURES": self.login_delay_after_failures,
+            "LOGIN_DELAY_BASE_SECONDS": self.login_delay_base_seconds,
+            "LOGIN_DELAY_MAX_MINUTES": self.login_delay_max_minutes,
+            "LOGIN_ACCOUNT_WINDOW_HOURS": self.login_account_window_hours,
+            "LOGIN_KNOWN_ADDRESS_DAYS": self.login_known_address_days,
             "RESET_LIMIT_PER_ACCOUNT": self.reset_limit_per_account,
             "RESET_LIMIT_PER_ADDRESS": self.reset_limit_per_address,
             "RATE_LIMIT_WINDOW_MINUTES": self.rate_limit_window_minutes,
             "LOG_LEVEL": self.log_level,
+            "API_TOKEN_DAYS": self.api_token_days,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            # Flask answers 400 to a request whose Host is not listed (None: any host).
+            "TRUSTED_HOSTS": list(self.trusted_hosts) or None,
             "PROXY_FIX_HOPS": self.proxy_fix_hops,
             "OIDC_ISSUER": self.oidc_issuer,
             "OIDC_DISCOVERY_URL": self.oidc_discovery_url,
@@ -180,6 +241,11 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     if default_locale not in LANGUAGES:
         raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}")
     scheme = env.get("PREFERRED_URL_SCHEME", "https" if app_env == "production" else "http")
+    public_base_url = _public_base_url(env, app_env)
+    trusted_hosts = _trusted_hosts(env, app_env, public_base_url)
+    api_token_days = _int(env, "API_TOKEN_DAYS", 90)
+    if not 1 <= api_token_days <= 3650:
+        raise ConfigError(f"API_TOKEN_DAYS must be between 1 and 3650, not {api_token_days}")
     return Settings(
         env=app_env,
         database_url=database_url,
@@ -199,12 +265,20 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         default_locale=default_locale,
         timezone=env.get("TIMEZONE", "Europe/Zurich"),
         max_upload_mb=_int(env, "MAX_UPLOAD_MB", 20),
-        login_limit_per_account=_int(env, "LOGIN_LIMIT_PER_ACCOUNT", 10),
-        login_limit_per_address=_int(env, "LOGIN_LIMIT_PER_ADDRESS", 100),
+        login_limit_per_pair=_int(env, "LOGIN_LIMIT_PER_PAIR", 5),
+        login_limit_per_address=_int(env, "LOGIN_LIMIT_PER_ADDRESS", 200),
+        login_delay_after_failures=_int(env, "LOGIN_DELAY_AFTER_FAILURES", 5),
+        login_delay_base_seconds=_int(env, "LOGIN_DELAY_BASE_SECONDS", 30),
+        login_delay_max_minutes=_int(env, "LOGIN_DELAY_MAX_MINUTES", 15),
+        login_account_window_hours=_int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24),
+        login_known_address_days=_int(env, "LOGIN_KNOWN_ADDRESS_DAYS", 30),
         reset_limit_per_account=_int(env, "RESET_LIMIT_PER_ACCOUNT", 5),
         reset_limit_per_address=_int(env, "RESET_LIMIT_PER_ADDRESS", 30),
         rate_limit_window_minutes=_int(env, "RATE_LIMIT_WINDOW_MINUTES", 15),
         log_level=env.get("LOG_LEVEL", "INFO"),
+        api_token_days=api_token_days,
+        public_base_url=public_base_url,
+        trusted_hosts=trusted_hosts,
         proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 0),
         **_oidc_settings(env, production=app_env == "production"),
     )

@@ -1,4 +1,5 @@
-"""Security headers on every response, and no caching of signed-in pages."""
+"""Security headers on every response, no caching of signed-in pages, and no shared caching
+of any response that sets a cookie."""
 
 from __future__ import annotations
 
@@ -31,4 +32,36 @@ def add_security_headers(response: Response) -> Response:
     if signed_in or request.path.startswith("/api/") or request.method != "GET":
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
+    keep_cookies_out_of_shared_caches(response)
+    return response
+
+
+def keep_cookies_out_of_shared_caches(response: Response) -> Response:
+    """Make a response that sets a cookie uncacheable by proxies and CDNs.
+
+    A shared cache that stored it would hand one visitor's cookie (a session, a CSRF token)
+    to the next. A page the view meant to be cacheable stays cacheable in this browser only
+    (`private`); a page with no caching policy is not stored at all (`no-store`). Flask writes
+    the session cookie after the `after_request` hooks, so the session interface calls this
+    again once the cookie is set (see app.api.auth.CookieFreeApiSessions).
+    """
+    if "Set-Cookie" not in response.headers:
+        return response
+    directives = [
+        part.strip()
+        for part in response.headers.get("Cache-Control", "").split(",")
+        if part.strip()
+    ]
+    names = {part.split("=", 1)[0].lower() for part in directives}
+    if "no-store" in names or ("private" in names and "public" not in names):
+        return response
+    kept = [
+        part
+        for part in directives
+        if part.split("=", 1)[0].lower() not in ("public", "s-maxage", "proxy-revalidate")
+    ]
+    if any(part.lower().startswith("max-age") for part in kept):
+        response.headers["Cache-Control"] = ", ".join(["private", *kept])
+    else:
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -32,6 +32,7 @@ from app.api import is_api_path
 from app.api.tokens import TokenProblem, last_use_due, resolve_token, stamp_last_use
 from app.errors import json_error
 from app.extensions import db
+from app.security_headers import keep_cookies_out_of_shared_caches
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,16 @@ class CookieFreeApiSessions(SessionInterface):
         return self.inner.open_session(app, request)
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        """Never write a session cookie on API paths; elsewhere save as usual."""
-        if is_api_path(request.path):
+        """Never write a session cookie on API paths or static files; elsewhere save as usual.
+
+        Static files are cacheable by anyone (see app.security_headers), so they must not carry
+        a cookie; a response that does carry one is then kept out of shared caches.
+        """
+        if is_api_path(request.path) or request.endpoint == "static":
             return None
-        return self.inner.save_session(app, session, response)
+        self.inner.save_session(app, session, response)
+        keep_cookies_out_of_shared_caches(response)
+        return None
 
 
 def install(app: Flask) -> None:

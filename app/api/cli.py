@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app import clock
@@ -23,7 +24,7 @@ def api_cli() -> None:
     "--days",
     type=click.IntRange(1, MAX_DAYS),
     default=None,
-    help="Days until the token expires (default: it does not expire).",
+    help="Days until the token expires (default: API_TOKEN_DAYS, 90 unless configured).",
 )
 @with_appcontext
 def create_token_command(email: str, name: str, days: int | None) -> None:
@@ -32,7 +33,13 @@ def create_token_command(email: str, name: str, days: int | None) -> None:
     if user is None or not user.is_active:
         raise click.ClickException(f"There is no active user with the e-mail address {email}.")
     try:
-        token, secret = create_token(db.session, user, name=name, days=days, now=clock.now())
+        token, secret = create_token(
+            db.session,
+            user,
+            name=name,
+            days=days or current_app.config["API_TOKEN_DAYS"],
+            now=clock.now(),
+        )
     except TokenError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

@@ -20,6 +20,16 @@ class TokenStatus(enum.StrEnum):
     REVOKED = "revoked"
 
 
+class RevokeReason(enum.StrEnum):
+    """Why a token stopped working before its expiry (stored as text)."""
+
+    BY_USER = "by_user"
+    PASSWORD_CHANGED = "password_changed"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
+    DEACTIVATED = "deactivated"
+    SESSIONS_ENDED = "sessions_ended"
+
+
 class ApiToken(Base):
     """A bearer token for /api/v1 that acts with exactly its user's permissions.
 
@@ -39,6 +49,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # A RevokeReason value; plain text so that a new reason needs no migration.
+    revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.api.models import ApiToken, TokenStatus
+from app.api.models import ApiToken, RevokeReason, TokenStatus
 from app.audit import record_event
 from app.i18n_markers import N_
 from app.people.models import User
@@ -135,6 +135,7 @@ def revoke_token(
     if token.revoked_at is not None:
         return
     token.revoked_at = now
+    token.revoked_reason = RevokeReason.BY_USER
     session.flush()
     record_event(
         session,
@@ -147,6 +148,34 @@ def revoke_token(
         user_id=token.user_id,
         prefix=token.token_prefix,
     )
+
+
+def revoke_all_tokens(session: Session, user: User, *, now: datetime, reason: str) -> int:
+    """Revoke every token of `user` still unrevoked (expired ones too); returns how many.
+
+    Called from `end_sessions`, the one place where a person's access ends (password change,
+    reset, deactivation, "sign out everywhere"): a token must not outlive the sessions.
+    """
+    tokens = list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+    )
+    for token in tokens:
+        token.revoked_at = now
+        token.revoked_reason = reason[:32]
+        record_event(
+            session,
+            "api_token.revoked",
+            object_type="api_token",
+            object_id=token.id,
+            now=now,
+            user_id=user.id,
+            prefix=token.token_prefix,
+            reason=reason,
+        )
+    session.flush()
+    return len(tokens)
 
 
 def tokens_of(session: Session, user: User) -> list[ApiToken]:

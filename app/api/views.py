@@ -31,6 +31,7 @@ from app.api.tokens import TokenError, create_token, revoke_token, token_of, tok
 from app.extensions import db
 from app.people.models import Role, RoleAssignment, Unit, User
 from app.people.queries import PersonRow, UnitRow, people_page, unit_tree
+from app.people.signin_throttle import check_current_password, throttled, too_many_attempts_message
 from app.permissions import public, roles_required, signed_in
 
 bp = api_blueprint("api", __name__)
@@ -268,40 +269,57 @@ def openapi():
 # --- token pages in the profile -----------------------------------------------------------
 
 
-def _render_tokens(form: NewTokenForm, status: int = 200):
-    return (
-        render_template(
-            "api/tokens.html",
-            tokens=tokens_of(db.session, current_user),
-            form=form,
-            now=clock.now(),
-        ),
-        status,
+def _token_page(form: NewTokenForm) -> str:
+    return render_template(
+        "api/tokens.html",
+        tokens=tokens_of(db.session, current_user),
+        form=form,
+        now=clock.now(),
     )
+
+
+def _render_tokens(form: NewTokenForm, status: int = 200):
+    return _token_page(form), status
+
+
+def _new_token_form(**kwargs: Any) -> NewTokenForm:
+    return NewTokenForm(default_days=current_app.config["API_TOKEN_DAYS"], **kwargs)
 
 
 @tokens_bp.get("")
 @signed_in
 def index():
     """List my API tokens and offer to make a new one."""
-    return _render_tokens(NewTokenForm(formdata=None))
+    return _render_tokens(_new_token_form(formdata=None))
 
 
 @tokens_bp.post("/new")
 @signed_in
 def create():
-    """Make a token and show its secret once, on this answer only (never stored, never cached)."""
-    form = NewTokenForm()
+    """Make a token and show its secret once, on this answer only (never stored, never cached).
+
+    The password is asked for again, and checked under the sign-in throttle: a token outlives
+    the browser session, so a session left open on a shared tablet must not be enough.
+    """
+    form = _new_token_form()
     if not form.validate_on_submit():
         return _render_tokens(form, 400)
     user = db.session.get(User, current_user.id)
+    now = clock.now()
+    check = check_current_password(user, form.password.data, now=now, purpose="api_token")
+    if check.refusal is not None:
+        form.password.errors = [too_many_attempts_message(check.refusal.wait_seconds)]
+        return throttled(_token_page(form), check.refusal.wait_seconds)
+    if not check.is_good:
+        form.password.errors = [_("The password is not correct.")]
+        return _render_tokens(form, 400)
     try:
         token, secret = create_token(
             db.session,
             user,
             name=form.name.data,
-            days=form.days.data,
-            now=clock.now(),
+            days=form.days.data or current_app.config["API_TOKEN_DAYS"],
+            now=now,
             actor=user,
             ip=request.remote_addr,
         )

@@ -18,10 +18,11 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from app import clock
 from app.audit import record_event
-from app.db import utcnow
-from app.extensions import db
+from app.extensions import csrf, db
 from app.notifications.operations import enqueue_email
 from app.people.forms import (
     ChangePasswordForm,
@@ -33,31 +34,28 @@ from app.people.forms import (
 )
 from app.people.models import User
 from app.people.operations import authenticate, end_sessions, find_user_by_email, set_password
-from app.people.passwords import check_password_policy, verify_password
+from app.people.passwords import check_password_policy
 from app.people.reset_tokens import ResetTokenError, make_reset_token, read_reset_token
 from app.people.safe_redirect import safe_next_path
-from app.people.sessions import end_session, sign_in, start_session
+from app.people.sessions import end_browser_sessions, end_session, sign_in, start_session
+from app.people.signin_throttle import (
+    check_current_password,
+    client_address,
+    current_rules,
+    note_failed_check,
+    note_good_check,
+    note_reset_request,
+    reset_refusal,
+    sign_in_refusal,
+    throttled,
+    too_many_attempts_message,
+    wait_phrase,
+)
 from app.permissions import public, signed_in
-from app.ratelimit import count_hit
+from app.ratelimit import Limit
+from app.web_links import public_url
 
 bp = Blueprint("auth", __name__)
-
-
-def _window() -> timedelta:
-    return timedelta(minutes=current_app.config["RATE_LIMIT_WINDOW_MINUTES"])
-
-
-def _over_limit(kind: str, email: str) -> bool:
-    """Count this attempt per account and per address; True when either limit is passed."""
-    now = utcnow()
-    cfg = current_app.config
-    per_account = count_hit(db.session, f"{kind}:account:{email.lower()}", now, _window())
-    per_address = count_hit(db.session, f"{kind}:address:{request.remote_addr}", now, _window())
-    limit_key = "LOGIN" if kind == "login" else "RESET"
-    return (
-        per_account > cfg[f"{limit_key}_LIMIT_PER_ACCOUNT"]
-        or per_address > cfg[f"{limit_key}_LIMIT_PER_ADDRESS"]
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,21 +70,45 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip()
-        if _over_limit("login", email):
-            record_event(db.session, "login.throttled", ip_address=request.remote_addr, email=email)
+        address = client_address()
+        now = clock.now()
+        known = find_user_by_email(db.session, email)
+        refusal = sign_in_refusal(
+            db.session,
+            current_rules(),
+            email=email,
+            address=address,
+            user_id=known.id if known else None,
+            now=now,
+        )
+        if refusal is not None:
+            record_event(
+                db.session,
+                "login.throttled",
+                ip_address=address,
+                now=now,
+                email=email,
+                reason=refusal.reason,
+                wait_seconds=refusal.wait_seconds,
+            )
             db.session.commit()
-            flash(_("Too many sign-in attempts. Please wait a few minutes and try again."), "error")
-            return render_template("people/login.html", form=form), 429
+            flash(too_many_attempts_message(refusal.wait_seconds), "error")
+            page = render_template("people/login.html", form=form)
+            return throttled(page, refusal.wait_seconds)
+        # Counted before the slow hash check so that parallel guesses see each other.
+        note_failed_check(db.session, email=email, address=address, now=now)
+        db.session.commit()
         user = authenticate(
-            db.session, email, form.password.data, current_app.config["PASSWORD_HASH"]
+            db.session, email, form.password.data, current_app.config["PASSWORD_HASH"], now=now
         )
         if user is None:
-            record_event(db.session, "login.failed", ip_address=request.remote_addr, email=email)
+            record_event(db.session, "login.failed", ip_address=address, now=now, email=email)
             db.session.commit()
             flash(_("The e-mail address or the password is not correct."), "error")
             status = 401
         else:
-            sign_in(user, method="password", ip=request.remote_addr)
+            note_good_check(db.session, email=email, address=address)
+            sign_in(user, method="password", ip=address, now=now)
             return redirect(safe_next_path(form.next.data, url_for("main.home")))
     elif request.method == "POST":
         status = 400
@@ -96,9 +118,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    """Sign out here and end every other session of this user on the server."""
+    """Sign out here and end every other browser session of this user on the server."""
     user = db.session.get(User, current_user.id)
-    end_sessions(user)
+    end_browser_sessions(user)
     record_event(db.session, "logout", actor_id=user.id, ip_address=request.remote_addr)
     db.session.commit()
     from app.people.sso import ID_TOKEN_KEY, provider_logout
@@ -112,7 +134,7 @@ def logout():
 
 def _send_reset_mail(user: User) -> None:
     token = make_reset_token(current_app.config["SECRET_KEY"], user)
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = public_url("auth.reset_password", token=token)
     with force_locale(
         f"{user.preferred_language or current_app.config['BABEL_DEFAULT_LOCALE']}_CH"
     ):
@@ -136,10 +158,38 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         email = form.email.data.strip()
-        if _over_limit("reset", email):
+        address = client_address()
+        now = clock.now()
+        window = timedelta(minutes=current_app.config["RATE_LIMIT_WINDOW_MINUTES"])
+        refusal = reset_refusal(
+            db.session,
+            email=email,
+            address=address,
+            per_account=Limit(current_app.config["RESET_LIMIT_PER_ACCOUNT"], window),
+            per_address=Limit(current_app.config["RESET_LIMIT_PER_ADDRESS"], window),
+            now=now,
+        )
+        if refusal is not None:
+            record_event(
+                db.session,
+                "password.reset_throttled",
+                ip_address=address,
+                now=now,
+                email=email,
+                reason=refusal.reason,
+                wait_seconds=refusal.wait_seconds,
+            )
             db.session.commit()
-            flash(_("Too many requests. Please wait a few minutes and try again."), "error")
-            return render_template("people/reset_request.html", form=form), 429
+            flash(
+                _(
+                    "Too many requests for a new password. Please wait %(wait)s and try again.",
+                    wait=wait_phrase(refusal.wait_seconds),
+                ),
+                "error",
+            )
+            page = render_template("people/reset_request.html", form=form)
+            return throttled(page, refusal.wait_seconds)
+        note_reset_request(db.session, email=email, address=address, now=now)
         user = find_user_by_email(db.session, email)
         if user is not None and user.is_active:
             _send_reset_mail(user)
@@ -206,6 +256,7 @@ def reset_password(token: str):
 
 @bp.route("/language", methods=["POST"])
 @public
+@csrf.exempt  # LanguageForm itself requires the CSRF token from signed-in users
 def set_language():
     """Remember the chosen interface language (the switcher on signed-out pages)."""
     form = LanguageForm()
@@ -241,7 +292,14 @@ def profile():
         elif "pw-submit" in request.form:
             if password_form.validate_on_submit():
                 params = current_app.config["PASSWORD_HASH"]
-                if not verify_password(user.password_hash, password_form.current.data, params):
+                check = check_current_password(
+                    user, password_form.current.data, now=clock.now(), purpose="password_change"
+                )
+                if check.refusal is not None:
+                    wait = check.refusal.wait_seconds
+                    password_form.current.errors = [too_many_attempts_message(wait)]
+                    return throttled(_render_profile(user, language_form, password_form), wait)
+                if not check.is_good:
                     password_form.current.errors = [_("The current password is not correct.")]
                     status = 400
                 else:
@@ -258,9 +316,16 @@ def profile():
                             ip_address=request.remote_addr,
                         )
                         db.session.commit()
-                        # Other sessions are dead now; this one continues with the new version.
+                        # Other sessions (and API tokens) are dead now; this one continues with
+                        # the new version.
                         start_session(user)
-                        flash(_("Your password has been changed."), "success")
+                        flash(
+                            _(
+                                "Your password has been changed. You are signed out on every "
+                                "other device, and your API tokens have been revoked."
+                            ),
+                            "success",
+                        )
                         return redirect(url_for("auth.profile"))
                     password_form.password.errors = [_(p) for p in policy.problems]
                     status = 400
@@ -268,12 +333,41 @@ def profile():
                 status = 400
         else:
             abort(400)
-    return (
-        render_template(
-            "people/profile.html",
-            user=user,
-            language_form=language_form,
-            password_form=password_form,
-        ),
-        status,
+    return _render_profile(user, language_form, password_form), status
+
+
+def _render_profile(
+    user: User, language_form: ProfileForm, password_form: ChangePasswordForm
+) -> str:
+    return render_template(
+        "people/profile.html",
+        user=user,
+        language_form=language_form,
+        password_form=password_form,
+        everywhere_form=FlaskForm(formdata=None, prefix="everywhere"),
     )
+
+
+@bp.post("/profile/sign-out-everywhere")
+@signed_in
+def sign_out_everywhere():
+    """End every session of mine on every device and revoke my API tokens."""
+    if not FlaskForm(prefix="everywhere").validate_on_submit():
+        abort(400)
+    user = db.session.get(User, current_user.id)
+    now = clock.now()
+    revoked = end_sessions(user, now=now, reason="signed_out_everywhere")
+    record_event(
+        db.session,
+        "sessions.ended_everywhere",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+        ip_address=client_address(),
+        now=now,
+        tokens_revoked=revoked,
+    )
+    db.session.commit()
+    end_session()
+    flash(_("You are signed out on every device, and your API tokens have been revoked."), "info")
+    return redirect(url_for("auth.login"), 303)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -79,7 +82,13 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class LanguageForm(FlaskForm):
-    """Choose the language of the interface."""
+    """Choose the language of the interface.
+
+    Signed out, the switcher carries no CSRF token: switching the language of a signed-out
+    browser changes nothing on the server, and a token would need a session cookie on every
+    public page (certificate checks included), which no shared cache may then keep.
+    Signed in, the choice is saved to the account, so the token is required.
+    """
 
     language = SelectField(
         _l("Language"),
@@ -87,6 +96,10 @@ class LanguageForm(FlaskForm):
         validate_choice=True,
     )
     next = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("meta", {"csrf": bool(getattr(current_user, "is_authenticated", False))})
+        super().__init__(*args, **kwargs)
 
 
 class ProfileForm(FlaskForm):

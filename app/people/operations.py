@@ -7,6 +7,7 @@ fields, so "who changed what, when, from what to what" is one row per change.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -92,8 +93,8 @@ def _name(value: str | None, field: str, max_length: int) -> str:
     return text
 
 
-def check_email(session: Session, email: str | None, *, person: User | None = None) -> str:
-    """Return the normalised address, or raise when its syntax is wrong or it is taken."""
+def email_syntax(email: str | None) -> str:
+    """Return the normalised address, or raise when its syntax is wrong (no look-up)."""
     raw = (email or "").strip()
     if not raw:
         raise PeopleError("e-mail: must not be empty")
@@ -104,6 +105,12 @@ def check_email(session: Session, email: str | None, *, person: User | None = No
     address = normalise_email(checked.normalized)
     if len(address) > 254:
         raise PeopleError("e-mail: at most 254 characters")
+    return address
+
+
+def check_email(session: Session, email: str | None, *, person: User | None = None) -> str:
+    """Return the normalised address, or raise when its syntax is wrong or it is taken."""
+    address = email_syntax(email)
     other = find_user_by_email(session, address)
     if other is not None and (person is None or other.id != person.id):
         raise PeopleError(f"e-mail: {address} is already used by another person")
@@ -462,6 +469,82 @@ def create_person(
     return person
 
 
+def create_people(
+    session: Session,
+    people: Sequence[Mapping[str, Any]],
+    *,
+    actor: User | None,
+    ip: str | None,
+    now: datetime | None = None,
+) -> list[User]:
+    """Add many people at once (HR import): create_person's checks and audit rows, in bulk.
+
+    Each mapping holds create_person's keyword arguments (email, first_name, last_name, unit,
+    language, hr_number). Uniqueness is checked with one query per 500 people and everything
+    is written in two flushes, instead of several round trips per person; nothing is added
+    when any person is refused.
+    """
+    when = now or utcnow()
+    checked: list[dict[str, Any]] = []
+    for raw in people:
+        values = {
+            "email": email_syntax(raw["email"]),
+            "first_name": _name(raw["first_name"], "first name", 100),
+            "last_name": _name(raw["last_name"], "last name", 100),
+            "preferred_language": check_language(raw.get("language")),
+            "hr_number": (raw.get("hr_number") or "").strip() or None,
+            "unit": raw.get("unit"),
+        }
+        if values["hr_number"] is not None and len(values["hr_number"]) > 64:
+            raise PeopleError("HR number: at most 64 characters")
+        _open_unit(values["unit"], "people")
+        checked.append(values)
+    for field, column in (("email", User.email), ("hr_number", User.hr_number)):
+        wanted = [v[field] for v in checked if v[field] is not None]
+        if len(set(wanted)) != len(wanted):
+            raise PeopleError(f"{field}: the same value is given for two new people")
+        for start in range(0, len(wanted), 500):
+            taken = session.scalar(select(column).where(column.in_(wanted[start : start + 500])))
+            if taken is not None:
+                raise PeopleError(f"{field}: {taken} is already used by another person")
+    created = [
+        User(
+            **values,
+            created_at=when,
+            roles=[RoleAssignment(role=Role.LEARNER, created_at=when)],
+        )
+        for values in checked
+    ]
+    session.add_all(created)
+    session.flush()
+    for person, values in zip(created, checked, strict=True):
+        _record_change(
+            session,
+            "user.created",
+            object_type="user",
+            object_id=person.id,
+            changes={name: (None, value) for name, value in values.items()},
+            actor=actor,
+            ip=ip,
+            now=when,
+        )
+        scope = _scope_of(person.roles[0])
+        record_event(
+            session,
+            "role.granted",
+            actor_id=actor.id if actor is not None else None,
+            object_type="user",
+            object_id=person.id,
+            ip_address=ip,
+            now=when,
+            before={},
+            after=scope,
+            **scope,
+        )
+    session.flush()
+    return created
+
+
 def update_person(
     session: Session,
     person: User,
@@ -632,7 +715,7 @@ def revoke_role(
 def set_password(user: User, password: str, params: dict[str, int]) -> None:
     """Store a new password hash and end every other session of the user."""
     user.password_hash = hash_password(password, params)
-    user.session_version += 1
+    end_sessions(user, reason="password_changed")
 
 
 def authenticate(
@@ -651,9 +734,23 @@ def authenticate(
     return user
 
 
-def end_sessions(user: User) -> None:
-    """Invalidate every session of the user on the server (replayed cookies stop working)."""
+def end_sessions(
+    user: User, *, now: datetime | None = None, reason: str = "sessions_ended"
+) -> int:
+    """Invalidate every session of the user on the server and revoke their API tokens.
+
+    Replayed cookies stop working, and no token outlives the sessions: password changes,
+    resets, deactivation and "sign out everywhere" all come here. Returns the tokens revoked.
+    """
+    from sqlalchemy.orm import object_session
+
+    from app.api.tokens import revoke_all_tokens  # the API feature builds on people
+
     user.session_version += 1
+    session = object_session(user)
+    if session is None or user.id is None:
+        return 0  # a person not yet saved has no tokens
+    return revoke_all_tokens(session, user, now=now or utcnow(), reason=reason)
 
 
 def deactivate_user(

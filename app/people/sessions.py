@@ -50,11 +50,22 @@ def start_session(user: User) -> None:
 def sign_in(user: User, *, method: str, ip: str | None, now: datetime | None = None) -> None:
     """Record a successful sign-in (any method), commit, and start the user's fresh session."""
     user.last_login_at = now or utcnow()
-    record_event(db.session, "login.succeeded", actor_id=user.id, ip_address=ip, method=method)
+    record_event(
+        db.session, "login.succeeded", actor_id=user.id, ip_address=ip, now=now, method=method
+    )
     db.session.commit()
     start_session(user)
     if user.preferred_language in LANGUAGES:
         session["lang"] = user.preferred_language
+
+
+def end_browser_sessions(user: User) -> None:
+    """Sign the user out in every browser on the server; API tokens stay valid.
+
+    Sign-out uses this: scripts holding a token must not stop because their owner signed out
+    in the evening. Everything that must also end tokens calls `operations.end_sessions`.
+    """
+    user.session_version += 1
 
 
 def end_session() -> None:

@@ -81,6 +81,12 @@ def test_a_deactivated_users_token_is_refused(app, api):
     secret = make_token(user)
     deactivate_user(db.session, user, actor=None, ip=None)
     db.session.commit()
+    # Deactivation revokes the tokens (end_sessions); even a token left unrevoked would be
+    # refused for its deactivated user.
+    error = assert_error(api.get("/api/v1/me", secret), 401, "unauthenticated")
+    assert "revoked" in error["message"]
+    db.session.execute(sa.update(ApiToken).values(revoked_at=None))
+    db.session.commit()
     error = assert_error(api.get("/api/v1/me", secret), 401, "unauthenticated")
     assert "deactivated" in error["message"]
 

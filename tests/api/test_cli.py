@@ -43,11 +43,15 @@ def test_create_token_prints_a_working_token_once(app, runner, client):
     assert me.get_json()["data"]["email"] == "script.owner@example.org"
 
 
-def test_create_token_without_days_never_expires(app, runner):
-    make_user(make_org().branch_a1, email="forever@example.org")
-    result = runner.invoke(args=["api", "create-token", "forever@example.org"])
+def test_create_token_without_days_expires_after_the_configured_lifetime(app, runner):
+    make_user(make_org().branch_a1, email="script@example.org")
+    from flask import current_app
+
+    current_app.config["API_TOKEN_DAYS"] = 45  # the command runs in the test's app context
+    result = runner.invoke(args=["api", "create-token", "script@example.org"])
     assert result.exit_code == 0, result.output
-    assert db.session.scalar(sa.select(ApiToken)).expires_at is None
+    token = db.session.scalar(sa.select(ApiToken))
+    assert (token.expires_at - token.created_at).days == 45
 
 
 def test_create_token_refuses_unknown_and_deactivated_users(app, runner):

@@ -21,7 +21,7 @@ from app.extensions import db
 from app.people.models import Role
 from tests.api.conftest import assert_error, bearer, make_token
 from tests.conftest import csrf_token_from, get_csrf, login_as
-from tests.factories import make_org, make_user
+from tests.factories import PASSWORD, make_org, make_user
 
 SECRET_RE = re.compile(r"cr_[A-Za-z0-9_-]{40}")
 
@@ -68,7 +68,8 @@ def test_made_in_the_profile_the_secret_is_shown_once_and_never_cached(app, clie
     token = csrf_token_from(page.get_data(as_text=True))
 
     made = client.post(
-        "/profile/api-tokens/new", data={"csrf_token": token, "name": "Power BI", "days": "30"}
+        "/profile/api-tokens/new",
+        data={"csrf_token": token, "name": "Power BI", "days": "30", "password": PASSWORD},
     )
     assert made.status_code == 200
     assert made.headers["Cache-Control"] == "no-store"
@@ -104,7 +105,7 @@ def test_bad_token_forms_are_refused_and_make_nothing(app, client, form):
     login_as(client, make_user(org.branch_a1))
     response = client.post(
         "/profile/api-tokens/new",
-        data={"csrf_token": get_csrf(client, "/profile/api-tokens"), **form},
+        data={"csrf_token": get_csrf(client, "/profile/api-tokens"), "password": PASSWORD, **form},
     )
     assert response.status_code == 400
     assert not SECRET_RE.search(response.get_data(as_text=True))

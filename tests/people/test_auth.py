@@ -227,34 +227,7 @@ def test_production_hash_parameters_are_argon2id_at_recommended_strength():
     assert digest.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
-# --- throttling ---------------------------------------------------------------------------
-
-
-def test_sign_in_is_throttled_per_account(app, client, learner):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = 3
-    for _ in range(3):
-        assert sign_in(client, learner.email, "wrong password!!").status_code == 401
-    response = sign_in(client, learner.email, PASSWORD)
-    assert response.status_code == 429
-    assert "Too many sign-in attempts" in response.get_data(as_text=True)
-
-
-def test_throttle_is_shared_between_workers(app_config, learner):
-    """Two app instances (two workers) share the counter because it lives in the database."""
-    from app import create_app
-
-    app_config = dict(app_config, LOGIN_LIMIT_PER_ACCOUNT=2)
-    worker_a, worker_b = create_app(app_config), create_app(app_config)
-    assert sign_in(worker_a.test_client(), learner.email, "bad one here").status_code == 401
-    assert sign_in(worker_b.test_client(), learner.email, "bad two here").status_code == 401
-    assert sign_in(worker_a.test_client(), learner.email, PASSWORD).status_code == 429
-
-
-def test_throttle_per_address(app, client, org):
-    app.config["LOGIN_LIMIT_PER_ADDRESS"] = 2
-    for n in range(2):
-        sign_in(client, f"someone{n}@example.org", "whatever password")
-    assert sign_in(client, "third@example.org", "whatever password").status_code == 429
+# Throttling is tested in tests/people/test_throttle.py.
 
 
 # --- password reset over real SMTP ---------------------------------------------------------
@@ -356,20 +329,21 @@ def test_failed_logins_are_audited(client, learner):
     assert count == 1
 
 
-def test_the_tick_clears_old_throttling_counters(app, learner):
-    """Counters of past windows go with the scheduler's tick; the current window stays."""
+def test_the_tick_clears_old_throttling_events(app, learner):
+    """Throttle events older than a day go with the scheduler's tick; recent ones stay."""
     from datetime import timedelta
 
     from app.campaigns.scheduler import run_tick
     from app.db import utcnow
-    from app.ratelimit import RateLimitCounter, count_hit
+    from app.ratelimit import ThrottleEvent, note_event
 
     now = utcnow()
-    window = timedelta(minutes=15)
-    count_hit(db.session, "login:account:old", now - timedelta(days=3), window)
-    count_hit(db.session, "login:account:new", now, window)
+    note_event(
+        db.session, "sign_in", account="old", address="10.0.0.1", now=now - timedelta(days=3)
+    )
+    note_event(db.session, "sign_in", account="new", address="10.0.0.1", now=now)
     db.session.commit()
     run_tick(db.session, now=now)
     db.session.commit()
-    keys = set(db.session.scalars(select(RateLimitCounter.key)))
-    assert keys == {"login:account:new"}
+    accounts = set(db.session.scalars(select(ThrottleEvent.account)))
+    assert accounts == {"new"}

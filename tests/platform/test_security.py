@@ -98,7 +98,13 @@ def test_bad_environment_values_are_named(tmp_path: Path):
 
 def test_production_cookies_are_secure_host_only(tmp_path: Path):
     config = load_settings(
-        tmp_path, {"APP_ENV": "production", "SECRET_KEY": "k" * 40}
+        tmp_path,
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "k" * 40,
+            "PUBLIC_BASE_URL": "https://ready.example.ch",
+            "TRUSTED_HOSTS": "ready.example.ch",
+        },
     ).flask_config()
     assert config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert config["SESSION_COOKIE_SECURE"] is True
