@@ -108,10 +108,6 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return client
 
 
-# The connection itself broke (as opposed to the server refusing one message): reconnect.
-_CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError)
-
-
 class SmtpConnection:
     """One SMTP session for many messages, opened on first use and reopened once if it drops.
 
@@ -145,17 +141,25 @@ class SmtpConnection:
         """Hand one message to the server, reconnecting once if the session has dropped."""
         try:
             self._client().send_message(message)
-        except _CONNECTION_ERRORS as error:
-            log.warning("SMTP connection lost (%s); reconnecting", error)
-            self._drop()
-            self._client().send_message(message)
-        # A refused message needs nothing more: smtplib has already said RSET, and the
-        # session goes on with the next message.
+        except smtplib.SMTPServerDisconnected as error:
+            self._reconnect_and_send(message, error)
+        except smtplib.SMTPException:
+            # A refusal of this message (smtplib has said RSET): the session goes on.
+            raise
+        except OSError as error:  # reset, broken pipe, time-out: the session is gone
+            self._reconnect_and_send(message, error)
+
+    def _reconnect_and_send(self, message: EmailMessage, error: BaseException) -> None:
+        log.warning("SMTP connection lost (%s); reconnecting", error)
+        self._drop()
+        self._client().send_message(message)
 
     def _drop(self) -> None:
         if self.client is not None:
             try:
                 self.client.close()
+            except OSError:
+                pass
             finally:
                 self.client = None
 

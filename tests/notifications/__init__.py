@@ -1,0 +1,1 @@
+"""Tests of the e-mail outbox and its delivery."""
