@@ -23,7 +23,14 @@ PUBLIC = {
     "api.openapi",
 }
 # Features that add public routes extend this set in their own module.
-PUBLIC_PREFIXES_ALLOWED = ("tracking.verify_certificate", "campaigns.unsubscribe", "campaigns.ical")
+PUBLIC_PREFIXES_ALLOWED = (
+    "tracking.verify_certificate",
+    "campaigns.unsubscribe",
+    "campaigns.ical",
+    "sso.start",
+    "sso.callback",
+    "sso.logged_out",
+)
 
 
 def sample_url(rule: Rule) -> str:
