@@ -16,9 +16,13 @@ __all__ = ["create_app"]
 
 
 def _configure_logging(level: str) -> None:
+    # LOG_LEVEL is for the platform's own loggers; libraries speak up only from WARNING (their
+    # INFO lines, such as Alembic's plugin set-up, are noise for an operator).
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     logging.getLogger("app").setLevel(level)
 
 

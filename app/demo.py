@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 
@@ -298,6 +299,9 @@ def demo_command() -> None:
     """Load the demonstration data (safe to run again: nothing is duplicated)."""
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("the demo data must not be loaded in production")
+    # The loaders go through the real operations, which log every event at INFO: the demo's
+    # own summary lines say what happened instead.
+    logging.getLogger("app").setLevel(max(logging.WARNING, logging.getLogger("app").level))
     # One hash for every demo account: hashing 160 passwords with argon2id would take a minute.
     password_hash = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH"])
     logins = load_demo(password_hash, echo=click.echo)

@@ -1,4 +1,5 @@
 import logging
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -12,6 +13,8 @@ config = context.config
 # This line sets up loggers basically.
 # Keep the application's loggers alive when migrations run inside the app (tests, CLI).
 fileConfig(config.config_file_name, disable_existing_loggers=False)
+# One line per revision by default; scripts/run-demo asks for WARNING to keep its output short.
+logging.getLogger("alembic").setLevel(os.environ.get("MIGRATIONS_LOG_LEVEL", "INFO"))
 logger = logging.getLogger("alembic.env")
 
 

@@ -259,3 +259,13 @@ def mail_app_config(app_config: dict, smtp_server) -> dict:
     """App configuration pointing at the test SMTP server."""
     app_config.update({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port})
     return app_config
+
+
+@pytest.fixture(scope="session")
+def ralph_models() -> Iterator:
+    """Ralph's xAPI models (in Ralph's own virtualenv) for statement-shape checks."""
+    from tests.lrs.ralph_venv import RalphModels
+
+    models = RalphModels()
+    yield models
+    models.close()

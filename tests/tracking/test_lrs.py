@@ -6,9 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -26,6 +24,7 @@ from app.tracking.lrs import LrsSettings, _claim, backoff, forward_due
 from app.tracking.models import Statement, StatementOutbox
 from tests.conftest import free_port
 from tests.factories import make_org, make_user
+from tests.lrs.ralph_venv import ralph_bin
 from tests.tracking.helpers import T0, make_module, read_pages, take_quiz
 
 USERNAME = "platform"
@@ -72,7 +71,7 @@ class RalphLrs:
                 filter(None, [str(hooks), os.environ.get("PYTHONPATH", "")])
             ),
         }
-        self.executable = str(Path(sys.executable).with_name("ralph"))
+        self.executable = str(ralph_bin("ralph"))
 
     def write_credentials(self) -> None:
         """`ralph auth ... -w`: store our Basic-auth user in the LRS's credentials file."""
@@ -151,12 +150,7 @@ class RalphLrs:
 
 @pytest.fixture
 def ralph(tmp_path: Path) -> Iterator[RalphLrs]:
-    pytest.importorskip("ralph.models.xapi")
     lrs = RalphLrs(tmp_path / "ralph")
-    if not Path(lrs.executable).exists() and not shutil.which("ralph"):
-        pytest.skip(
-            "the ralph command is not installed (pip install 'ralph-malph[backend-fs,cli,lrs]')"
-        )
     lrs.write_credentials()
     lrs.start()
     yield lrs
