@@ -60,9 +60,10 @@ def anna(org) -> User:
     return person
 
 
-def start(client) -> str:
+def start(client, next_path: str = "") -> str:
     """Press the SSO button; return the provider's authorisation URL."""
-    answer = client.post("/sso/login", data={"csrf_token": get_csrf(client), "next": ""})
+    token = get_csrf(client)
+    answer = client.post("/sso/login", data={"csrf_token": token, "next": next_path})
     assert answer.status_code == 302, answer.get_data(as_text=True)
     return answer.headers["Location"]
 
@@ -117,6 +118,19 @@ def test_callback_signs_in_once_and_a_replay_is_refused(client, anna, oidc_provi
     assert "forged, used twice or has expired" in replay.get_data(as_text=True)
     assert signed_in_user_id(thief) is None
     assert refusals() == ["state"]
+
+
+def test_the_page_asked_for_is_opened_after_sign_in(client, anna, oidc_provider):
+    callback = at_provider(start(client, "/profile"), "anna", "anna-secret")
+    assert client.get(path_of(callback)).headers["Location"] == "/profile"
+    other = client.application.test_client()
+    # An address on another site is never a place to go after sign-in.
+    callback = at_provider(start(other, "https://evil.example/x"), "anna", "anna-secret")
+    assert other.get(path_of(callback)).headers["Location"] == "/home"
+
+
+def test_start_needs_the_csrf_token(client, oidc_provider):
+    assert client.post("/sso/login", data={"next": ""}).status_code == 400
 
 
 def test_tampered_state_is_refused(client, anna, oidc_provider):
