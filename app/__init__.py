@@ -49,6 +49,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("ENV_NAME") == "production" and app.debug:
         raise RuntimeError("debug mode must not be on in production")
 
+    if app.config.get("TRUSTED_HOSTS"):
+        from app.web_links import refuse_untrusted_hosts
+
+        app.wsgi_app = refuse_untrusted_hosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
     hops = app.config.get("PROXY_FIX_HOPS", 0)
     if hops:
         # Behind a reverse proxy: trust its X-Forwarded-* headers, exactly `hops` of them, so
