@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         "app.api.views",
         "app.people.admin_views",
         "app.people.sso",
+        "app.people.hr_import_views",
     ):
         try:
             module = importlib.import_module(name)
@@ -209,4 +210,7 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
+    from app.people.hr_cli import add_hr_commands
+
+    add_hr_commands(users_cli)
     app.cli.add_command(users_cli)

@@ -468,7 +468,13 @@ def new_person():
             db.session.rollback()
             _show_error(form, error)
         else:
+            from app.people.invitations import send_invitation
+
+            send_invitation(db.session, person, actor=current_user, ip=_ip())
             db.session.commit()
+            from app.notifications.delivery import deliver_after_request
+
+            deliver_after_request()
             flash(_("%(name)s has been added.", name=person.display_name), "success")
             return redirect(url_for("admin.person_roles", user_id=person.id), 303)
     status = 400 if form.is_submitted() else 200

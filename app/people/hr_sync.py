@@ -32,13 +32,16 @@ from app.people.hr_import import (
 )
 from app.people.models import Provider, Role, RoleAssignment, Unit, User
 from app.people.operations import (
-    create_person,
+    create_people,
     deactivate_user,
     grant_role,
     reactivate_user,
     update_person,
 )
-from app.permissions import Action, is_admin, may, unit_in_scope, unit_scope_clause
+from app.permissions import Action, is_admin, may, role_within_reach, unit_scope_clause
+
+# People are created in batches: one progress step and two flushes per batch.
+CREATE_BATCH = 1000
 
 
 class ImportRefused(RuntimeError):
@@ -67,14 +70,6 @@ class ApplyResult:
         }
 
 
-def _role_spec(assignment: RoleAssignment) -> RoleSpec:
-    if assignment.role == Role.MANAGER and assignment.unit is not None:
-        return RoleSpec("manager", assignment.unit.code)
-    if assignment.role == Role.TRAINER and assignment.provider is not None:
-        return RoleSpec("trainer", assignment.provider.slug)
-    return RoleSpec(assignment.role.value)
-
-
 def _people_query(importer: User | None) -> Any:
     query = select(User).options(selectinload(User.roles), selectinload(User.unit))
     if importer is not None and not is_admin(importer):
@@ -84,61 +79,87 @@ def _people_query(importer: User | None) -> Any:
     return query.order_by(User.id)
 
 
-def person_state(person: User, importer: User | None) -> PersonState:
-    """Return what the import plan needs to know about one person."""
-    return PersonState(
-        id=person.id,
-        hr_number=person.hr_number,
-        email=person.email,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        language=person.preferred_language,
-        unit_code=person.unit.code if person.unit else None,
-        is_active=person.is_active,
-        roles=frozenset(_role_spec(a) for a in person.roles),
-        is_manageable=importer is None or may(importer, Action.MANAGE_PERSON, person),
-    )
-
-
 def load_directory(session: Session, importer: User | None) -> Directory:
     """Snapshot the people, units and providers as the importer sees them (None: the shell).
 
     Everyone is loaded, not only the importer's scope: an e-mail address or HR number used by
     a person outside the scope is a conflict, not a new person. People outside the scope are
-    marked as not manageable, so the plan never changes or deactivates them.
+    marked as not manageable, so the plan never changes or deactivates them. Plain rows, not
+    ORM objects: a directory of 10,000 people loads in a fraction of a second.
     """
+    all_units = list(session.scalars(select(Unit)))
     units = {
         unit.code: UnitState(
             code=unit.code,
             is_closed=unit.closed_at is not None,
-            is_in_scope=importer is None or unit_in_scope(importer, unit),
+            is_in_scope=importer is None or may(importer, Action.PLACE_IN_UNIT, unit),
         )
-        for unit in session.scalars(select(Unit))
+        for unit in all_units
     }
+    code_of = {unit.id: unit.code for unit in all_units}
+    providers = {p.id: p.slug for p in session.scalars(select(Provider))}
+    roles: dict[int, set[RoleSpec]] = {}
+    for user_id, role, unit_id, provider_id in session.execute(
+        select(
+            RoleAssignment.user_id,
+            RoleAssignment.role,
+            RoleAssignment.unit_id,
+            RoleAssignment.provider_id,
+        )
+    ):
+        if role == Role.MANAGER and unit_id is not None:
+            spec = RoleSpec("manager", code_of[unit_id])
+        elif role == Role.TRAINER and provider_id is not None:
+            spec = RoleSpec("trainer", providers[provider_id])
+        else:
+            spec = RoleSpec(Role(role).value)
+        roles.setdefault(user_id, set()).add(spec)
+    manageable: set[int] | None = None
+    if importer is not None and not is_admin(importer):
+        # Scope by rank is the permission module's rule: ask it for each person in scope.
+        manageable = {
+            person.id
+            for person in session.scalars(_people_query(importer))
+            if may(importer, Action.MANAGE_PERSON, person)
+        }
     people = [
-        person_state(person, importer)
-        for person in session.scalars(
-            select(User).options(selectinload(User.roles), selectinload(User.unit))
+        PersonState(
+            id=row.id,
+            hr_number=row.hr_number,
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            language=row.preferred_language,
+            unit_code=code_of.get(row.unit_id) if row.unit_id is not None else None,
+            is_active=row.is_active,
+            roles=frozenset(roles.get(row.id, ())),
+            is_manageable=manageable is None or row.id in manageable,
+        )
+        for row in session.execute(
+            select(
+                User.id,
+                User.hr_number,
+                User.email,
+                User.first_name,
+                User.last_name,
+                User.preferred_language,
+                User.unit_id,
+                User.is_active,
+            )
         )
     ]
-    providers = frozenset(session.scalars(select(Provider.slug)))
-    return Directory(people=people, units=units, providers=providers)
+    return Directory(people=people, units=units, providers=frozenset(providers.values()))
 
 
 def grant_allowed(importer: User | None, spec: RoleSpec, units: dict[str, Unit]) -> bool:
-    """Whether the importer may give this role: nobody grants a role wider than their own.
+    """Whether the importer may give this role (the shell may give any).
 
-    Admins (and the shell) grant anything; a manager grants the learner role, and the manager
-    role on units inside their own scope; trainer and admin roles only come from admins.
+    The rule is the permission module's: nobody grants a role wider than their own.
     """
-    if importer is None or is_admin(importer):
+    if importer is None:
         return True
-    if spec.role == "learner":
-        return True
-    if spec.role == "manager":
-        unit = units.get(spec.scope or "")
-        return unit is not None and unit_in_scope(importer, unit)
-    return False
+    unit = units.get(spec.scope or "") if spec.role == "manager" else None
+    return role_within_reach(importer, Role(spec.role), unit)
 
 
 def plan_import(
@@ -216,23 +237,30 @@ def apply_plan(
             people[person.id] = person
 
     created: list[int] = []
-    for creation in plan.creations:
-        person = create_person(
+    for start in range(0, len(plan.creations), CREATE_BATCH):
+        batch = plan.creations[start : start + CREATE_BATCH]
+        people_created = create_people(
             session,
-            email=creation.email,
-            first_name=creation.first_name,
-            last_name=creation.last_name,
-            unit=units[creation.unit_code],
-            language=creation.language,
-            hr_number=creation.hr_number,
+            [
+                {
+                    "email": c.email,
+                    "first_name": c.first_name,
+                    "last_name": c.last_name,
+                    "unit": units[c.unit_code],
+                    "language": c.language,
+                    "hr_number": c.hr_number,
+                }
+                for c in batch
+            ],
             **who,
         )
-        for spec in creation.roles:
-            if spec.role != "learner":  # create_person makes everyone a learner
-                _grant(session, person, spec, units, providers, **who)
-        created.append(person.id)
+        for creation, person in zip(batch, people_created, strict=True):
+            for spec in creation.roles:
+                if spec.role != "learner":  # everyone is created a learner
+                    _grant(session, person, spec, units, providers, **who)
+            created.append(person.id)
         if progress is not None:
-            progress(1)
+            progress(len(batch))
     for update in plan.updates:
         person = people[update.person_id]
         if update.reactivate:
@@ -283,10 +311,14 @@ def export_rows(session: Session, viewer: User | None) -> tuple[list[list[str]],
     Only people with an HR number and a unit are exported, so that the file imports back
     unchanged (both columns are required); the second value counts the people left out.
     """
-    query = _people_query(viewer).where(User.is_active.is_(True))
-    people = [person_state(p, None) for p in session.scalars(query)]
-    kept = [p for p in people if p.hr_number and p.unit_code]
-    kept.sort(key=lambda p: (p.hr_number or "", p.email))
+    directory = load_directory(session, viewer)
+
+    def visible(person: PersonState) -> bool:
+        unit = directory.units.get(person.unit_code or "")
+        return person.is_active and (viewer is None or (unit is not None and unit.is_in_scope))
+
+    people = [p for p in directory.people if visible(p)]
+    kept = sorted((p for p in people if p.hr_number and p.unit_code), key=lambda p: p.hr_number)
     return [export_row(person) for person in kept], len(people) - len(kept)
 
 

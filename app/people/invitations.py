@@ -9,6 +9,7 @@ own link and chooses their own password: nobody ever knows another person's pass
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record_event
 from app.db import utcnow
-from app.notifications.operations import enqueue_email
+from app.notifications.operations import enqueue_emails
 from app.people.hr_models import Invitation
 from app.people.models import User
 from app.people.operations import set_password
@@ -83,44 +84,67 @@ def send_invitation(
         raise InvitationError("inactive")
     if person.password_hash:
         raise InvitationError("has_password")
+    return send_invitations(session, [person], actor=actor, ip=ip, now=now)[0]
+
+
+def send_invitations(
+    session: Session,
+    people: Sequence[User],
+    *,
+    actor: User | None,
+    ip: str | None,
+    now: datetime | None = None,
+) -> list[Invitation]:
+    """Invite many people at once (after an HR import): one flush and one outbox insert.
+
+    People who cannot be invited (deactivated, or with a password already) are skipped.
+    """
     now = now or utcnow()
-    invitation = Invitation(
-        user=person,
-        sent_by_id=actor.id if actor is not None else None,
-        sent_at=now,
-        expires_at=now + timedelta(days=valid_days()),
-    )
-    session.add(invitation)
+    invitees = [p for p in people if can_be_invited(p)]
+    expires_at = now + timedelta(days=valid_days())
+    invitations = [
+        Invitation(
+            user=person,
+            sent_by_id=actor.id if actor is not None else None,
+            sent_at=now,
+            expires_at=expires_at,
+        )
+        for person in invitees
+    ]
+    session.add_all(invitations)
     session.flush()
-    token = make_invitation_token(current_app.config["SECRET_KEY"], invitation)
-    link = public_url("invitations.accept", token=token)
-    language = person.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(f"{language}_CH"):
-        subject = _("Your Counter Ready account: choose your password")
-        context = {"user": person, "link": link, "days": valid_days(), "language": language}
-        text = render_template("people/email/invitation.txt", **context)
-        html = render_template("people/email/invitation.html", **context)
-    enqueue_email(
-        session,
-        to_address=person.email,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        user_id=person.id,
-        now=now,
-    )
-    record_event(
-        session,
-        "invitation.sent",
-        actor_id=actor.id if actor is not None else None,
-        object_type="user",
-        object_id=person.id,
-        ip_address=ip,
-        now=now,
-        invitation_id=invitation.id,
-        expires_at=invitation.expires_at.isoformat(),
-    )
-    return invitation
+    secret = current_app.config["SECRET_KEY"]
+    messages: list[dict[str, object]] = []
+    for invitation in invitations:
+        person = invitation.user
+        link = public_url("invitations.accept", token=make_invitation_token(secret, invitation))
+        language = person.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]
+        with force_locale(f"{language}_CH"):
+            context = {"user": person, "link": link, "days": valid_days(), "language": language}
+            messages.append(
+                {
+                    "to_address": person.email,
+                    "subject": _("Your Counter Ready account: choose your password"),
+                    "body_text": render_template("people/email/invitation.txt", **context),
+                    "body_html": render_template("people/email/invitation.html", **context),
+                    "user_id": person.id,
+                    "dedupe_key": f"invitation:{invitation.id}",
+                }
+            )
+        record_event(
+            session,
+            "invitation.sent",
+            actor_id=actor.id if actor is not None else None,
+            object_type="user",
+            object_id=person.id,
+            ip_address=ip,
+            now=now,
+            invitation_id=invitation.id,
+            expires_at=invitation.expires_at.isoformat(),
+        )
+    for start in range(0, len(messages), 1000):
+        enqueue_emails(session, messages[start : start + 1000], now=now)
+    return invitations
 
 
 def read_invitation(
