@@ -127,13 +127,15 @@ class PersonForm(FlaskForm):
         ],
         render_kw={"autocomplete": "off"},
     )
-    preferred_language = SelectField(_l("Language"), choices=[])
+    preferred_language = SelectField(_l("Language"), choices=[], default="")
     hr_number = StringField(
         _l("HR number"),
         validators=[Optional(), Length(max=64)],
         description=_l("The number in the HR system; HR files match people by it."),
     )
-    unit = SelectField(_l("Unit"), coerce=int, choices=[])
+    # The picker offers the editor's open units; a unit sent from elsewhere is refused (and
+    # logged) by the permission check rather than silently by the form.
+    unit = SelectField(_l("Unit"), coerce=int, choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
