@@ -63,8 +63,14 @@ _PARENT_KIND = {UnitKind.REGION: UnitKind.NETWORK, UnitKind.BRANCH: UnitKind.REG
 
 
 def register(app: Flask) -> None:
-    """Attach the administration pages and their entry in the navigation."""
+    """Attach the administration pages, their commands and their entry in the navigation."""
+    from app.people.cli import providers_cli, units_cli
+
     app.register_blueprint(bp)
+    # The same operations for scripts (`flask units ...`, `flask providers ...`); `flask
+    # users ...` is registered with the other account commands.
+    app.cli.add_command(units_cli)
+    app.cli.add_command(providers_cli)
     app.extensions.setdefault("nav_entries", []).append(
         ("admin.index", _l("Administration"), {Role.MANAGER, Role.ADMIN})
     )
