@@ -358,7 +358,7 @@ def _module_form(*, bound: bool = True) -> AddModuleForm:
 
 def _role_labels(roles: list[str]) -> str:
     """The audience roles in words, for the pages."""
-    labels = dict(AudienceRolesForm.roles.kwargs["choices"])
+    labels = {choice.value: choice.label for choice in AudienceRolesForm.roles.kwargs["choices"]}
     return ", ".join(str(labels.get(role, role)) for role in roles)
 
 
