@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -114,6 +114,10 @@ def send_invitations(
     session.add_all(invitations)
     session.flush()
     secret = current_app.config["SECRET_KEY"]
+    # Straight from the Jinja environment: no request is needed (the shell sends these too),
+    # and the page layout's context processors do not run for every e-mail.
+    text_template = current_app.jinja_env.get_template("people/email/invitation.txt")
+    html_template = current_app.jinja_env.get_template("people/email/invitation.html")
     messages: list[dict[str, object]] = []
     for invitation in invitations:
         person = invitation.user
@@ -125,8 +129,8 @@ def send_invitations(
                 {
                     "to_address": person.email,
                     "subject": _("Your Counter Ready account: choose your password"),
-                    "body_text": render_template("people/email/invitation.txt", **context),
-                    "body_html": render_template("people/email/invitation.html", **context),
+                    "body_text": text_template.render(**context),
+                    "body_html": html_template.render(**context),
                     "user_id": person.id,
                     "dedupe_key": f"invitation:{invitation.id}",
                 }
