@@ -42,11 +42,10 @@ from app.people.signin_throttle import (
     check_current_password,
     client_address,
     current_rules,
-    note_failed_check,
     note_good_check,
     note_reset_request,
     reset_refusal,
-    sign_in_refusal,
+    start_password_check,
     throttled,
     too_many_attempts_message,
     wait_phrase,
@@ -73,7 +72,7 @@ def login():
         address = client_address()
         now = clock.now()
         known = find_user_by_email(db.session, email)
-        refusal = sign_in_refusal(
+        refusal = start_password_check(
             db.session,
             current_rules(),
             email=email,
@@ -95,9 +94,6 @@ def login():
             flash(too_many_attempts_message(refusal.wait_seconds), "error")
             page = render_template("people/login.html", form=form)
             return throttled(page, refusal.wait_seconds)
-        # Counted before the slow hash check so that parallel guesses see each other.
-        note_failed_check(db.session, email=email, address=address, now=now)
-        db.session.commit()
         user = authenticate(
             db.session, email, form.password.data, current_app.config["PASSWORD_HASH"], now=now
         )

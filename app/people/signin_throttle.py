@@ -14,7 +14,7 @@ token) with an account name and a client address:
 - a good password clears the account's failures from that address.
 
 A failure is written and committed before the slow hash check, so parallel guesses from many
-workers see each other; a good password then deletes it again.
+workers see each other; a good password then deletes it again (`start_password_check`).
 """
 
 from __future__ import annotations
@@ -135,6 +135,36 @@ def sign_in_refusal(
     return longest if longest.wait_seconds > 0 else None
 
 
+def start_password_check(
+    session: Session,
+    rules: SignInRules,
+    *,
+    email: str,
+    address: str,
+    user_id: int | None,
+    now: datetime,
+) -> Refusal | None:
+    """Refuse a password check, or count it as a failure up front (committed) and allow it.
+
+    The caller verifies the password only when this returns None, and calls `note_good_check`
+    when it is right. Under PostgreSQL's READ COMMITTED two workers can both pass the first
+    look; counting again after the commit sees every racer, so no more than the pair limit of
+    guesses is ever verified.
+    """
+    refusal = sign_in_refusal(
+        session, rules, email=email, address=address, user_id=user_id, now=now
+    )
+    if refusal is not None:
+        return refusal
+    note_failed_check(session, email=email, address=address, now=now)
+    session.commit()
+    with_this_one = Limit(rules.pair.count + 1, rules.pair.window)
+    raced = sliding_wait(
+        session, SIGN_IN, with_this_one, now, account=account_key(email), address=address
+    )
+    return Refusal("pair", raced) if raced else None
+
+
 def note_failed_check(session: Session, *, email: str, address: str, now: datetime) -> None:
     """Count one failed (or not yet verified) password check."""
     note_event(session, SIGN_IN, account=account_key(email), address=address, now=now)
@@ -223,7 +253,7 @@ def check_current_password(
     a good password the count is cleared in the caller's transaction, which it commits.
     """
     address = client_address()
-    refusal = sign_in_refusal(
+    refusal = start_password_check(
         db.session, current_rules(), email=user.email, address=address, user_id=user.id, now=now
     )
     if refusal is not None:
@@ -239,8 +269,6 @@ def check_current_password(
         )
         db.session.commit()
         return PasswordCheck(False, refusal)
-    note_failed_check(db.session, email=user.email, address=address, now=now)
-    db.session.commit()
     if verify_password(user.password_hash, password, current_app.config["PASSWORD_HASH"]):
         note_good_check(db.session, email=user.email, address=address)
         return PasswordCheck(True)

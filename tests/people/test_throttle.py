@@ -186,6 +186,37 @@ def test_the_throttle_is_shared_between_two_app_instances(app_config, lea):
     assert sign_in(worker_b.test_client(), lea.email, PASSWORD).status_code == 429
 
 
+def test_parallel_guesses_never_get_past_the_pair_limit(app, lea):
+    """Twelve wrong passwords sent at once: at most five are checked, the rest wait."""
+    import threading
+
+    clients = [app.test_client() for _ in range(12)]
+    tokens = [get_csrf(client) for client in clients]
+    barrier = threading.Barrier(len(clients))
+    statuses: list[int] = []
+    email = lea.email  # read here: the threads have no app context to load it in
+
+    def guess(client, token):
+        barrier.wait()
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": email, "password": "parallel guess!"},
+            environ_base={"REMOTE_ADDR": BRANCH},
+        )
+        statuses.append(response.status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(statuses)) == [401, 429]
+    assert statuses.count(401) <= 5
+    assert audit_actions().count("login.failed") == statuses.count(401)
+
+
 # --- the rules as functions of time -----------------------------------------------------------
 
 T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
