@@ -257,3 +257,14 @@ def test_sign_in_page_names_the_provider_and_allows_its_origin(client, oidc_prov
     assert "Jura ID" in answer.get_data(as_text=True)
     policy = answer.headers["Content-Security-Policy"]
     assert f"form-action 'self' {oidc_provider.issuer}" in policy
+
+
+@pytest.mark.parametrize(
+    "sso_settings",
+    [{"OIDC_DISCOVERY_URL": f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration"}],
+)
+def test_unreachable_provider_is_said_and_logged(client, oidc_provider):
+    answer = client.post("/sso/login", data={"csrf_token": get_csrf(client), "next": ""})
+    assert answer.status_code == 503
+    assert "cannot be reached" in answer.get_data(as_text=True)
+    assert refusals() == ["unreachable"]
