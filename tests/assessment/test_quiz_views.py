@@ -37,6 +37,8 @@ ALLOWED_DATA_ATTRIBUTES = {
     "data-saved",
     "data-not-saved",
     "data-incomplete",
+    "data-retrying",
+    "data-unavailable",
     "data-deadline",
     "data-now",
     "data-grace",

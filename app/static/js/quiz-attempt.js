@@ -72,11 +72,25 @@
     return null;
   }
 
+  /* Seconds to wait before trying again: the server's Retry-After, else doubling, at most 30. */
+  function retryDelay(reply, failures) {
+    var header = reply && reply.headers ? parseInt(reply.headers.get("Retry-After"), 10) : NaN;
+    var seconds = isNaN(header) ? Math.pow(2, Math.min(failures, 5)) : header;
+    return Math.min(Math.max(seconds, 1), 30) * 1000;
+  }
+
+  /* A failure worth retrying: no answer at all, or the server saying it is briefly away. */
+  function isTransient(status) {
+    return status === 0 || status === 502 || status === 503 || status === 504;
+  }
+
   function setUpAutosave(form) {
     var url = form.getAttribute("data-save-url");
     var inFlight = {};
     var again = {};
     var timers = {};
+    var failures = {};
+    var retries = {};
 
     function say(fieldset, text) {
       var status = fieldset.querySelector(".save-status");
@@ -84,6 +98,24 @@
         status.textContent = text;
       }
     }
+
+    /* The answer stays on the page; try again later, and at once when the tablet is online. */
+    function retryLater(fieldset, id, reply) {
+      failures[id] = (failures[id] || 0) + 1;
+      say(fieldset, form.getAttribute("data-retrying"));
+      window.clearTimeout(retries[id]);
+      retries[id] = window.setTimeout(function () { save(fieldset); }, retryDelay(reply, failures[id]));
+    }
+
+    window.addEventListener("online", function () {
+      each(form.querySelectorAll("fieldset[data-question-id]"), function (fieldset) {
+        var id = fieldset.getAttribute("data-question-id");
+        if (failures[id]) {
+          window.clearTimeout(retries[id]);
+          save(fieldset);
+        }
+      });
+    });
 
     function save(fieldset) {
       var id = fieldset.getAttribute("data-question-id");
@@ -97,6 +129,7 @@
         return;
       }
       inFlight[id] = true;
+      window.clearTimeout(retries[id]);
       window.fetch(url, {
         method: "POST",
         credentials: "same-origin",
@@ -108,22 +141,25 @@
         body: JSON.stringify({ question_id: id, response: response })
       }).then(function (reply) {
         return reply.json().then(function (data) {
-          return { status: reply.status, data: data };
+          return { status: reply.status, data: data, reply: reply };
         }, function () {
-          return { status: reply.status, data: {} };
+          return { status: reply.status, data: {}, reply: reply };
         });
       }).then(function (result) {
         var error = result.data && result.data.error;
         if (result.status === 200) {
+          failures[id] = 0;
           say(fieldset, form.getAttribute("data-saved"));
           fieldset.classList.remove("field-error");
         } else if (error && error.result_url) {
           window.location.assign(error.result_url);
+        } else if (isTransient(result.status)) {
+          retryLater(fieldset, id, result.reply);
         } else {
           say(fieldset, (error && error.message) || form.getAttribute("data-not-saved"));
         }
       }, function () {
-        say(fieldset, form.getAttribute("data-not-saved"));
+        retryLater(fieldset, id, null); /* no answer: offline or the server unreachable */
       }).then(function () {
         inFlight[id] = false;
         if (again[id]) {
@@ -132,6 +168,8 @@
         }
       });
     }
+
+    setUpSubmitKeepingAnswers(form);
 
     /* Choosing a position already taken swaps the two items, so positions stay distinct. */
     function keepPositionsDistinct(select) {
@@ -172,6 +210,85 @@
       var id = fieldset.getAttribute("data-question-id");
       window.clearTimeout(timers[id]);
       timers[id] = window.setTimeout(function () { save(fieldset); }, 800);
+    });
+  }
+
+  /* Sending the page (next, previous, finish) goes through fetch: when the platform is briefly
+     away the learner stays on this page with every answer in place, is told so, and the page
+     sends again by itself. Any other answer is shown as a normal form submission would. */
+  function setUpSubmitKeepingAnswers(form) {
+    var status = document.getElementById("quiz-form-status");
+    var sending = false;
+    var failures = 0;
+    var retry = null;
+    var lastButton = null;
+
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("button[type=submit]");
+      if (button) {
+        lastButton = button;
+      }
+    });
+
+    function tell(text) {
+      if (status) {
+        status.textContent = text;
+      }
+    }
+
+    function submitNatively(name, value) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = name;
+      hidden.value = value;
+      form.appendChild(hidden);
+      form.setAttribute("data-native", "yes");
+      form.submit();
+    }
+
+    function send(name, value) {
+      sending = true;
+      var data = new FormData(form);
+      if (name) {
+        data.append(name, value);
+      }
+      window.fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "text/html" },
+        body: data
+      }).then(function (reply) {
+        if (isTransient(reply.status)) {
+          waitAndResend(reply, name, value);
+        } else if (reply.ok && reply.redirected) {
+          window.location.assign(reply.url);
+        } else {
+          submitNatively(name, value); /* let the browser show the answer, errors included */
+        }
+      }, function () {
+        waitAndResend(null, name, value);
+      });
+    }
+
+    function waitAndResend(reply, name, value) {
+      failures += 1;
+      sending = false;
+      tell(form.getAttribute("data-unavailable"));
+      window.clearTimeout(retry);
+      retry = window.setTimeout(function () { send(name, value); }, retryDelay(reply, failures));
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-native") === "yes" || !window.FormData) {
+        return;
+      }
+      event.preventDefault();
+      if (sending) {
+        return;
+      }
+      window.clearTimeout(retry);
+      var button = event.submitter || lastButton;
+      send(button && button.name, button && button.value);
     });
   }
 
