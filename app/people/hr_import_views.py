@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from datetime import datetime, timedelta
 
 from flask import (
@@ -26,6 +27,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from app.config import ConfigError
 from app.db import utcnow
 from app.extensions import db
 from app.people.hr_forms import EraseForm, ImportApplyForm, ImportUploadForm
@@ -328,13 +330,24 @@ def purge_old_uploads(session: Session, now: datetime) -> None:
     )
 
 
+def _positive_int_setting(name: str, default: int) -> int:
+    """Read a whole-number setting from the environment, refusing nonsense at start-up."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
 def register(app: Flask) -> None:
     """Install the HR import pages, the invitation pages and the tick task."""
     from app.people.invitation_views import bp as invitations_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(invitations_bp)
-    app.config.setdefault("HR_IMPORT_MAX_ROWS", 100_000)
+    for name, default in (("HR_IMPORT_MAX_ROWS", 100_000), ("INVITATION_VALID_DAYS", 7)):
+        app.config.setdefault(name, _positive_int_setting(name, default))
     app.jinja_env.globals["is_erased"] = is_erased
     app.extensions.setdefault("nav_entries", []).append(
         ("hr_import.upload", _l("HR import"), {Role.MANAGER, Role.ADMIN})
