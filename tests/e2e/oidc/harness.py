@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -66,17 +67,23 @@ def no_node(reason: str) -> None:
 
 def install_provider() -> None:
     """Install the pinned provider from the lock file unless node_modules is there already."""
-    if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
+    installed = HERE / "node_modules" / "oidc-provider" / "package.json"
+    if installed.exists():
         return
     npm = shutil.which("npm")
     if npm is None:
         no_node("npm was not found")
-    subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=HERE,
-        check=True,
-        timeout=300,
-    )
+    # Test workers run side by side: one installs, the others wait (npm ci starts by
+    # deleting node_modules, so two at once would pull it from under each other).
+    with (HERE / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not installed.exists():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=HERE,
+                check=True,
+                timeout=300,
+            )
 
 
 @contextmanager
