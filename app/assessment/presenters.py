@@ -36,6 +36,22 @@ def plain(text: str) -> str:
     return plain_text(render_markdown(text or "")).strip()
 
 
+def reveals_answer_key(review: str, *, has_passed: bool, attempts_left: int | None) -> bool:
+    """Tell whether the review policy lets the learner see the right answers now.
+
+    The default (`after_pass_or_last_attempt`) waits until the learner passed or has no attempt
+    left: showing the key after a failed attempt would let a blank attempt buy the next pass.
+    Unknown policies reveal nothing (a stored quiz can never widen what learners see).
+    """
+    if review == "after_submit":
+        return True
+    if review == "after_pass":
+        return has_passed
+    if review == "after_pass_or_last_attempt":
+        return has_passed or attempts_left == 0
+    return False
+
+
 def title_in(title: Texts, lang: str) -> str:
     """A quiz title in the learner's language, as plain text."""
     return plain(text_in(title, lang)) or text_in(title, lang)

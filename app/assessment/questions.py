@@ -26,7 +26,14 @@ QUESTION_TYPES: tuple[str, ...] = (
 )
 SCORE_POLICIES: tuple[str, ...] = ("highest", "last")
 LAYOUTS: tuple[str, ...] = ("all_at_once", "one_per_page")
-REVIEW_POLICIES: tuple[str, ...] = ("after_submit", "after_pass", "never")
+# The first is the default: the key waits until the learner passed or has no attempt left.
+REVIEW_POLICIES: tuple[str, ...] = (
+    "after_pass_or_last_attempt",
+    "after_submit",
+    "after_pass",
+    "never",
+)
+DEFAULT_REVIEW = REVIEW_POLICIES[0]
 
 # The largest values a trainer may set (docs/QUIZ_FORMAT.md). The file format refuses more;
 # `from_dict` clamps rows saved before these limits existed, so no stored quiz can push a
@@ -312,7 +319,7 @@ class Quiz:
     shuffle_questions: bool = False
     shuffle_options: bool = False
     layout: str = "all_at_once"
-    review: str = "after_submit"
+    review: str = DEFAULT_REVIEW
     questions: tuple[Question, ...] = ()
     pools: tuple[Pool, ...] = ()
 
@@ -365,7 +372,7 @@ class Quiz:
             shuffle_questions=data.get("shuffle_questions", False),
             shuffle_options=data.get("shuffle_options", False),
             layout=data.get("layout", "all_at_once"),
-            review=data.get("review", "after_submit"),
+            review=data.get("review", DEFAULT_REVIEW),
             questions=tuple(Question.from_dict(q) for q in data.get("questions", ())),
             pools=tuple(Pool.from_dict(p) for p in data.get("pools", ())),
         )

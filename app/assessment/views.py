@@ -29,7 +29,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
-from app.assessment import grading, presenters
+from app.assessment import grading, journey, presenters
 from app.assessment.models import Attempt, Quiz
 from app.assessment.operations import (
     DEADLINE_GRACE,
@@ -57,6 +57,7 @@ from app.assessment.queries import (
     quiz_by_slug,
 )
 from app.extensions import db
+from app.i18n import select_language
 from app.people.models import Role
 from app.permissions import Action, ensure, may, register_rule, signed_in
 
@@ -151,6 +152,7 @@ def _quiz_rules(quiz: Quiz) -> dict[str, Any]:
         "score_policy": definition.score_policy,
         "questions": len(definition.questions) + sum(pool.draw for pool in definition.pools),
         "layout": definition.layout,
+        "review": definition.review,
     }
 
 
@@ -463,14 +465,6 @@ def submit(attempt_id: int):
     return redirect(url_for(".result", attempt_id=attempt.id), 303)
 
 
-def _reveals(review: str, quiz: Quiz) -> bool:
-    if review == "after_submit":
-        return True
-    if review == "after_pass":
-        return has_passed(db.session, current_user, quiz)
-    return False
-
-
 @bp.get("/attempts/<int:attempt_id>/result")
 @signed_in
 def result(attempt_id: int):
@@ -484,7 +478,15 @@ def result(attempt_id: int):
     quiz = db.session.get(Quiz, attempt.quiz_id)
     definition = definition_of(attempt.version)
     lang = language()
-    reveal = _reveals(definition.review, quiz)
+    current = quiz.current_version
+    policy = attempt_policy(db.session, current_user, quiz, now=now) if current else None
+    passed = has_passed(db.session, current_user, quiz)
+    # The server decides: without the policy's consent the key never reaches the page.
+    reveal = presenters.reveals_answer_key(
+        definition.review,
+        has_passed=passed,
+        attempts_left=policy.attempts_left if policy else 0,
+    )
     answers = answers_by_question(db.session, attempt.id)
     responses = counted_responses(attempt, answers.values())
     reviews = []
@@ -498,7 +500,13 @@ def result(attempt_id: int):
         )
         shown["number"] = number
         reviews.append(shown)
-    current = quiz.current_version
+    steps = journey.next_steps(
+        db.session,
+        user_id=current_user.id,
+        module_id=quiz.module_id,
+        language=select_language(),
+        has_passed=passed,
+    )
     return render_template(
         "assessment/result.html",
         attempt=attempt,
@@ -508,7 +516,9 @@ def result(attempt_id: int):
         review_policy=definition.review,
         reveal=reveal,
         reviews=reviews,
-        policy=attempt_policy(db.session, current_user, quiz, now=now) if current else None,
+        policy=policy,
+        has_passed=passed,
+        steps=steps,
         best=best_result(db.session, current_user, quiz),
         score_policy=definition_of(current).score_policy if current else "highest",
         can_take=may(current_user, TAKE_QUIZ, quiz),

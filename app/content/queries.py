@@ -135,6 +135,9 @@ class ModuleOverview:
     languages: tuple[str, ...]
     pages: list[PageLink]
     resume: PageLink | None
+    # The variant shown translates an older revision of the source (`source_language`).
+    is_outdated: bool = False
+    source_language: str = ""
 
 
 def _published(session: Session, slug: str) -> tuple[Module, ModuleVersion] | None:
@@ -152,7 +155,12 @@ def _variants(
     query = select(ModuleVariant).where(ModuleVariant.version_id == version_id)
     if titles_only:  # the reader needs no Markdown, search text or summary
         query = query.options(
-            load_only(ModuleVariant.id, ModuleVariant.language, ModuleVariant.title)
+            load_only(
+                ModuleVariant.id,
+                ModuleVariant.language,
+                ModuleVariant.title,
+                ModuleVariant.is_outdated,
+            )
         )
     return {v.language: v for v in session.scalars(query)}
 
@@ -203,6 +211,8 @@ def module_overview(
         languages=tuple(sorted(variants, key=_language_order)),
         pages=pages,
         resume=resume,
+        is_outdated=variant.is_outdated,
+        source_language=module.source_language,
     )
 
 
@@ -223,6 +233,9 @@ class ReaderPage:
     title: str
     html: str
     pages: list[PageLink]
+    # The variant shown translates an older revision of the source (`source_language`).
+    is_outdated: bool = False
+    source_language: str = ""
 
     @property
     def previous(self) -> PageLink | None:
@@ -268,6 +281,8 @@ def reader_page(
         title=page.title,
         html=page.html,
         pages=pages,
+        is_outdated=variant.is_outdated,
+        source_language=module.source_language,
     )
 
 

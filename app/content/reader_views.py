@@ -34,9 +34,11 @@ from app.content.queries import (
     reader_page,
 )
 from app.content.search import MAX_QUERY_LENGTH
+from app.content.translation_notes import stale_translation
 from app.extensions import db
 from app.i18n import select_language
 from app.permissions import Action, may, signed_in
+from app.tracking.completion import STALE_TRANSLATION_RULE
 
 bp = Blueprint("content", __name__)
 
@@ -49,6 +51,28 @@ INLINE_TYPES = frozenset(
 def _requested_language() -> str | None:
     lang = request.args.get("lang")
     return lang if lang in LANGUAGES else None
+
+
+def _module_quiz_slug(module_id: int) -> str | None:
+    """The slug of the quiz that ends the module, if it has one (and quizzes are installed)."""
+    try:
+        from app.assessment.queries import quiz_for_module
+    except ImportError:  # the assessment feature is not installed
+        return None
+    quiz = quiz_for_module(db.session, module_id)
+    return quiz.slug if quiz else None
+
+
+def _language_notes(shown: str, source_language: str, is_outdated: bool) -> dict:
+    """What the page says about its language: the language asked for (the `?lang=` one, else
+    the interface's) and whether the one shown is an out-of-date translation."""
+    return {
+        "wanted": _requested_language() or select_language(),
+        "stale": stale_translation(
+            language=shown, source_language=source_language, is_outdated=is_outdated
+        ),
+        "stale_rule": STALE_TRANSLATION_RULE,
+    }
 
 
 @bp.get("/modules")
@@ -74,7 +98,13 @@ def module_page(slug: str):
     )
     if overview is None:
         abort(404)
-    return render_template("content/module.html", module=overview, language=select_language())
+    return render_template(
+        "content/module.html",
+        module=overview,
+        language=select_language(),
+        quiz_slug=_module_quiz_slug(overview.module_id),
+        **_language_notes(overview.language, overview.source_language, overview.is_outdated),
+    )
 
 
 @bp.get("/modules/<slug>/pages/<int:number>")
@@ -92,6 +122,7 @@ def reader(slug: str, number: int):
         form=FlaskForm(),
         lang_arg=_requested_language(),
         language=select_language(),
+        **_language_notes(page.language, page.source_language, page.is_outdated),
     )
 
 
@@ -127,6 +158,11 @@ def page_done(slug: str, number: int):
     lang_arg = language if language != select_language() else None
     if number < count:
         return redirect(url_for(".reader", slug=slug, number=number + 1, lang=lang_arg), 303)
+    quiz_slug = _module_quiz_slug(module.id)
+    if quiz_slug is not None:
+        # The end of a module leads on to its quiz (the quiz page says where the learner stands).
+        flash(_("You have read every page of this module. Now check what you learnt."), "success")
+        return redirect(url_for("assessment.quiz_start", quiz_slug=quiz_slug), 303)
     flash(_("You have read every page of this module."), "success")
     return redirect(url_for(".module_page", slug=slug, lang=lang_arg), 303)
 

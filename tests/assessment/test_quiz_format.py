@@ -63,7 +63,7 @@ def test_valid_quiz_parses_with_defaults():
     assert (quiz.score_policy, quiz.layout, quiz.review) == (
         "highest",
         "all_at_once",
-        "after_submit",
+        "after_pass_or_last_attempt",
     )
     assert quiz.shuffle_questions is False and quiz.shuffle_options is False
     question = quiz.questions[0]
@@ -168,7 +168,8 @@ def test_missing_required_keys():
         (
             "pass_mark: 80",
             "pass_mark: 80\nreview: always",
-            "'review' must be one of after_submit, after_pass, never, not 'always'",
+            "'review' must be one of after_pass_or_last_attempt, after_submit, after_pass, never,"
+            " not 'always'",
         ),
         (
             "id: check",
