@@ -17,7 +17,7 @@ from app.audit import AuditEvent
 from app.extensions import db
 from app.people.sso_models import UserIdentity
 from tests.conftest import free_port
-from tests.e2e.browser import app_text
+from tests.e2e.browser import app_text, assert_no_axe_violations
 from tests.e2e.oidc.harness import RunningProvider, running_provider
 from tests.factories import make_org, make_user
 
@@ -146,3 +146,15 @@ def test_deactivated_person_is_refused(live_server, page, oidc_provider):
         ("deactivated", carla.id)
     ]
     assert db.session.scalars(select(UserIdentity)).all() == []
+
+
+def test_sign_in_and_refusal_pages_pass_axe(live_server, axe_page, oidc_provider):
+    base = live_server.url
+    axe_page.goto(f"{base}/login")
+    assert axe_page.locator("#sso-button").inner_text() == app_text(
+        live_server.app, "Sign in with %(provider)s", "fr", provider="Jura ID"
+    )
+    assert_no_axe_violations(axe_page)
+    axe_page.goto(f"{base}/sso/callback?code=x&state=y")
+    assert axe_page.locator("#sso-refusal").is_visible()
+    assert_no_axe_violations(axe_page)
