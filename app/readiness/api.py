@@ -93,10 +93,39 @@ _READINESS = schema(
                 "type": "object",
                 "required": ["method", "ready", "share", "will_meet"],
                 "properties": {
-                    "method": {"type": "string", "enum": ["trend", "rate", "flat", "closed"]},
+                    "method": {
+                        "type": "string",
+                        "description": (
+                            "deadline_pace: a branch's own forecast; sum: the sum of the units "
+                            "below; too_early: too little history, `ready` is today's number; "
+                            "closed: the due date has passed. trend, rate and flat are no "
+                            "longer produced."
+                        ),
+                        "enum": [
+                            "deadline_pace",
+                            "sum",
+                            "too_early",
+                            "closed",
+                            "trend",
+                            "rate",
+                            "flat",
+                        ],
+                    },
                     "ready": {"type": "number", "description": "Projected ready people."},
                     "share": {"type": ["number", "null"]},
                     "will_meet": {"type": "boolean"},
+                    "is_known": {
+                        "type": "boolean",
+                        "description": "False while it is too early to tell.",
+                    },
+                    "low": {
+                        "type": ["number", "null"],
+                        "description": "Low end of the 80 % range of projected ready people.",
+                    },
+                    "high": {
+                        "type": ["number", "null"],
+                        "description": "High end of the 80 % range of projected ready people.",
+                    },
                 },
             },
             "status": {"type": "string", "enum": [s.value for s in Status]},
@@ -206,6 +235,10 @@ def _day_arg(name: str) -> date | None:
         )
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def unit_readiness_json(node: UnitReadiness) -> dict[str, Any]:
     """The API's view of a unit's readiness (the same numbers as the dashboard)."""
     projection = node.projection
@@ -230,6 +263,9 @@ def unit_readiness_json(node: UnitReadiness) -> dict[str, Any]:
             "ready": round(projection.ready, 3) if projection else float(node.ready),
             "share": projection.share if projection else node.share,
             "will_meet": node.will_meet,
+            "is_known": projection.is_known if projection else True,
+            "low": _rounded(projection.low) if projection else None,
+            "high": _rounded(projection.high) if projection else None,
         },
         "status": node.status.value,
     }

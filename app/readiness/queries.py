@@ -48,7 +48,7 @@ from app.permissions import (
     trainer_provider_ids,
     unit_scope_clause,
 )
-from app.readiness.forecast import DayCount, Projection, project
+from app.readiness.forecast import WINDOW_DAYS, DayCount, Projection, add_up, project
 from app.readiness.models import PageRating, ProblemReport, ReadinessSnapshot, ReportStatus
 from app.readiness.rules import Rule, Status, classify
 from app.tracking.completion import CompletionStatus, completion_status
@@ -413,9 +413,12 @@ class UnitReadiness:
     ready: int = 0
     overdue: int = 0
     direct_assigned: int = 0
+    direct_ready: int = 0
     branches: int = 0
     branches_short: int = 0
     branches_forecast_short: int = 0
+    branches_at_risk: int = 0
+    branches_too_early: int = 0
     is_met: bool = False
     will_meet: bool = False
     status: Status = Status.NO_ONE
@@ -428,8 +431,31 @@ class UnitReadiness:
 
     @property
     def projected_share(self) -> float | None:
-        """The share the forecast expects on the due date."""
-        return self.projection.share if self.projection is not None else None
+        """The share the forecast expects on the due date (None when too early to tell)."""
+        if self.projection is None or not self.projection.is_known:
+            return None
+        return self.projection.share
+
+    @property
+    def is_too_early(self) -> bool:
+        """Tell whether it is too early for a forecast."""
+        return self.projection is not None and not self.projection.is_known
+
+
+def _judge(node: UnitReadiness, rule: Rule, below: Sequence[UnitReadiness], days_left: int) -> None:
+    """Set a unit's `is_met`, `will_meet` and `status` (the one place that applies the rule)."""
+    node.is_met = rule.met(node.ready, node.assigned, node.branches_short)
+    known = node.projection is None or node.projection.is_known
+    projected = node.projection.ready if node.projection is not None else float(node.ready)
+    node.will_meet = known and rule.met(projected, node.assigned, node.branches_forecast_short)
+    node.status = classify(
+        assigned=node.assigned,
+        is_met=node.is_met,
+        will_meet=node.will_meet,
+        days_left=days_left,
+        is_known=known,
+        below=[child.status for child in below if child.assigned > 0],
+    )
 
 
 @dataclass
@@ -456,29 +482,38 @@ class ReadinessReport:
             key=lambda u: u.unit.name.lower(),
         )
 
+    def branches_below(self, unit_id: int | None) -> list[UnitReadiness]:
+        """Every branch with assigned people in a unit's subtree (all roots' for None)."""
+        roots = self.children_of(None) if unit_id is None else [self.units[unit_id]]
+        prefixes = tuple(r.unit.path for r in roots)
+        return sorted(
+            (
+                u
+                for u in self.units.values()
+                if u.unit.is_branch and u.assigned > 0 and u.unit.path.startswith(prefixes)
+            ),
+            key=lambda u: u.unit.name.lower(),
+        )
+
     def total(self, rule: Rule) -> UnitReadiness:
         """The roots added up (a virtual unit for a viewer with several scope roots)."""
         total = UnitReadiness(unit=UnitNode(0, "", "", "all", -1, "/"))
-        for root in self.children_of(None):
+        roots = self.children_of(None)
+        for root in roots:
             total.assigned += root.assigned
             total.ready += root.ready
             total.overdue += root.overdue
             total.branches += root.branches
             total.branches_short += root.branches_short
             total.branches_forecast_short += root.branches_forecast_short
-        total.is_met = rule.met(total.ready, total.assigned, total.branches_short)
-        projected = sum(
-            (r.projection.ready if r.projection is not None else float(r.ready))
-            for r in self.children_of(None)
+            total.branches_at_risk += root.branches_at_risk
+            total.branches_too_early += root.branches_too_early
+        days_left = (self.due_day - self.today).days
+        total.projection = add_up(
+            [r.projection for r in roots if r.projection is not None and r.assigned > 0],
+            days_left=max(days_left, 0),
         )
-        total.projection = Projection("sum", projected, total.assigned, 0.0, self.days_left)
-        total.will_meet = rule.met(projected, total.assigned, total.branches_forecast_short)
-        total.status = classify(
-            assigned=total.assigned,
-            is_met=total.is_met,
-            will_meet=total.will_meet,
-            days_left=(self.due_day - self.today).days,
-        )
+        _judge(total, rule, roots, days_left)
         return total
 
 
@@ -489,12 +524,37 @@ def _roll_up(units: Sequence[UnitNode], counts: Sequence[DirectCounts]) -> dict[
         if node is None:
             continue
         node.direct_assigned += count.assigned
+        node.direct_ready += count.ready
         for ancestor_id in node.unit.ancestor_ids:
             ancestor = result.get(ancestor_id)
             if ancestor is not None:
                 ancestor.assigned += count.assigned
                 ancestor.ready += count.ready
                 ancestor.overdue += count.overdue
+    return result
+
+
+def direct_history(
+    history: dict[int, list[DayCount]], unit_id: int, child_ids: Sequence[int]
+) -> list[DayCount]:
+    """A unit's snapshots less its children's: the people who belong to the unit itself.
+
+    Snapshots count a unit's whole subtree, and a unit without assigned people below it has no
+    snapshot that day (so a missing child counts as 0).
+    """
+    if not child_ids:
+        return history.get(unit_id, [])
+    below: dict[date, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for child_id in child_ids:
+        for point in history.get(child_id, []):
+            ready, assigned = below[point.day]
+            below[point.day] = (ready + point.ready, assigned + point.assigned)
+    result = []
+    for point in history.get(unit_id, []):
+        ready, assigned = below[point.day]
+        result.append(
+            DayCount(point.day, max(point.ready - ready, 0), max(point.assigned - assigned, 0))
+        )
     return result
 
 
@@ -511,6 +571,9 @@ def readiness_report(
 
     Three statements: the units, the per-unit counts (aggregated in SQL from the people) and
     the last 14 days of snapshots; the roll-up and the forecast are per unit, in Python.
+    Forecasts are made for the people who belong to each unit and added up the tree, so a
+    region's forecast is the sum of its branches' (and of its own staff's), and statuses are
+    judged from the branches up (`app.readiness.rules`).
     """
     units = units_in_scope(session, viewer, root)
     counts = direct_counts(
@@ -521,44 +584,49 @@ def readiness_report(
     due_day = local_day(campaign.due_at, tz)
     start_day = local_day(campaign.assign_at, tz)
     history = snapshot_history(
-        session, campaign.id, result.keys(), since=today - timedelta(days=14)
+        session, campaign.id, result.keys(), since=today - timedelta(days=WINDOW_DAYS)
     )
     rule = campaign.rule
     days_left = (due_day - today).days
+    children: dict[int, list[UnitReadiness]] = defaultdict(list)
     for node in result.values():
-        node.projection = project(
-            history.get(node.unit.id, []),
+        parent_id = node.unit.parent_id
+        if parent_id is not None and parent_id in result:
+            children[parent_id].append(node)
+    # Deepest first, so that every unit's children are done before it.
+    for node in sorted(result.values(), key=lambda n: -n.unit.depth):
+        below = [c for c in children[node.unit.id] if c.assigned > 0]
+        own = project(
+            direct_history(history, node.unit.id, [c.unit.id for c in children[node.unit.id]]),
             today=today,
             due_day=due_day,
             start_day=start_day,
-            ready=node.ready,
-            assigned=node.assigned,
+            ready=node.direct_ready,
+            assigned=node.direct_assigned,
         )
-    # Branch minimums roll up: a unit meets the rule only if every branch in it does.
-    for node in result.values():
-        if not node.unit.is_branch or node.assigned == 0:
-            continue
-        short = not rule.meets_minimum(node.ready)
-        forecast_short = node.projection is not None and not rule.meets_minimum(
-            node.projection.ready
-        )
-        for ancestor_id in node.unit.ancestor_ids:
-            ancestor = result.get(ancestor_id)
-            if ancestor is None:
-                continue
-            ancestor.branches += 1
-            ancestor.branches_short += int(short)
-            ancestor.branches_forecast_short += int(forecast_short)
-    for node in result.values():
-        node.is_met = rule.met(node.ready, node.assigned, node.branches_short)
-        projected = node.projection.ready if node.projection is not None else float(node.ready)
-        node.will_meet = rule.met(projected, node.assigned, node.branches_forecast_short)
-        node.status = classify(
-            assigned=node.assigned,
-            is_met=node.is_met,
-            will_meet=node.will_meet,
-            days_left=days_left,
-        )
+        if not below:
+            node.projection = own
+        else:
+            parts = [c.projection for c in below if c.projection is not None]
+            if node.direct_assigned > 0:
+                parts.append(own)
+            node.projection = add_up(parts, days_left=max(days_left, 0))
+        if node.unit.is_branch and node.assigned > 0:
+            short = not rule.meets_minimum(node.ready)
+            forecast_short = not rule.meets_minimum(node.projection.ready)
+            for ancestor_id in node.unit.ancestor_ids:
+                ancestor = result.get(ancestor_id)
+                if ancestor is not None:
+                    ancestor.branches += 1
+                    ancestor.branches_short += int(short)
+                    ancestor.branches_forecast_short += int(forecast_short)
+        _judge(node, rule, below, days_left)
+        if node.unit.is_branch and node.assigned > 0:
+            for ancestor_id in node.unit.ancestor_ids:
+                ancestor = result.get(ancestor_id)
+                if ancestor is not None:
+                    ancestor.branches_at_risk += int(node.status == Status.AT_RISK)
+                    ancestor.branches_too_early += int(node.status == Status.TOO_EARLY)
     roots = [root] if root is not None else scope_roots(units)
     return ReadinessReport(campaign, today, due_day, result, roots=roots)
 

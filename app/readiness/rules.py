@@ -8,12 +8,25 @@ A campaign with neither a threshold nor a minimum asks for everybody (100 %).
 
 Statuses: `ready` (meets the rule today); `on_track` (not yet, but the forecast reaches it by
 the due date); `at_risk` (not yet, and the forecast misses it while there is still time to
-act); `not_ready` (the due date has passed without meeting it); `no_one` (nobody assigned).
+act); `too_early` (not yet, and too little history for a forecast, see
+`app.readiness.forecast`); `not_ready` (the due date has passed without meeting it);
+`no_one` (nobody assigned).
+
+A unit with units below it (a region, the network) takes its figures from them (people are
+counted once, in the unit they belong to; its forecast is the sum of theirs) and its status
+never contradicts theirs: unless it meets the rule today, it is
+- `at_risk` when any unit right below it is at risk (or not ready), whatever its own sum says;
+- else `too_early` when any unit right below it is too early to tell;
+- else `on_track` or `at_risk` from its own summed forecast.
+"Ready" stays a fact about the unit's own figures: a region that meets the campaign's share
+today is ready even if one of its branches is short (a campaign that wants every branch to
+be ready sets a minimum per branch, which then rolls up).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from app.i18n_markers import N_
@@ -25,6 +38,7 @@ class Status(enum.StrEnum):
     READY = "ready"
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
+    TOO_EARLY = "too_early"
     NOT_READY = "not_ready"
     NO_ONE = "no_one"
 
@@ -33,6 +47,7 @@ STATUS_LABELS = {
     Status.READY: N_("Ready"),
     Status.ON_TRACK: N_("On track"),
     Status.AT_RISK: N_("At risk"),
+    Status.TOO_EARLY: N_("Too early to tell"),
     Status.NOT_READY: N_("Not ready"),
     Status.NO_ONE: N_("Nobody assigned"),
 }
@@ -40,9 +55,10 @@ STATUS_LABELS = {
 STATUS_ORDER = {
     Status.NOT_READY: 0,
     Status.AT_RISK: 1,
-    Status.ON_TRACK: 2,
-    Status.READY: 3,
-    Status.NO_ONE: 4,
+    Status.TOO_EARLY: 2,
+    Status.ON_TRACK: 3,
+    Status.READY: 4,
+    Status.NO_ONE: 5,
 }
 
 
@@ -76,12 +92,29 @@ class Rule:
         return assigned > 0 and self.meets_share(ready, assigned) and branches_short == 0
 
 
-def classify(*, assigned: int, is_met: bool, will_meet: bool, days_left: int) -> Status:
-    """Return a unit's status from today's numbers and the forecast."""
+def classify(
+    *,
+    assigned: int,
+    is_met: bool,
+    will_meet: bool,
+    days_left: int,
+    is_known: bool = True,
+    below: Iterable[Status] = (),
+) -> Status:
+    """Return a unit's status from today's numbers, the forecast and the units right below it.
+
+    `is_known` is False when it is too early to tell; `below` holds the statuses of the units
+    right below (the roll-up rule of the module docstring).
+    """
     if assigned <= 0:
         return Status.NO_ONE
     if is_met:
         return Status.READY
     if days_left <= 0:
         return Status.NOT_READY
+    statuses = set(below)
+    if statuses & {Status.AT_RISK, Status.NOT_READY}:
+        return Status.AT_RISK
+    if not is_known or Status.TOO_EARLY in statuses:
+        return Status.TOO_EARLY
     return Status.ON_TRACK if will_meet else Status.AT_RISK

@@ -266,9 +266,41 @@ def test_a_manager_sees_only_their_units(world):
     assert report.total(report.campaign.rule).assigned == 2
 
 
-def test_status_follows_the_forecast(world):
+def add_snapshots(setup, series):
+    """Daily snapshots as the scheduler takes them: each unit counts its whole subtree.
+
+    `series` maps a unit to its own people's (assigned, [ready per day, oldest first]),
+    ending yesterday.
+    """
+    from collections import defaultdict
+
     from app.readiness.models import ReadinessSnapshot
 
+    today = NOW.astimezone(TZ).date()
+    totals = defaultdict(lambda: [0, 0])
+    for unit, (assigned, ready_per_day) in series.items():
+        for index, ready in enumerate(ready_per_day):
+            day = today - timedelta(days=len(ready_per_day) - index)
+            chain = [int(part) for part in unit.path.strip("/").split("/") if part]
+            for unit_id in chain:
+                totals[(unit_id, day)][0] += assigned
+                totals[(unit_id, day)][1] += ready
+    for (unit_id, day), (assigned, ready) in totals.items():
+        db.session.add(
+            ReadinessSnapshot(
+                campaign_id=setup.campaign.id,
+                unit_id=unit_id,
+                day=day,
+                assigned=assigned,
+                ready=ready,
+                overdue=0,
+                taken_at=NOW,
+            )
+        )
+    db.session.commit()
+
+
+def test_status_follows_the_forecast(world):
     org, modules, admin = world
     setup = make_campaign(org.network, modules, percent=80)
     fast, slow = people(org.branch_a1, 5), people(org.branch_b1, 5)
@@ -277,40 +309,68 @@ def test_status_follows_the_forecast(world):
     for person in fast[:3]:
         done_all(person, modules)
     done_all(slow[0], modules)
-    today = NOW.astimezone(TZ).date()
-    # a1 went from 0 to 3 ready over the last three days; b1 stayed at 1.
-    for days_ago, fast_ready in ((3, 0), (2, 1), (1, 2)):
-        day = today - timedelta(days=days_ago)
-        db.session.add(
-            ReadinessSnapshot(
-                campaign_id=setup.campaign.id,
-                unit_id=org.branch_a1.id,
-                day=day,
-                assigned=5,
-                ready=fast_ready,
-                overdue=0,
-                taken_at=NOW,
-            )
-        )
-        db.session.add(
-            ReadinessSnapshot(
-                campaign_id=setup.campaign.id,
-                unit_id=org.branch_b1.id,
-                day=day,
-                assigned=5,
-                ready=1,
-                overdue=0,
-                taken_at=NOW,
-            )
-        )
-    db.session.commit()
+    # a1 went from 0 to 3 ready over the last week; b1 stayed at 1.
+    add_snapshots(
+        setup,
+        {org.branch_a1: (5, [0, 0, 1, 1, 2, 2, 3]), org.branch_b1: (5, [1] * 7)},
+    )
     report = report_for(admin, setup)
-    assert report.units[org.branch_a1.id].status == Status.ON_TRACK
-    assert report.units[org.branch_a1.id].projection.method == "trend"
-    assert report.units[org.branch_b1.id].status == Status.AT_RISK
+    a1, b1 = report.units[org.branch_a1.id], report.units[org.branch_b1.id]
+    assert a1.status == Status.ON_TRACK
+    assert a1.projection.method == "deadline_pace"
+    assert a1.projection.low <= a1.projection.ready <= a1.projection.high
+    assert b1.status == Status.AT_RISK
+    assert b1.projection.ready == pytest.approx(1)  # stalled for a week: stays where it is
     # After the due date nothing is "at risk" any more: not ready is not ready.
     late = report_for(admin, setup, now=setup.campaign.due_at + timedelta(days=1))
     assert late.units[org.branch_b1.id].status == Status.NOT_READY
+
+
+def test_on_launch_day_it_is_too_early_to_tell_not_at_risk(world):
+    org, modules, admin = world
+    setup = make_campaign(org.network, modules, percent=80)
+    for person in people(org.branch_a1, 4) + people(org.branch_b1, 3):
+        assign(setup, person)
+    report = report_for(admin, setup, now=setup.campaign.assign_at + timedelta(hours=2))
+    statuses = {u.unit.code: u.status for u in report.units.values() if u.assigned}
+    assert set(statuses.values()) == {Status.TOO_EARLY}
+    assert report.units[org.branch_a1.id].projected_share is None
+    assert report.total(report.campaign.rule).status == Status.TOO_EARLY
+
+
+def test_a_region_is_the_sum_of_its_branches_and_never_contradicts_them(world):
+    org, modules, admin = world
+    setup = make_campaign(org.network, modules, percent=80)
+    a1, a2 = people(org.branch_a1, 6), people(org.branch_a2, 4)
+    staff = people(org.region_a, 2)  # people of the region itself, counted once, there
+    for person in a1 + a2 + staff:
+        assign(setup, person)
+    for person in a1[:5] + staff[:1]:
+        done_all(person, modules)
+    add_snapshots(
+        setup,
+        {
+            org.branch_a1: (6, [0, 1, 1, 2, 3, 4, 5]),
+            org.branch_a2: (4, [0] * 7),
+            org.region_a: (2, [0, 0, 0, 1, 1, 1, 1]),
+        },
+    )
+    report = report_for(admin, setup)
+    region = report.units[org.region_a.id]
+    branches = report.branches_below(org.region_a.id)
+    assert [b.unit.code for b in branches] == ["a1", "a2"]
+    assert region.assigned == sum(b.assigned for b in branches) + region.direct_assigned == 12
+    assert region.ready == sum(b.ready for b in branches) + region.direct_ready == 6
+    own = region.projection.ready - sum(b.projection.ready for b in branches)
+    assert 1 <= own <= 2  # the region's own two people
+    assert report.units[org.branch_a2.id].status == Status.AT_RISK
+    # a1 is on track, a2 at risk: the region is at risk, whatever its sum says.
+    assert region.status == Status.AT_RISK
+    assert region.branches_at_risk == 1
+    network = report.units[org.network.id]
+    assert network.assigned == region.assigned and network.status == Status.AT_RISK
+    total = report.total(report.campaign.rule)
+    assert total.ready == network.ready and total.status == Status.AT_RISK
 
 
 def test_person_modules_explain_each_status(world):

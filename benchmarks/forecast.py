@@ -1,0 +1,214 @@
+"""Benchmark of the readiness forecast on simulated campaign histories with known outcomes.
+
+Simulates branches (5-40 people, campaigns of 28-56 days) whose people become ready along one
+of four curves, a quarter each:
+
+- start-slow: completion days drawn late-leaning (Beta(2.5, 1.2) of the campaign), 60-100 %
+  of the people finish at all;
+- steady: completion days uniform over the campaign (up to 15 % past the due date);
+- late-rush: 30-60 % of the finishers finish in the last 10 days, the others uniformly;
+- stalled: 20-70 % of the people finish, all before a stop at 30-60 % of the campaign.
+
+Noise comes from the individual draws and from missed snapshot days (each day's snapshot is
+missing with 10 % chance). The forecast is made `--horizon` (14) days before the due date with
+the real `app.readiness.forecast.project`; the outcome is the share ready on the due date.
+Prints the mean absolute error in percentage points, per curve, against a naive baseline
+(today's share), the coverage of the 80 % range, and the error of forecasts made earlier
+(the data behind the "too early to tell" rule).
+
+    .venv/bin/python benchmarks/forecast.py [--branches 200] [--seed 2027] [--horizon 14]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.readiness.forecast import DayCount, Projection, project  # noqa: E402
+
+SHAPES = ("start_slow", "steady", "late_rush", "stalled")
+START = date(2027, 1, 4)
+MISSED_SNAPSHOT = 0.10
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A simulated branch: its people, campaign length and the day each person became ready."""
+
+    shape: str
+    people: int
+    length: int  # days from the assignment to the due date
+    ready_days: tuple[float, ...]  # day (from the start) each finisher became ready
+    missed: frozenset[int]  # days without a snapshot
+
+    @property
+    def due_day(self) -> date:
+        """The due date."""
+        return START + timedelta(days=self.length)
+
+    def ready_on(self, day: int) -> int:
+        """People ready at the end of day `day` (0 = the assignment day)."""
+        return sum(1 for d in self.ready_days if d <= day)
+
+    @property
+    def outcome(self) -> float:
+        """The known share ready on the due date."""
+        return self.ready_on(self.length) / self.people
+
+
+def simulate(rng: random.Random, shape: str) -> Branch:
+    """Draw one branch's campaign with the given completion curve."""
+    people = rng.randint(5, 40)
+    length = rng.randint(28, 56)
+    days: list[float] = []
+    if shape == "steady":
+        finish = rng.uniform(0.6, 1.0)
+        stretch = rng.uniform(0.95, 1.15)
+        days = [rng.uniform(0, length * stretch) for _ in range(people) if rng.random() < finish]
+    elif shape == "start_slow":
+        finish = rng.uniform(0.6, 1.0)
+        days = [
+            length * rng.betavariate(2.5, 1.2) * rng.uniform(0.95, 1.1)
+            for _ in range(people)
+            if rng.random() < finish
+        ]
+    elif shape == "late_rush":
+        finish = rng.uniform(0.6, 1.0)
+        rush = rng.uniform(0.3, 0.6)
+        for _ in range(people):
+            if rng.random() < finish:
+                late = rng.random() < rush
+                days.append(length - rng.uniform(0, 10) if late else rng.uniform(0, length))
+    elif shape == "stalled":
+        finish = rng.uniform(0.2, 0.7)
+        stop = length * rng.uniform(0.3, 0.6)
+        days = [rng.uniform(0, stop) for _ in range(people) if rng.random() < finish]
+    else:
+        raise ValueError(f"unknown curve {shape!r}")
+    missed = frozenset(d for d in range(length) if rng.random() < MISSED_SNAPSHOT)
+    return Branch(shape, people, length, tuple(sorted(days)), missed)
+
+
+def forecast_at(branch: Branch, day: int, **options: float) -> Projection:
+    """The real forecast, made at the end of `day` from the snapshots before it."""
+    history = [
+        DayCount(START + timedelta(days=d), branch.ready_on(d), branch.people)
+        for d in range(day)
+        if d not in branch.missed
+    ]
+    return project(
+        history,
+        today=START + timedelta(days=day),
+        due_day=branch.due_day,
+        start_day=START,
+        ready=branch.ready_on(day),
+        assigned=branch.people,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    """Errors of one run, in percentage points."""
+
+    forecast_mae: float
+    naive_mae: float
+    by_shape: dict[str, tuple[float, float]]
+    coverage: float
+    bounded: bool
+    count: int
+
+
+def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
+    """Forecast each branch `horizon` days before its due date; compare with the outcome."""
+    errors: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
+    inside = 0
+    bounded = True
+    for branch in branches:
+        day = branch.length - horizon
+        projection = forecast_at(branch, day)
+        share = projection.share or 0.0
+        today = branch.ready_on(day) / branch.people
+        bounded &= today - 1e-9 <= share <= 1.0 + 1e-9
+        low = projection.low_share if projection.low_share is not None else share
+        high = projection.high_share if projection.high_share is not None else share
+        inside += int(low - 1e-9 <= branch.outcome <= high + 1e-9)
+        errors[branch.shape].append(
+            (abs(share - branch.outcome) * 100, abs(today - branch.outcome) * 100)
+        )
+    flat = [pair for pairs in errors.values() for pair in pairs]
+    count = len(flat)
+    return Result(
+        forecast_mae=sum(f for f, _n in flat) / count,
+        naive_mae=sum(n for _f, n in flat) / count,
+        by_shape={
+            shape: (sum(f for f, _n in pairs) / len(pairs), sum(n for _f, n in pairs) / len(pairs))
+            for shape, pairs in errors.items()
+            if pairs
+        },
+        coverage=inside / count,
+        bounded=bounded,
+        count=count,
+    )
+
+
+def branches_for(seed: int, count: int) -> list[Branch]:
+    """`count` branches, the four curves in turn, from a fixed seed."""
+    rng = random.Random(seed)
+    return [simulate(rng, SHAPES[index % len(SHAPES)]) for index in range(count)]
+
+
+def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, int]]:
+    """Error of forecasts made after N days or a share of the campaign (no too-early rule)."""
+    rows = []
+    for label, pick in (
+        ("after 3 days", lambda b: 3),
+        ("after 5 days", lambda b: 5),
+        ("after 7 days", lambda b: 7),
+        ("after 10 % of the campaign", lambda b: round(b.length * 0.10)),
+        ("after 25 % of the campaign", lambda b: round(b.length * 0.25)),
+        ("after 50 % of the campaign", lambda b: round(b.length * 0.50)),
+    ):
+        total = 0.0
+        for branch in branches:
+            projection = forecast_at(branch, pick(branch), min_data_days=2, min_elapsed=0.0)
+            total += abs((projection.share or 0.0) - branch.outcome) * 100
+        rows.append((label, total / len(branches), 0))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--branches", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--horizon", type=int, default=14)
+    args = parser.parse_args(argv)
+    branches = branches_for(args.seed, args.branches)
+    result = evaluate(branches, args.horizon)
+    print(
+        f"{result.count} simulated branches, seed {args.seed}, "
+        f"forecast {args.horizon} days before the due date"
+    )
+    print(f"  forecast MAE:         {result.forecast_mae:5.1f} points")
+    print(f"  naive (today's share): {result.naive_mae:5.1f} points")
+    for shape, (forecast_mae, naive_mae) in result.by_shape.items():
+        print(f"    {shape:<11} forecast {forecast_mae:5.1f}   naive {naive_mae:5.1f}")
+    print(f"  outcome inside the 80 % range: {100 * result.coverage:.0f} % of branches")
+    print(f"  forecast bounded (today's share .. 100 %): {result.bounded}")
+    print("  forecasts made earlier (no too-early rule), MAE:")
+    for label, mae, _n in earlier_errors(branches):
+        print(f"    {label:<27} {mae:5.1f} points")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
