@@ -155,12 +155,48 @@ def create_campaign(
         object_type="campaign",
         object_id=campaign.id,
         now=now,
+        before={},
+        after=_snapshot(campaign),
     )
     return campaign
 
 
+_AUDITED_FIELDS = (
+    "name",
+    "theme",
+    "description_markdown",
+    "owner_unit_id",
+    "owner_provider_id",
+    "assign_at",
+    "due_at",
+    "starts_at",
+    "ends_at",
+    "readiness_percent",
+    "readiness_min_per_branch",
+    "reminder_days",
+    "remind_weekly_overdue",
+    "send_digests",
+    "late_joiner_days",
+    "is_yearly",
+)
+
+
+def _snapshot(campaign: Campaign) -> dict[str, Any]:
+    """The campaign's editable fields as JSON-ready values, for the audit's before/after."""
+    values = {name: getattr(campaign, name) for name in _AUDITED_FIELDS}
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else (list(v) if isinstance(v, list) else v)
+        for k, v in values.items()
+    }
+
+
 def update_campaign(
-    session: Session, campaign: Campaign, fields: CampaignFields, *, now: datetime
+    session: Session,
+    campaign: Campaign,
+    fields: CampaignFields,
+    *,
+    now: datetime,
+    actor: User | None = None,
 ) -> None:
     """Change a campaign's fields within the rules of its state."""
     if campaign.state == CampaignState.CLOSED:
@@ -182,11 +218,24 @@ def update_campaign(
     if problems:
         raise CampaignError(problems)
     old_due = campaign.due_at
+    before = _snapshot(campaign)
     _apply(campaign, fields)
     campaign.updated_at = now
     if campaign.state == CampaignState.ACTIVE and fields.due_at != old_due:
         _move_due_date(session, campaign, old_due, fields.due_at)
     session.flush()
+    after = _snapshot(campaign)
+    changed = [k for k in _AUDITED_FIELDS if before[k] != after[k]]
+    if changed:
+        _audit(
+            session,
+            "campaign.updated",
+            campaign,
+            actor,
+            now,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
 
 
 def _move_due_date(session: Session, campaign: Campaign, old: datetime, new: datetime) -> None:
@@ -265,7 +314,7 @@ def schedule_campaign(session: Session, campaign: Campaign, *, actor: User, now:
     campaign.state = CampaignState.SCHEDULED
     campaign.scheduled_at = now
     campaign.updated_at = now
-    _audit(session, "campaign.scheduled", campaign, actor, now)
+    _audit(session, "campaign.scheduled", campaign, actor, now, before={"state": "draft"})
 
 
 def unschedule_campaign(
@@ -277,7 +326,7 @@ def unschedule_campaign(
     campaign.state = CampaignState.DRAFT
     campaign.scheduled_at = None
     campaign.updated_at = now
-    _audit(session, "campaign.unscheduled", campaign, actor, now)
+    _audit(session, "campaign.unscheduled", campaign, actor, now, before={"state": "scheduled"})
 
 
 def close_campaign(
@@ -286,24 +335,35 @@ def close_campaign(
     """Close a scheduled or active campaign: no more assignments or reminders; history stays."""
     if campaign.state not in (CampaignState.SCHEDULED, CampaignState.ACTIVE):
         raise _refuse("state", _l("Only a scheduled or active campaign can be closed."))
+    previous = campaign.state.value
     campaign.state = CampaignState.CLOSED
     campaign.closed_at = now
     campaign.updated_at = now
-    _audit(session, "campaign.closed", campaign, actor, now)
+    _audit(session, "campaign.closed", campaign, actor, now, before={"state": previous})
 
 
 def delete_draft(session: Session, campaign: Campaign, *, actor: User, now: datetime) -> None:
     """Delete a draft (nothing was ever sent for it)."""
     if campaign.state != CampaignState.DRAFT:
         raise _refuse("state", _l("Only a draft can be deleted; close the campaign instead."))
-    _audit(session, "campaign.deleted", campaign, actor, now)
+    _audit(session, "campaign.deleted", campaign, actor, now, before={"state": "draft"}, after={})
     session.delete(campaign)
     session.flush()
 
 
 def _audit(
-    session: Session, action: str, campaign: Campaign, actor: User | None, now: datetime
+    session: Session,
+    action: str,
+    campaign: Campaign,
+    actor: User | None,
+    now: datetime,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
+    """Record a campaign change; a state change's `after` defaults to the state now."""
+    if before is not None and after is None:
+        after = {"state": campaign.state.value}
     record_event(
         session,
         action,
@@ -311,6 +371,7 @@ def _audit(
         object_type="campaign",
         object_id=campaign.id,
         now=now,
+        **({"before": before, "after": after} if before is not None else {}),
     )
 
 

@@ -318,7 +318,9 @@ def edit(campaign_id: int):
     if not form.validate_on_submit():
         return _render_form(form, campaign, [], 400)
     try:
-        ops.update_campaign(db.session, campaign, _fields_from(form), now=clock.now())
+        ops.update_campaign(
+            db.session, campaign, _fields_from(form), now=clock.now(), actor=current_user
+        )
     except ops.CampaignError as exc:
         db.session.rollback()
         return _render_form(form, campaign, _problems_to_form(form, exc.problems), 400)

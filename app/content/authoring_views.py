@@ -508,7 +508,7 @@ def archive(module_id: int):
     """Withdraw the module from learners (its versions are kept)."""
     module = _module_or_404(module_id)
     if FlaskForm().validate_on_submit():
-        set_archived(db.session, module, archived=True, now=clock.now())
+        set_archived(db.session, module, archived=True, now=clock.now(), actor=current_user)
         db.session.commit()
         flash(_("The module has been archived: learners no longer see it."), "success")
     return redirect(url_for(".module", module_id=module.id), 303)
@@ -520,7 +520,7 @@ def unarchive(module_id: int):
     """Bring an archived module back."""
     module = _module_or_404(module_id)
     if FlaskForm().validate_on_submit():
-        set_archived(db.session, module, archived=False, now=clock.now())
+        set_archived(db.session, module, archived=False, now=clock.now(), actor=current_user)
         db.session.commit()
         flash(_("The module is back in the catalogue."), "success")
     return redirect(url_for(".module", module_id=module.id), 303)

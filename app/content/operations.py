@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit import record_event
 from app.content.media_store import stage_media_file
 from app.content.media_types import MediaType, sniff_media
 from app.content.models import (
@@ -253,10 +254,22 @@ def add_version(
         media = media_by_path.get(path)
         if media is not None:
             session.add(VersionMedia(version_id=version.id, media_id=media.id, path=path))
+    before = {"version": number - 1 or None, "status": module.status.value}
     module.current_version_id = version.id
     if module.status == ModuleStatus.DRAFT:
         module.status = ModuleStatus.PUBLISHED
     session.flush()
+    record_event(
+        session,
+        "module.published",
+        actor_id=actor.id if actor else None,
+        object_type="module",
+        object_id=module.id,
+        now=now,
+        before=before,
+        after={"version": number, "status": module.status.value},
+        is_major=version.is_major,
+    )
     return version
 
 
@@ -496,8 +509,16 @@ def discard_draft(session: Session, draft: ModuleDraft) -> None:
         raise DraftConflict("draft changed") from exc
 
 
-def set_archived(session: Session, module: Module, *, archived: bool, now: datetime) -> None:
+def set_archived(
+    session: Session,
+    module: Module,
+    *,
+    archived: bool,
+    now: datetime,
+    actor: User | None = None,
+) -> None:
     """Withdraw a module from learners, or bring it back."""
+    before = module.status.value
     if archived:
         module.status = ModuleStatus.ARCHIVED
         module.archived_at = now
@@ -505,6 +526,17 @@ def set_archived(session: Session, module: Module, *, archived: bool, now: datet
         module.status = ModuleStatus.PUBLISHED if module.current_version_id else ModuleStatus.DRAFT
         module.archived_at = None
     session.flush()
+    if module.status.value != before:
+        record_event(
+            session,
+            "module.archived" if archived else "module.unarchived",
+            actor_id=actor.id if actor else None,
+            object_type="module",
+            object_id=module.id,
+            now=now,
+            before={"status": before},
+            after={"status": module.status.value},
+        )
 
 
 # --- Publishing from drafts ------------------------------------------------------------------
