@@ -35,6 +35,7 @@ from app.problems import ERROR, WARNING, Problem, make_problem
 WEIGHT_EPSILON = 0.01
 MAX_ID_LENGTH = 60
 
+_ID_CHAR_RE = re.compile(r"[A-Za-z0-9_.-]")
 _MARKDOWN_INLINE_RE = re.compile(r"([\\`*_\[\]<>|~])")
 _ENTITY_RE = re.compile(r"&(#?[A-Za-z0-9]+;)")
 _LINE_START_RE = re.compile(r"(?m)^([ \t]*)([#+=-])")
@@ -59,8 +60,12 @@ def gift_text_to_markdown(text: str, fmt: str) -> str:
 
 def make_id(text: str) -> str:
     """Make a question id from a name: letters, digits, '-', '_' and '.', at most 60 chars."""
-    text = re.sub(r"[^A-Za-z0-9_.-]+$", "", text)
-    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
+    # Trailing junk is cut by hand: the regex `[^...]+$` is quadratic on a long run of junk
+    # that is followed by something else (it retries from every position of the run).
+    end = len(text)
+    while end and not _ID_CHAR_RE.match(text[end - 1]):
+        end -= 1
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", text[:end])
     text = re.sub(r"^[^A-Za-z0-9]+", "", text)
     return text[:MAX_ID_LENGTH]
 
