@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
@@ -28,6 +29,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -38,13 +40,17 @@ from wtforms import HiddenField
 from app.audit import record_event_on_its_own
 from app.db import write_lock_up_front
 from app.extensions import db
+from app.people.models import User
+from app.people.operations import find_user_by_email
 from app.people.safe_redirect import safe_next_path
 from app.people.sessions import sign_in
 from app.people.sso_operations import (
     MatchRules,
     SsoRefusal,
     claims_from,
+    identities_of,
     match_identity,
+    unlink_identities,
 )
 from app.permissions import public
 
@@ -272,6 +278,44 @@ def _template_context() -> dict[str, Any]:
     }
 
 
+@click.group("sso")
+def sso_cli() -> None:
+    """Single sign-on: the links between people and their provider identities."""
+
+
+@sso_cli.command("links")
+@click.argument("email")
+@with_appcontext
+def list_links(email: str) -> None:
+    """List the provider identities linked to the person with EMAIL."""
+    person = _person(email)
+    links = identities_of(db.session, person)
+    if not links:
+        click.echo(f"{person.email}: no linked identity")
+    for link in links:
+        used = link.last_used_at.isoformat() if link.last_used_at else "never"
+        click.echo(f"{link.issuer}\t{link.subject}\t{link.matched_by}\tlast used {used}")
+
+
+@sso_cli.command("unlink")
+@click.argument("email")
+@click.option("--issuer", default=None, help="Only the identity at this issuer.")
+@with_appcontext
+def unlink(email: str, issuer: str | None) -> None:
+    """Remove the links of the person with EMAIL, so the next sign-in matches afresh."""
+    person = _person(email)
+    removed = unlink_identities(db.session, person, issuer=issuer, actor=None, ip=None)
+    db.session.commit()
+    click.echo(f"{person.email}: {removed} linked identity(ies) removed")
+
+
+def _person(email: str) -> User:
+    person = find_user_by_email(db.session, email)
+    if person is None:
+        raise click.ClickException(f"email: no person has the address {email!r}")
+    return person
+
+
 def register(app: Flask) -> None:
     """Plug single sign-on into the app: the OpenID client, routes, the passwords switch."""
     oauth = OAuth(app)
@@ -291,3 +335,4 @@ def register(app: Flask) -> None:
     app.after_request(_let_forms_reach_provider)
     app.context_processor(_template_context)
     app.register_blueprint(bp)
+    app.cli.add_command(sso_cli)

@@ -264,3 +264,43 @@ def match_identity(
         matched_by=matched_by,
     )
     return Match(user=person, matched_by=matched_by, is_new_link=True)
+
+
+def identities_of(session: Session, user: User) -> list[UserIdentity]:
+    """Return the person's links to provider identities, oldest first."""
+    return list(
+        session.scalars(
+            select(UserIdentity).where(UserIdentity.user_id == user.id).order_by(UserIdentity.id)
+        )
+    )
+
+
+def unlink_identities(
+    session: Session,
+    user: User,
+    *,
+    issuer: str | None = None,
+    actor: User | None,
+    ip: str | None,
+    now: datetime | None = None,
+) -> int:
+    """Remove the person's links (at one issuer, or all); the next sign-in matches afresh."""
+    removed = 0
+    for link in identities_of(session, user):
+        if issuer is not None and link.issuer != issuer:
+            continue
+        record_event(
+            session,
+            "sso.unlinked",
+            actor_id=actor.id if actor else None,
+            object_type="user",
+            object_id=user.id,
+            ip_address=ip,
+            now=now,
+            issuer=link.issuer,
+            subject=link.subject,
+        )
+        session.delete(link)
+        removed += 1
+    session.flush()
+    return removed

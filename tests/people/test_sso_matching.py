@@ -227,3 +227,29 @@ def test_claims_take_names_hr_number_and_language_from_userinfo():
         hr_number="42",
         language="it",
     )
+
+
+def test_unlinking_lets_the_next_sign_in_match_afresh(org, runner):
+    person = make_user(org.branch_a1, email="anna@example.ch")
+    match_identity(db.session, claims("sub-old", email="anna@example.ch"), BY_EMAIL, now=NOW)
+    db.session.commit()
+    # The provider re-created Anna's account (a new subject): refused until unlinked.
+    assert refusal(claims("sub-new", email="anna@example.ch"), BY_EMAIL).reason == (
+        "already_linked"
+    )
+    listed = runner.invoke(args=["sso", "links", "anna@example.ch"])
+    assert listed.exit_code == 0 and f"{ISSUER}\tsub-old\temail" in listed.output
+    other_issuer = runner.invoke(args=["sso", "unlink", "anna@example.ch", "--issuer", "x"])
+    assert "0 linked identity(ies) removed" in other_issuer.output
+    result = runner.invoke(args=["sso", "unlink", "anna@example.ch"])
+    assert result.exit_code == 0 and "1 linked identity(ies) removed" in result.output
+    db.session.expire_all()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sso.unlinked"))
+    assert (event.object_id, event.details["subject"]) == (person.id, "sub-old")
+    match = match_identity(db.session, claims("sub-new", email="anna@example.ch"), BY_EMAIL)
+    assert match.user.id == person.id and match.is_new_link
+
+
+def test_unlink_names_an_unknown_address(app, runner):
+    result = runner.invoke(args=["sso", "unlink", "nobody@example.ch"])
+    assert result.exit_code != 0 and "no person has the address" in result.output
