@@ -138,7 +138,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.errors import register_error_handlers
+    from app.errors import end_session_quietly, register_error_handlers
     from app.extensions import db
     from app.people.sessions import check_session_age
     from app.permissions import enforce_access
@@ -150,9 +150,11 @@ def _register_hooks(app: Flask) -> None:
     register_error_handlers(app)
 
     @app.teardown_appcontext
-    def _rollback_unfinished(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()
+    def _end_session(exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order): a
+        # connection the database dropped after the answer was made is discarded, so the
+        # answer still goes out instead of a 500 and a traceback.
+        end_session_quietly(db.session)
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:

@@ -130,6 +130,23 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     return True
 
 
+def end_session_quietly(session: Any) -> None:
+    """End the request's session (rolling back what is unfinished) at teardown.
+
+    When the database dropped the connection meanwhile, the rollback fails; the connection is
+    then discarded instead of raising, since the answer has already been made.
+    """
+    try:
+        session.remove()
+    except sa_exc.SQLAlchemyError as error:
+        if not is_database_unavailable(error):
+            raise
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            session.invalidate()
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            session.remove()
+
+
 def _short_reason(error: BaseException) -> str:
     """The first line of the driver's message, for one log line without a traceback."""
     orig = getattr(error, "orig", None) or error
