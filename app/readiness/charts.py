@@ -82,12 +82,16 @@ def readiness_trend(
     threshold_percent: int | None,
     due_day: date,
     labels: dict[str, str],
-    projection: tuple[date, float, date, float] | None = None,
+    projection: tuple[Any, ...] | None = None,
+    date_format: tuple[str, str] = ("%d.%m.", "%d.%m.%Y"),
 ) -> dict[str, Any]:
     """Readiness share per day for some units, with the threshold, the due date and the forecast.
 
-    `labels` holds the translated texts: `x`, `y`, `threshold`, `due`, `forecast`.
-    `projection` is (today, today's share, due day, projected share) for the first series.
+    `labels` holds the translated texts: `x`, `y`, `threshold`, `due`, `forecast` (and
+    `range`, the name of the forecast's range). `projection` is (today, today's share, due day,
+    projected share), optionally followed by the low and high shares of the range, drawn as an
+    error bar on the due date. `date_format` is the d3 format of the axis ticks and of the
+    hover labels, so that dates follow the reader's language.
     """
     data: list[dict[str, Any]] = []
     for index, item in enumerate(series):
@@ -105,18 +109,37 @@ def readiness_trend(
             }
         )
     if projection is not None:
-        start_day, start_share, end_day, end_share = projection
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": labels["forecast"],
-                "x": [start_day.isoformat(), end_day.isoformat()],
-                "y": [round(100 * start_share, 1), round(100 * end_share, 1)],
-                "line": {"color": PALETTE[0], "width": 2, "dash": "dash"},
-                "hovertemplate": "%{x}: %{y:.0f} %<extra></extra>",
+        start_day, start_share, end_day, end_share = projection[:4]
+        trace: dict[str, Any] = {
+            "type": "scatter",
+            "mode": "lines",
+            "name": labels["forecast"],
+            "x": [start_day.isoformat(), end_day.isoformat()],
+            "y": [round(100 * start_share, 1), round(100 * end_share, 1)],
+            "line": {"color": PALETTE[0], "width": 2, "dash": "dash"},
+            "hovertemplate": "%{x}: %{y:.0f} %<extra>%{fullData.name}</extra>",
+        }
+        if len(projection) == 6 and projection[4] is not None and projection[5] is not None:
+            low, high = projection[4], projection[5]
+            trace["mode"] = "lines+markers"
+            trace["error_y"] = {
+                "type": "data",
+                "symmetric": False,
+                "array": [0, round(100 * (high - end_share), 1)],
+                "arrayminus": [0, round(100 * (end_share - low), 1)],
+                "color": PALETTE[0],
+                "thickness": 2,
+                "width": 8,
             }
-        )
+            trace["customdata"] = [
+                [round(100 * start_share), round(100 * start_share)],
+                [round(100 * low), round(100 * high)],
+            ]
+            trace["hovertemplate"] = (
+                "%{x}: %{y:.0f} % (%{customdata[0]}–%{customdata[1]} %)"
+                f"<extra>{labels.get('range', labels['forecast'])}</extra>"
+            )
+        data.append(trace)
     shapes: list[dict[str, Any]] = [
         {
             "type": "line",
@@ -169,7 +192,9 @@ def readiness_trend(
     return {
         "data": data,
         "layout": _layout(
-            xaxis=_axis(labels["x"], type="date"),
+            xaxis=_axis(
+                labels["x"], type="date", tickformat=date_format[0], hoverformat=date_format[1]
+            ),
             yaxis=_axis(labels["y"], range=[0, 105], ticksuffix=" %"),
             shapes=shapes,
             annotations=annotations,

@@ -6,8 +6,8 @@ most mandatory-training campaigns (slow start, rush before the due date). The on
 how strongly the unit follows that pattern, is fitted to the unit's last 14 days of daily
 snapshots and today's live number, and pulled towards the pattern of a typical campaign
 while the unit has had few new ready people (three people's worth of evidence); a unit where
-nobody became ready in the last 7 days is forecast to stay where it is (stalled). The forecast is bounded: never below today's number, never above
-the people assigned.
+nobody became ready in the last 7 days is forecast to stay where it is (stalled). The
+forecast is bounded: never below today's number, never above the people assigned.
 
 Too early to tell: a forecast is given only once there are at least `MIN_DATA_DAYS` days with
 data (daily snapshots plus today) and at least `MIN_ELAPSED` of the time from the assignment

@@ -34,6 +34,7 @@ class UnitFilters:
     status: Status | None = None
     sort: str = "status"
     descending: bool = False
+    trend_all: bool = False
 
     def as_args(self, **changes: object) -> dict[str, object]:
         """The query-string arguments of these filters, with some changed (for links)."""
@@ -42,6 +43,7 @@ class UnitFilters:
             "status": self.status.value if self.status else None,
             "sort": self.sort,
             "dir": "desc" if self.descending else "asc",
+            "trend": "all" if self.trend_all else None,
         }
         values.update(changes)
         return {key: value for key, value in values.items() if value not in (None, "")}
@@ -55,7 +57,8 @@ def _one(args: Mapping[str, str], name: str) -> str | None:
 
 
 def parse_unit_filters(args: Mapping[str, str]) -> UnitFilters:
-    """Read `q`, `status`, `sort` and `dir` from the query string (BadFilter when invalid)."""
+    """Read `q`, `status`, `sort`, `dir` and `trend` from the query string (BadFilter when
+    invalid)."""
     search = (_one(args, "q") or "").strip()
     if len(search) > MAX_SEARCH:
         raise BadFilter(_("The search can have at most %(max)d characters.", max=MAX_SEARCH))
@@ -71,7 +74,10 @@ def parse_unit_filters(args: Mapping[str, str]) -> UnitFilters:
     direction = _one(args, "dir") or "asc"
     if direction not in ("asc", "desc"):
         raise BadFilter(_("The sort direction must be “asc” or “desc”."))
-    return UnitFilters(search, status, sort, direction == "desc")
+    trend = _one(args, "trend") or ""
+    if trend not in ("", "all"):
+        raise BadFilter(_("The trend chart can show “all” units or, by default, the worst."))
+    return UnitFilters(search, status, sort, direction == "desc", trend == "all")
 
 
 def parse_page(args: Mapping[str, str], name: str = "page") -> int:

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app.people.admin_forms import kind_choices
 from app.people.models import User
 from app.readiness import charts
-from app.readiness.exports import Table
+from app.readiness.exports import Table, percent
 from app.readiness.forms import UnitFilters
 from app.readiness.queries import (
     CampaignInfo,
@@ -30,6 +31,7 @@ from app.readiness.queries import (
     UnitNode,
     UnitReadiness,
     campaign_required_modules,
+    local_day,
     module_cells_by_person,
     module_cells_by_unit,
     module_titles,
@@ -45,11 +47,29 @@ from app.readiness.rules import STATUS_LABELS, STATUS_ORDER, Status
 MAX_CHART_ROWS = 40
 MAX_TREND_SERIES = 8
 OVERDUE_ON_REPORT = 10
+# Plotly date formats (d3-time-format): numeric in de/fr/it, so no English month names.
+CHART_DATE_FORMATS = {"en": ("%d %b", "%d %b %Y")}
+DEFAULT_CHART_DATE_FORMAT = ("%d.%m.", "%d.%m.%Y")
 
 
 def status_label(status: Status | str) -> str:
     """The status in the reader's language."""
     return _(STATUS_LABELS[Status(status)])
+
+
+def kind_label(kind: str) -> str:
+    """A unit level (network, region, branch) in the reader's language."""
+    return str(dict(kind_choices()).get(kind, kind))
+
+
+def worst_first(units: Sequence[UnitReadiness]) -> list[UnitReadiness]:
+    """Units from the most at risk to the best placed (status, then forecast, then share)."""
+
+    def key(u: UnitReadiness) -> tuple[Any, ...]:
+        forecast = u.projected_share if u.projected_share is not None else u.share
+        return (STATUS_ORDER[u.status], forecast or 0.0, u.share or 0.0, u.unit.name.lower())
+
+    return sorted(units, key=key)
 
 
 def title_in(texts: dict[str, str], language: str, fallback: str) -> str:
@@ -77,11 +97,23 @@ class HeatTable:
 
 @dataclass
 class TrendTable:
-    """Readiness per day of some units (from the daily snapshots)."""
+    """Readiness per day of the units (from the daily snapshots); the chart may show fewer.
+
+    `units` are all of them (the table and the export), `charted` those in the chart: every
+    unit, or the current unit and the `MAX_TREND_SERIES - 1` units below it most at risk.
+    """
 
     units: list[tuple[int, str]]
     days: list[date]
     values: dict[tuple[int, date], tuple[int, int]]  # (assigned, ready)
+    charted: list[tuple[int, str]] = field(default_factory=list)
+    below_total: int = 0
+    below_charted: int = 0
+
+    @property
+    def is_cut(self) -> bool:
+        """Tell whether the chart leaves out some units below (the worst are shown)."""
+        return self.below_charted < self.below_total
 
     def share(self, unit_id: int, day: date) -> float | None:
         """The share ready that day (None when there is no snapshot)."""
@@ -107,6 +139,8 @@ class ReportPage:
     scores: list[QuizScores]
     today: date
     due_day: date
+    tz: ZoneInfo | None = None
+    branches: list[UnitReadiness] = field(default_factory=list)
     figures: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -171,11 +205,17 @@ def _heat_table(
 
 
 def _trend_table(
-    session: Session, campaign: CampaignInfo, current: UnitReadiness, children: list[UnitReadiness]
+    session: Session,
+    campaign: CampaignInfo,
+    current: UnitReadiness,
+    children: list[UnitReadiness],
+    *,
+    show_all: bool = False,
 ) -> TrendTable:
-    units = [] if current.unit.id == 0 else [(current.unit.id, current.unit.name)]
-    for child in children[: MAX_TREND_SERIES - len(units)]:
-        units.append((child.unit.id, child.unit.name))
+    own = [] if current.unit.id == 0 else [(current.unit.id, current.unit.name)]
+    below = [(c.unit.id, c.unit.name) for c in worst_first(children)]
+    room = len(below) if show_all else max(MAX_TREND_SERIES - len(own), 1)
+    units = own + below
     history = trend_history(session, campaign.id, [u[0] for u in units])
     values = {
         (unit_id, point.day): (point.assigned, point.ready)
@@ -183,7 +223,8 @@ def _trend_table(
         for point in points
     }
     days = sorted({day for _unit, day in values})
-    return TrendTable(units, days, values)
+    charted = own + below[:room]
+    return TrendTable(units, days, values, charted, len(below), min(room, len(below)))
 
 
 def _figures(page: ReportPage, language: str) -> dict[str, str]:
@@ -192,7 +233,7 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
     if trend.days:
         series = [
             charts.TrendSeries(name, trend.days, [trend.share(unit_id, d) for d in trend.days])
-            for unit_id, name in trend.units
+            for unit_id, name in trend.charted
         ]
         projection = None
         current = page.current
@@ -203,6 +244,9 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
             and page.days_left > 0
         ):
             projection = (page.today, current.share, page.due_day, current.projected_share)
+            if current.projection.low_share is not None:
+                projection += (current.projection.low_share, current.projection.high_share)
+        tick_format, hover_format = CHART_DATE_FORMATS.get(language, DEFAULT_CHART_DATE_FORMAT)
         figures["trend"] = charts.figure_json(
             charts.readiness_trend(
                 series,
@@ -215,7 +259,9 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
                     "threshold": _("Threshold"),
                     "due": _("Due date"),
                     "forecast": _("Forecast"),
+                    "range": _("Forecast range (8 times out of 10)"),
                 },
+                date_format=(tick_format, hover_format),
             )
         )
     heat = page.heat
@@ -263,8 +309,12 @@ def report_page(
     tz: ZoneInfo,
     language: str,
     reminder_key: Callable[[int], str],
+    trend_all: bool = False,
 ) -> ReportPage:
-    """Build the readiness page of a campaign for a unit (or the viewer's whole scope)."""
+    """Build the readiness page of a campaign for a unit (or the viewer's whole scope).
+
+    `trend_all` puts every unit below in the trend chart (else the most at risk).
+    """
     report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz)
     if unit is not None:
         current = report.units[unit.id]
@@ -310,10 +360,12 @@ def report_page(
         overdue_total=overdue_total,
         modules=titles,
         heat=heat,
-        trend=_trend_table(session, campaign, current, all_children),
+        trend=_trend_table(session, campaign, current, all_children, show_all=trend_all),
         scores=quiz_score_bins(session, viewer, campaign.id, now, root_path=root_path),
         today=report.today,
         due_day=report.due_day,
+        tz=tz,
+        branches=report.branches_below(unit.id if unit is not None else None),
     )
     page.figures = _figures(page, language)
     return page
@@ -322,8 +374,11 @@ def report_page(
 # --- the tables of a report page, for exports ---------------------------------------------------
 
 
-def _percent(share: float | None) -> float | None:
-    return None if share is None else round(100 * share, 1)
+def _local_day(moment: datetime | None, tz: ZoneInfo | None) -> date | datetime | None:
+    """A due moment as the local day it falls on (what the pages show)."""
+    if moment is None or tz is None:
+        return moment
+    return local_day(moment, tz)
 
 
 def units_table(page: ReportPage, name: str) -> Table:
@@ -340,18 +395,22 @@ def units_table(page: ReportPage, name: str) -> Table:
             _("Overdue"),
             _("Forecast on the due date (%)"),
             _("Status"),
+            _("Forecast, low end of the range (%)"),
+            _("Forecast, high end of the range (%)"),
         ],
         [
             [
                 u.unit.code,
                 u.unit.name,
-                u.unit.kind,
+                kind_label(u.unit.kind),
                 u.assigned,
                 u.ready,
-                _percent(u.share),
+                percent(u.share),
                 u.overdue,
-                _percent(u.projected_share),
+                percent(u.projected_share),
                 status_label(u.status),
+                percent(u.projection.low_share if u.projected_share is not None else None),
+                percent(u.projection.high_share if u.projected_share is not None else None),
             ]
             for u in page.children
         ],
@@ -363,7 +422,10 @@ def people_table(page: ReportPage, name: str) -> Table:
     return Table(
         name,
         [_("Person"), _("Unit"), _("Required modules"), _("Done"), _("Overdue"), _("Next due")],
-        [[p.name, p.unit_name, p.required, p.done, p.late, p.next_due_at] for p in page.people],
+        [
+            [p.name, p.unit_name, p.required, p.done, p.late, _local_day(p.next_due_at, page.tz)]
+            for p in page.people
+        ],
     )
 
 
@@ -376,7 +438,7 @@ def heat_table(page: ReportPage, name: str) -> Table:
         for module in heat.modules:
             assigned, done = heat.cells.get((row_id, module.id), (0, 0))
             rows.append(
-                [label, module.title, assigned, done, _percent(heat.share(row_id, module.id))]
+                [label, module.title, assigned, done, percent(heat.share(row_id, module.id))]
             )
     return Table(name, [first, _("Module"), _("Assigned"), _("Done"), _("Done (%)")], rows)
 
@@ -389,7 +451,7 @@ def trend_table(page: ReportPage, name: str) -> Table:
         for day in trend.days:
             if (unit_id, day) in trend.values:
                 assigned, ready = trend.values[(unit_id, day)]
-                rows.append([label, day, assigned, ready, _percent(trend.share(unit_id, day))])
+                rows.append([label, day, assigned, ready, percent(trend.share(unit_id, day))])
     return Table(name, [_("Unit"), _("Day"), _("Assigned"), _("Ready"), _("Ready (%)")], rows)
 
 
@@ -405,7 +467,10 @@ def scores_table(page: ReportPage, name: str, language: str) -> Table:
 
 
 def overdue_table(
-    people: Sequence[OverduePerson], modules: dict[int, ModuleTitle], name: str
+    people: Sequence[OverduePerson],
+    modules: dict[int, ModuleTitle],
+    name: str,
+    tz: ZoneInfo | None = None,
 ) -> Table:
     """Overdue people with their branch and what is missing."""
     return Table(
@@ -419,7 +484,7 @@ def overdue_table(
                 "; ".join(
                     modules[m].title if m in modules else str(m) for m in p.missing_module_ids
                 ),
-                p.earliest_due_at,
+                _local_day(p.earliest_due_at, tz),
             ]
             for p in people
         ],

@@ -259,8 +259,8 @@ def item_analysis_export(slug: str, table: str, file_format: str):
                     q.label,
                     q.type,
                     q.asked,
-                    _percent(q.facility),
-                    _percent(q.sd),
+                    exports.percent(q.facility),
+                    exports.percent(q.sd),
                     _percent(q.discrimination),
                     _percent(q.upper_lower),
                     None if q.mean_seconds is None else round(q.mean_seconds, 1),
@@ -287,9 +287,9 @@ def item_analysis_export(slug: str, table: str, file_format: str):
                     o.label,
                     o.is_correct,
                     o.count,
-                    _percent(o.share),
-                    _percent(o.top_share),
-                    _percent(o.bottom_share),
+                    exports.percent(o.share),
+                    exports.percent(o.top_share),
+                    exports.percent(o.bottom_share),
                 ]
                 for q in analysis.questions
                 for o in q.options

@@ -35,7 +35,7 @@ from app.people.models import Role, User
 from app.people.safe_redirect import safe_next_path
 from app.permissions import roles_required
 from app.readiness import charts, exports, presenters
-from app.readiness.forecast import METHOD_SENTENCE
+from app.readiness.forecast import BENCHMARK_MAE_POINTS, METHOD_SENTENCE, MIN_DATA_DAYS
 from app.readiness.forms import (
     BadFilter,
     ReminderForm,
@@ -145,6 +145,7 @@ def _report(campaign_id: int, unit_id: int | None):
         tz=platform_zone(),
         language=language,
         reminder_key=_reminder_key_for(campaign),
+        trend_all=filters.trend_all,
     )
     crumbs = breadcrumb(db.session, current_user, unit) if unit is not None else []
     return render_template(
@@ -157,7 +158,13 @@ def _report(campaign_id: int, unit_id: int | None):
         language=language,
         statuses=[(s, _(label)) for s, label in STATUS_LABELS.items()],
         status_label=presenters.status_label,
-        method_sentence=_(METHOD_SENTENCE),
+        method_sentence=_(
+            METHOD_SENTENCE,
+            error=BENCHMARK_MAE_POINTS,
+            days=MIN_DATA_DAYS,
+        ),
+        max_chart_rows=presenters.MAX_CHART_ROWS,
+        kind_label=presenters.kind_label,
         reminder_form=ReminderForm(),
         export_form=FlaskForm(),
         tables=REPORT_TABLES,
@@ -314,7 +321,7 @@ def export(campaign_id: int, table: str, file_format: str):
         titles = module_titles(
             db.session, {m for p in people for m in p.missing_module_ids}, language
         )
-        data = presenters.overdue_table(people, titles, name)
+        data = presenters.overdue_table(people, titles, name, platform_zone())
     else:
         page = presenters.report_page(
             db.session,
