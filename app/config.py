@@ -244,6 +244,12 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     public_base_url = _public_base_url(env, app_env)
     trusted_hosts = _trusted_hosts(env, app_env, public_base_url)
     api_token_days = _int(env, "API_TOKEN_DAYS", 90)
+    account_window_hours = _int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24)
+    if not 1 <= account_window_hours <= 24:
+        # The scheduler's tick keeps one day of throttle events (app.ratelimit).
+        raise ConfigError(
+            f"LOGIN_ACCOUNT_WINDOW_HOURS must be between 1 and 24, not {account_window_hours}"
+        )
     if not 1 <= api_token_days <= 3650:
         raise ConfigError(f"API_TOKEN_DAYS must be between 1 and 3650, not {api_token_days}")
     return Settings(
@@ -270,7 +276,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         login_delay_after_failures=_int(env, "LOGIN_DELAY_AFTER_FAILURES", 5),
         login_delay_base_seconds=_int(env, "LOGIN_DELAY_BASE_SECONDS", 30),
         login_delay_max_minutes=_int(env, "LOGIN_DELAY_MAX_MINUTES", 15),
-        login_account_window_hours=_int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24),
+        login_account_window_hours=account_window_hours,
         login_known_address_days=_int(env, "LOGIN_KNOWN_ADDRESS_DAYS", 30),
         reset_limit_per_account=_int(env, "RESET_LIMIT_PER_ACCOUNT", 5),
         reset_limit_per_address=_int(env, "RESET_LIMIT_PER_ADDRESS", 30),

@@ -305,6 +305,14 @@ def create():
     if not form.validate_on_submit():
         return _render_tokens(form, 400)
     user = db.session.get(User, current_user.id)
+    if not user.password_hash:
+        form.password.errors = [
+            _(
+                "You sign in through single sign-on and have no password here, so you cannot "
+                "make API tokens in the browser. An administrator can make one for you."
+            )
+        ]
+        return _render_tokens(form, 400)
     now = clock.now()
     check = check_current_password(user, form.password.data, now=now, purpose="api_token")
     if check.refusal is not None:

@@ -185,3 +185,13 @@ def test_a_plain_sign_out_keeps_the_tokens(app, client, user):
     assert client.get("/profile").status_code == 302
     assert me(app.test_client(), secret).status_code == 200
     assert db.session.get(User, user.id).is_active
+
+
+def test_a_person_without_a_local_password_is_told_why_no_token_can_be_made(app, client, user):
+    user.password_hash = None
+    db.session.commit()
+    login_as(client, user)
+    response = make_in_profile(client, password="anything at all")
+    assert response.status_code == 400
+    assert "single sign-on" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ApiToken.id))) == 0

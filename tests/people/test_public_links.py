@@ -107,6 +107,7 @@ def test_production_settings_carry_the_public_address_and_trusted_hosts(tmp_path
         ({"PUBLIC_BASE_URL": "ready.example.ch"}, "PUBLIC_BASE_URL must be an http"),
         ({"TRUSTED_HOSTS": "other.example.ch"}, "must include the host of PUBLIC_BASE_URL"),
         ({"API_TOKEN_DAYS": "0"}, "API_TOKEN_DAYS must be between 1 and 3650"),
+        ({"LOGIN_ACCOUNT_WINDOW_HOURS": "48"}, "LOGIN_ACCOUNT_WINDOW_HOURS must be between"),
     ],
 )
 def test_production_refuses_to_start_without_safe_link_settings(tmp_path, change, message):
