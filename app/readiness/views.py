@@ -377,13 +377,14 @@ def export_args(unit: UnitNode | None, filters: UnitFilters | None = None) -> di
 
 def register(app: Flask) -> None:
     """Register the blueprints, navigation, home panel, scheduler task and template helpers."""
-    from app.readiness import api, assets, feedback_views, trainer_views
+    from app.readiness import api, assets, feedback_views, provider_views, trainer_views
 
     app.register_blueprint(bp)
     app.register_blueprint(api.api_bp)
     assets.install(app)
     feedback_views.install(app)
     trainer_views.install(app)
+    provider_views.install(app)
     app.extensions.setdefault("nav_entries", []).append(
         ("readiness.dashboard", _l("Readiness"), {Role.MANAGER, Role.ADMIN})
     )
