@@ -263,10 +263,13 @@ MUTATIONS: tuple[Callable[[random.Random, bytes, str], bytes], ...] = (
 
 
 @cache
-def cases(kind: str, count: int) -> tuple[Case, ...]:
-    """`count` malformed inputs of a kind, always the same ones (fixed seed)."""
-    rng = random.Random(f"{SEED}:{kind}")
-    originals = shipped(kind)
+def cases(kind: str, count: int, only: tuple[str, ...] = ()) -> tuple[Case, ...]:
+    """`count` malformed inputs of a kind, always the same ones (fixed seed).
+
+    `only`: mutate only the shipped files whose names start with one of these module ids.
+    """
+    rng = random.Random(f"{SEED}:{kind}:{','.join(only)}")
+    originals = [o for o in shipped(kind) if not only or o[0].startswith(only)]
     result = []
     for index in range(count):
         mutation = MUTATIONS[index % len(MUTATIONS)]
