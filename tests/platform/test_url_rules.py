@@ -30,6 +30,9 @@ PUBLIC_PREFIXES_ALLOWED = (
     "sso.start",
     "sso.callback",
     "sso.logged_out",
+    # The invitation link: the signed token is the credential (like a reset link).
+    "invitations.accept",
+    "invitations.renew",
 )
 
 
