@@ -395,8 +395,8 @@ def units_table(page: ReportPage, name: str) -> Table:
             _("Overdue"),
             _("Forecast on the due date (%)"),
             _("Status"),
-            _("Forecast, low end of the range (%)"),
-            _("Forecast, high end of the range (%)"),
+            _("Forecast range from (%)"),
+            _("Forecast range to (%)"),
         ],
         [
             [

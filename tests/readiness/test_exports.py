@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date, datetime
 
 import pytest
 
@@ -115,3 +116,120 @@ def test_unknown_table_or_format_is_404(client, scene):
     for url in ("export/secrets.csv", "export/units.pdf"):
         response = _export(client, scene, f"/readiness/campaigns/{scene.campaign_id}/{url}")
         assert response.status_code == 404
+
+
+# --- exports in the reader's locale ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "delimiter", "decimal"),
+    [
+        ("de-CH", ";", "."),
+        ("fr-CH", ";", ","),
+        ("it-CH", ";", "."),
+        ("fr_CH", ";", ","),
+        ("de", ";", "."),  # a bare language is read as Swiss
+        ("en", ",", "."),
+        (None, ",", "."),
+    ],
+)
+def test_csv_dialect_of_a_locale(locale, delimiter, decimal):
+    from app.csv_export import csv_dialect_for
+
+    dialect = csv_dialect_for(locale)
+    assert (dialect.delimiter, dialect.decimal) == (delimiter, decimal)
+
+
+def test_the_default_csv_is_unchanged_for_callers_without_a_locale():
+    from app.csv_export import csv_text
+
+    text = csv_text(["a", "b"], [[1.5, "=x"]])
+    assert text == "\ufeffa,b\r\n1.5,'=x\r\n"
+
+
+def test_csv_lines_in_french_use_semicolons_and_decimal_commas_and_stay_formula_safe():
+    from app.csv_export import csv_dialect_for
+    from app.readiness.exports import Percent
+
+    lines = list(
+        csv_lines(
+            ["Nom", "Part"],
+            [[EVIL, Percent(2 / 3)], ["a;b", 2.5], ["-1", -3]],
+            csv_dialect_for("fr-CH"),
+        )
+    )
+    assert lines[0] == "\ufeffNom;Part\r\n"
+    rows = list(csv.reader(io.StringIO("".join(lines).lstrip("\ufeff")), delimiter=";"))
+    assert rows[1] == ["'" + EVIL, "66,7"]
+    assert rows[2] == ["a;b", "2,5"]  # a delimiter inside a cell is quoted
+    assert rows[3] == ["'-1", "-3"]
+
+
+def _set_language(user, language):
+    user.preferred_language = language
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    ("language", "delimiter", "share"),
+    [("fr", ";", "66,7"), ("de", ";", "66.7"), ("en", ",", "66.7")],
+)
+def test_the_units_export_follows_the_readers_language(client, scene, language, delimiter, share):
+    _set_language(scene.network_manager, language)
+    login_as(client, scene.network_manager)
+    response = _export(
+        client,
+        scene,
+        f"/readiness/campaigns/{scene.campaign_id}/export/units.csv?unit={scene.org.region_a.id}",
+    )
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark
+    text = body.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    assert len(rows[0]) == 11 and text.splitlines()[0].count(delimiter) == 10
+    by_code = {row[0]: row for row in rows[1:]}
+    assert by_code["a1"][3:7] == ["3", "2", share, "1"]
+    assert by_code["a1"][2] != "branch"  # the level in words, not its identifier
+    assert by_code["a1"][8] not in {"not_ready", "at_risk", "on_track", "too_early"}
+
+
+def test_xlsx_has_real_dates_numbers_and_percentages(client, scene):
+    from openpyxl import load_workbook
+
+    login_as(client, scene.network_manager)
+    base = f"/readiness/campaigns/{scene.campaign_id}/export"
+    units = load_workbook(
+        io.BytesIO(_export(client, scene, f"{base}/units.xlsx?unit={scene.org.region_a.id}").data)
+    ).active
+    header = [cell.value for cell in units[1]]
+    a1 = next(row for row in units.iter_rows(min_row=2) if row[0].value == "a1")
+    assert a1[3].value == 3 and a1[3].data_type == "n"
+    share = a1[header.index("Ready (%)")]
+    assert share.value == pytest.approx(2 / 3) and "%" in share.number_format
+    overdue = load_workbook(io.BytesIO(_export(client, scene, f"{base}/overdue.xlsx").data)).active
+    due = overdue.cell(row=2, column=5)
+    assert isinstance(due.value, datetime) and due.is_date
+    assert "yy" in due.number_format
+    trend_people = load_workbook(
+        io.BytesIO(_export(client, scene, f"{base}/people.xlsx?unit={scene.org.branch_a1.id}").data)
+    ).active
+    next_due = [row[5] for row in trend_people.iter_rows(min_row=2) if row[5].value is not None]
+    assert all(cell.is_date for cell in next_due)
+
+
+def test_xlsx_bytes_writes_dates_and_percent_cells():
+    from openpyxl import load_workbook
+
+    from app.readiness.exports import Percent
+
+    data = xlsx_bytes(
+        "t",
+        ["Day", "Share", "Text"],
+        [[date(2027, 3, 1), Percent(0.5), "=1+1"]],
+        date_format="dd.mm.yyyy",
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    day, share, text = sheet[2]
+    assert day.is_date and day.value == datetime(2027, 3, 1) and day.number_format == "dd.mm.yyyy"
+    assert share.value == 0.5 and share.number_format == "0.0%"
+    assert text.data_type == "s" and text.value == "=1+1"
