@@ -356,6 +356,8 @@ def preview(module_id: int):
     """Live preview: the Markdown in, the sanitised HTML learners would see out (JSON)."""
     module = _module_or_404(module_id)
     payload = request.get_json(silent=True) or {}
+    if not isinstance(payload, dict):
+        abort(400)
     markdown = payload.get("markdown", "")
     language = payload.get("language", module.source_language)
     if not isinstance(markdown, str) or len(markdown) > 1_000_000:

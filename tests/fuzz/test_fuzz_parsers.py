@@ -16,7 +16,7 @@ from app.assessment.questions import Quiz
 from app.content import module_format
 from tests.fuzz.corpus import CPU_BUDGET, Case, cases
 
-PER_KIND = 100
+PER_KIND = 80
 
 
 def _timed(case: Case, run) -> tuple[object, float]:
