@@ -27,7 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.campaigns.schedule_rules import parse_reminder_days
+from app.campaigns.schedule_rules import parse_iso_week, parse_reminder_days
 from app.config import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Role
@@ -44,6 +44,15 @@ def _reminder_days(form: FlaskForm, field: StringField) -> None:
         ) from exc
 
 
+def _iso_week(form: FlaskForm, field: StringField) -> None:
+    try:
+        parse_iso_week(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(
+            _l("%(label)s: write a year and a week number, like 2027-W46.", label=field.label.text)
+        ) from exc
+
+
 class CampaignForm(FlaskForm):
     """Name and theme per language, description, owner, dates, readiness rule, reminder plan."""
 
@@ -55,10 +64,34 @@ class CampaignForm(FlaskForm):
     theme_fr = StringField(_l("Theme in French"), validators=[Length(max=300)])
     theme_it = StringField(_l("Theme in Italian"), validators=[Length(max=300)])
     theme_en = StringField(_l("Theme in English"), validators=[Length(max=300)])
-    description = TextAreaField(
-        _l("Description"),
+    description_de = TextAreaField(
+        _l("Description in German"),
         validators=[Length(max=20_000, message=_l("Description: at most 20,000 characters."))],
         description=_l("Markdown: what the campaign is about and why it matters."),
+    )
+    description_fr = TextAreaField(
+        _l("Description in French"),
+        validators=[Length(max=20_000, message=_l("Description: at most 20,000 characters."))],
+    )
+    description_it = TextAreaField(
+        _l("Description in Italian"),
+        validators=[Length(max=20_000, message=_l("Description: at most 20,000 characters."))],
+    )
+    description_en = TextAreaField(
+        _l("Description in English"),
+        validators=[Length(max=20_000, message=_l("Description: at most 20,000 characters."))],
+    )
+    starts_week = StringField(
+        _l("First week of the campaign"),
+        validators=[Optional(), Length(max=10), _iso_week],
+        description=_l("For example 2027-W46. Fills the start date with that Monday."),
+        render_kw={"type": "week", "placeholder": "2027-W46"},
+    )
+    ends_week = StringField(
+        _l("Last week of the campaign"),
+        validators=[Optional(), Length(max=10), _iso_week],
+        description=_l("For example 2027-W47. Fills the end date with that Sunday."),
+        render_kw={"type": "week", "placeholder": "2027-W47"},
     )
     owner = SelectField(
         _l("Owner"),
@@ -117,6 +150,7 @@ class CampaignForm(FlaskForm):
         ),
     )
     is_yearly = BooleanField(_l("Yearly campaign (copied to next year when it is over)"))
+    confirm_dates = BooleanField(_l("I have checked the due date: save it anyway"))
 
     def name_fields(self) -> list[StringField]:
         """The name inputs in the order shown."""
@@ -125,6 +159,10 @@ class CampaignForm(FlaskForm):
     def theme_fields(self) -> list[StringField]:
         """The theme inputs in the order shown."""
         return [getattr(self, f"theme_{lang}") for lang in LANGUAGE_ORDER]
+
+    def description_fields(self) -> list[TextAreaField]:
+        """The description inputs in the order shown."""
+        return [getattr(self, f"description_{lang}") for lang in LANGUAGE_ORDER]
 
 
 class AddModuleForm(FlaskForm):

@@ -20,7 +20,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,8 +65,9 @@ DEFAULT_LATE_JOINER_DAYS = 14
 class Campaign(Base):
     """A themed period with an audience, modules, dates, a readiness rule and reminders.
 
-    `name` and `theme` map a language code to the text ({"fr": "Déclaration d'impôt 2027"}).
-    `description_html` is `description_markdown` rendered and sanitised once, on save.
+    `name`, `theme` and `descriptions` map a language code to the text ({"fr": "Déclaration
+    d'impôt 2027"}); "und" holds a description of unknown language (written before issue 12).
+    `descriptions_html` is `descriptions` rendered and sanitised once, on save.
     Dates are timezone-aware UTC; a due date means "by the end of that day" in the platform's
     time zone.
     """
@@ -90,8 +90,8 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     theme: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    description_markdown: Mapped[str] = mapped_column(Text, default="")
-    description_html: Mapped[str] = mapped_column(Text, default="")
+    descriptions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    descriptions_html: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     owner_unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("units.id", ondelete="RESTRICT"), index=True
     )
@@ -150,6 +150,10 @@ class Campaign(Base):
     def theme_in(self, language: str | None) -> str:
         """Return the theme in `language`, else in any language the campaign has."""
         return text_in(self.theme, language)
+
+    def description_html_in(self, language: str | None) -> str:
+        """Return the sanitised description in `language`, else in any language it has."""
+        return text_in(self.descriptions_html, language)
 
     @property
     def active_modules(self) -> list[CampaignModule]:

@@ -281,7 +281,7 @@ def ical_personal(token: str):
         abort(404)
     language = user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]
     tz, domain = _tz(), _uid_domain()
-    items = queries.personal_feed_items(db.session, user.id)
+    items = queries.personal_feed_items(db.session, user.id, clock.now())
     with force_locale(f"{language}_CH"):
         events = [
             DayEvent(

@@ -41,6 +41,9 @@ from app.content.models import Module, ModuleStatus
 from app.content.rendering import render_markdown
 from app.people.models import Role, Unit, User
 
+UNKNOWN_LANGUAGE = "und"  # a description written before descriptions had a language
+DEFAULT_AUDIENCE_ROLES = (Role.LEARNER.value,)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -69,7 +72,8 @@ class CampaignFields:
 
     name: dict[str, str]
     theme: dict[str, str]
-    description: str
+    # {language: Markdown}; a plain string is a description of unknown language ("und").
+    description: dict[str, str] | str
     owner_unit_id: int | None
     owner_provider_id: int | None
     assign_at: datetime
@@ -108,13 +112,23 @@ def field_problems(fields: CampaignFields) -> list[Problem]:
     return problems
 
 
+def descriptions_of(description: dict[str, str] | str) -> dict[str, str]:
+    """The descriptions to store, by language, without empty ones."""
+    if isinstance(description, str):
+        description = {UNKNOWN_LANGUAGE: description}
+    return {k: v.strip() for k, v in description.items() if v and v.strip()}
+
+
 def _apply(campaign: Campaign, fields: CampaignFields) -> None:
     campaign.name = {k: v.strip() for k, v in fields.name.items() if v and v.strip()}
     campaign.theme = {k: v.strip() for k, v in fields.theme.items() if v and v.strip()}
-    if fields.description != campaign.description_markdown or not campaign.description_html:
-        campaign.description_markdown = fields.description
+    descriptions = descriptions_of(fields.description)
+    if descriptions != campaign.descriptions or set(descriptions) != set(
+        campaign.descriptions_html or {}
+    ):
+        campaign.descriptions = descriptions
         # Rendered and sanitised once, here; templates show the stored HTML.
-        campaign.description_html = render_markdown(fields.description)
+        campaign.descriptions_html = {k: render_markdown(v) for k, v in descriptions.items()}
     campaign.assign_at = fields.assign_at
     campaign.due_at = fields.due_at
     campaign.starts_at = fields.starts_at
@@ -143,7 +157,9 @@ def create_campaign(
         created_by_id=actor.id if actor else None,
         created_at=now,
         updated_at=now,
-        audience_roles=[],
+        # Learners by default: widening the units must not pull in their managers and
+        # trainers unless someone asks for them (Audience page, roles).
+        audience_roles=list(DEFAULT_AUDIENCE_ROLES),
     )
     _apply(campaign, fields)
     session.add(campaign)
@@ -164,7 +180,7 @@ def create_campaign(
 _AUDITED_FIELDS = (
     "name",
     "theme",
-    "description_markdown",
+    "descriptions",
     "owner_unit_id",
     "owner_provider_id",
     "assign_at",
@@ -259,7 +275,7 @@ def schedule_problems(session: Session, campaign: Campaign, now: datetime) -> li
         CampaignFields(
             name=campaign.name,
             theme=campaign.theme,
-            description=campaign.description_markdown,
+            description=dict(campaign.descriptions),
             owner_unit_id=campaign.owner_unit_id,
             owner_provider_id=campaign.owner_provider_id,
             assign_at=campaign.assign_at,
@@ -568,8 +584,8 @@ def copy_to_next_year(
     copy = Campaign(
         name={k: _next_year_text(v, year) for k, v in campaign.name.items()},
         theme=dict(campaign.theme),
-        description_markdown=campaign.description_markdown,
-        description_html=campaign.description_html,
+        descriptions=dict(campaign.descriptions),
+        descriptions_html=dict(campaign.descriptions_html),
         owner_unit_id=campaign.owner_unit_id,
         owner_provider_id=campaign.owner_provider_id,
         state=CampaignState.DRAFT,

@@ -549,7 +549,7 @@ def my_campaigns(session: Session, user: User, language: str, now: datetime) -> 
                 campaign.id,
                 campaign.name_in(language),
                 campaign.theme_in(language),
-                campaign.description_html,
+                campaign.description_html_in(language),
                 min(dues) if dues else None,
                 campaign.starts_at,
                 modules,
@@ -640,8 +640,13 @@ class FeedItem:
     due_at: datetime
 
 
-def personal_feed_items(session: Session, user_id: int) -> list[FeedItem]:
-    """My open, dated assignments in scheduled or active campaigns (two queries)."""
+def personal_feed_items(session: Session, user_id: int, now: datetime) -> list[FeedItem]:
+    """My open, dated assignments in active campaigns that are not done yet (two queries):
+    a completed module is no deadline any more."""
+    cm = aliased(CampaignModule)
+    done = assignment_done_clause(
+        Assignment, cm, Campaign.assign_at, now, enabled=tracking_available(session)
+    )
     rows = session.execute(
         select(
             Assignment.campaign_id,
@@ -651,12 +656,14 @@ def personal_feed_items(session: Session, user_id: int) -> list[FeedItem]:
             User.preferred_language,
         )
         .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .join(cm, cm.id == Assignment.campaign_module_id)
         .join(User, User.id == Assignment.user_id)
         .where(
             Assignment.user_id == user_id,
             Assignment.removed_at.is_(None),
             Assignment.due_at.is_not(None),
             Campaign.state == CampaignState.ACTIVE,
+            ~done,
         )
         .order_by(Assignment.due_at, Assignment.id)
     ).all()

@@ -7,6 +7,7 @@ due date starts a fresh set of reminders instead of silently skipping them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -123,3 +124,67 @@ def add_years(moment: datetime, years: int, tz: ZoneInfo) -> datetime:
         shifted = local.replace(year=local.year + years, day=28)
     naive = shifted.replace(tzinfo=None)
     return datetime.combine(naive.date(), naive.time(), tzinfo=tz).astimezone(UTC)
+
+
+# --- ISO weeks ---------------------------------------------------------------------------------
+
+_ISO_WEEK_RE = re.compile(r"^\s*(\d{4})\s*-?\s*W\s*(\d{1,2})\s*$", re.IGNORECASE)
+
+
+def parse_iso_week(text: str) -> tuple[date, date]:
+    """Read "2027-W46" (what `<input type="week">` sends; "2027W46" too) into its Monday and
+    Sunday; raises ValueError for anything else or a week the year does not have."""
+    match = _ISO_WEEK_RE.match(text or "")
+    if not match:
+        raise ValueError(text)
+    year, week = int(match.group(1)), int(match.group(2))
+    monday = date.fromisocalendar(year, week, 1)  # ValueError for week 0 or 53 of a 52-week year
+    return monday, monday + timedelta(days=6)
+
+
+def iso_week_text(day: date) -> str:
+    """The ISO week of a day as `<input type="week">` writes it ("2027-W46")."""
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class WeekSpan:
+    """The ISO weeks a period covers, to show beside its dates ("weeks 46-47 2027")."""
+
+    first_year: int
+    first_week: int
+    last_year: int
+    last_week: int
+
+    @property
+    def is_one_week(self) -> bool:
+        """Tell whether the period lies in a single week."""
+        return (self.first_year, self.first_week) == (self.last_year, self.last_week)
+
+    @property
+    def is_one_year(self) -> bool:
+        """Tell whether the first and last week belong to the same ISO year."""
+        return self.first_year == self.last_year
+
+
+def week_span(first: date, last: date) -> WeekSpan:
+    """The ISO weeks from `first` to `last` (inclusive local days)."""
+    start, end = first.isocalendar(), max(first, last).isocalendar()
+    return WeekSpan(start[0], start[1], end[0], end[1])
+
+
+# --- due-date checks ---------------------------------------------------------------------------
+
+
+def due_date_warning(
+    due_at: datetime, reminder_days: Iterable[int], *, now: datetime
+) -> str | None:
+    """Why a due date deserves a second look: "past" (it is over), "lead_time" (the earliest
+    reminder's day has already passed, so people get less notice than the plan says), or None."""
+    if due_at <= now:
+        return "past"
+    days = max(reminder_days, default=0)
+    if days and due_at - timedelta(days=days) <= now:
+        return "lead_time"
+    return None

@@ -21,7 +21,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -65,6 +65,7 @@ from app.campaigns.phrases import Kind, digest_lines
 from app.campaigns.queries import ModuleInfo, module_infos
 from app.campaigns.schedule_rules import (
     day_end,
+    day_start,
     latest_step,
     local_date,
     zone,
@@ -82,6 +83,7 @@ EXPIRY_WINDOW = timedelta(days=30)
 REFRESHER_LOOKBACK = timedelta(days=365)
 DIGEST_PEOPLE_LIMIT = 50
 ANALYZE_AFTER = 5_000
+OVERDUE_NOW_STEP = "overdue-now"
 
 TickTask = Callable[[Session, datetime], Any]
 
@@ -558,6 +560,8 @@ def _remind(ctx: _Context, campaign: Campaign) -> None:
                     SentReminder.step == plan.c.step,
                 )
             ),
+            # Reminded by hand today ("remind all overdue"): this step waits for tomorrow.
+            ~_reminded_by_hand_today(ctx, campaign, outstanding.c.user_id),
         )
     )
     # ON CONFLICT: a concurrent run that recorded the same (campaign, person, step) first wins;
@@ -596,6 +600,91 @@ def _remind(ctx: _Context, campaign: Campaign) -> None:
             )
         )
     ctx.send(messages, recipients)
+
+
+def _reminded_by_hand_today(ctx: _Context, campaign: Campaign, user_id: Any) -> Any:
+    """SQL: the person got this campaign's "remind all overdue" message today."""
+    return exists(
+        select(1).where(
+            SentReminder.campaign_id == campaign.id,
+            SentReminder.user_id == user_id,
+            SentReminder.step == overdue_now_step(local_date(ctx.now, ctx.tz)),
+        )
+    )
+
+
+def overdue_now_step(day: date) -> str:
+    """The reminder step of a "remind all overdue" on a local day (once per person and day)."""
+    return f"{OVERDUE_NOW_STEP}:{day.isoformat()}"
+
+
+def remind_all_overdue(session: Session, campaign: Campaign, now: datetime) -> int:
+    """Send everyone overdue in an active campaign one message listing their overdue modules.
+
+    Idempotent per person and day: the step key carries the local day, so pressing the button
+    twice, or in two tabs, sends nothing more; people who already got a reminder of this
+    campaign today (from the tick) are left out. Goes through the same sent-reminder table,
+    messages and outbox as the tick. Returns how many people were reminded.
+    """
+    if campaign.state != CampaignState.ACTIVE:
+        return 0
+    ctx = _Context(session, now, TickReport())
+    today = local_date(now, ctx.tz)
+    key = overdue_now_step(today)
+    cm = aliased(CampaignModule)
+    overdue = (
+        select(Assignment.user_id, func.min(Assignment.due_at).label("due_at"))
+        .join(cm, cm.id == Assignment.campaign_module_id)
+        .where(_open_required(ctx, campaign, cm), Assignment.due_at < _at(now))
+        .group_by(Assignment.user_id)
+        .subquery("overdue")
+    )
+    rows = select(
+        literal(campaign.id), overdue.c.user_id, literal(key), overdue.c.due_at, _at(now)
+    ).where(
+        ~exists(
+            select(1).where(
+                SentReminder.campaign_id == campaign.id,
+                SentReminder.user_id == overdue.c.user_id,
+                SentReminder.created_at >= _at(day_start(today, ctx.tz)),
+            )
+        )
+    )
+    inserted = session.execute(
+        insert_ignoring_conflicts(session, SentReminder)
+        .from_select(["campaign_id", "user_id", "step", "due_at", "created_at"], rows)
+        .returning(SentReminder.user_id, SentReminder.due_at)
+    ).all()
+    if not inserted:
+        return 0
+    people = {user_id for user_id, _due in inserted}
+    modules: dict[int, list[int]] = defaultdict(list)
+    for user_id, module_id in session.execute(
+        select(Assignment.user_id, Assignment.module_id)
+        .join(cm, cm.id == Assignment.campaign_module_id)
+        .where(_open_required(ctx, campaign, cm), Assignment.due_at < _at(now))
+        .order_by(Assignment.user_id, cm.position)
+    ):
+        if user_id in people:
+            modules[user_id].append(module_id)
+    recipients = ctx.recipients(people)
+    messages = [
+        _learner_message(
+            ctx,
+            campaign,
+            recipients[user_id],
+            Kind.OVERDUE,
+            modules[user_id],
+            due_at,
+            key=f"campaigns:{campaign.id}:{key}:{user_id}",
+            extra={},
+        )
+        for user_id, due_at in sorted(inserted)
+        if user_id in recipients and modules.get(user_id)
+    ]
+    ctx.send(messages, recipients)
+    session.flush()
+    return len(messages)
 
 
 def _digest(ctx: _Context, campaign: Campaign) -> None:

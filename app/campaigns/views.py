@@ -24,6 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -56,13 +57,25 @@ from app.campaigns.models import (
     CampaignState,
     FeedKind,
 )
-from app.campaigns.schedule_rules import day_end, day_start, local_date, parse_reminder_days, zone
+from app.campaigns.schedule_rules import (
+    day_end,
+    day_start,
+    due_date_warning,
+    local_date,
+    parse_iso_week,
+    parse_reminder_days,
+    week_span,
+    zone,
+)
+from app.campaigns.scheduler import remind_all_overdue
 from app.content.models import Module
+from app.content.translation_notes import stale_languages
 from app.extensions import db
 from app.i18n import select_language
 from app.people.models import Role, Unit, User
 from app.people.operations import find_user_by_email
 from app.permissions import ensure, register_rule, roles_required
+from app.tracking.completion import STALE_TRANSLATION_RULE
 
 bp = Blueprint("campaigns", __name__)
 
@@ -196,13 +209,24 @@ def _owner_of(value: str) -> tuple[int | None, int | None]:
     )
 
 
+def _apply_weeks(form: CampaignForm) -> None:
+    """A week typed (or picked) wins over the date beside it: its Monday starts the campaign,
+    its Sunday ends it. The dates are filled in, so the page shows what will be saved."""
+    if form.starts_week.data:
+        form.starts_on.data = parse_iso_week(form.starts_week.data)[0]
+    if form.ends_week.data:
+        form.ends_on.data = parse_iso_week(form.ends_week.data)[1]
+
+
 def _fields_from(form: CampaignForm) -> ops.CampaignFields:
     tz = _tz()
     unit_id, provider_id = _owner_of(form.owner.data)
     return ops.CampaignFields(
         name={lang: getattr(form, f"name_{lang}").data or "" for lang in LANGUAGE_ORDER},
         theme={lang: getattr(form, f"theme_{lang}").data or "" for lang in LANGUAGE_ORDER},
-        description=form.description.data or "",
+        description={
+            lang: getattr(form, f"description_{lang}").data or "" for lang in LANGUAGE_ORDER
+        },
         owner_unit_id=unit_id,
         owner_provider_id=provider_id,
         assign_at=day_start(form.assign_on.data, tz),
@@ -224,7 +248,14 @@ def _fill(form: CampaignForm, campaign: Campaign) -> None:
     for lang in LANGUAGE_ORDER:
         getattr(form, f"name_{lang}").data = campaign.name.get(lang, "")
         getattr(form, f"theme_{lang}").data = campaign.theme.get(lang, "")
-    form.description.data = campaign.description_markdown
+    texts = dict(campaign.descriptions)
+    unknown = texts.pop(ops.UNKNOWN_LANGUAGE, "")
+    for lang in LANGUAGE_ORDER:
+        getattr(form, f"description_{lang}").data = texts.get(lang, "")
+    if unknown:  # written before descriptions had a language: offered in the default one
+        default = current_app.config.get("BABEL_DEFAULT_LOCALE") or LANGUAGE_ORDER[0]
+        field = getattr(form, f"description_{default}", form.description_fields()[0])
+        field.data = "\n\n".join(t for t in (field.data, unknown) if t)
     form.owner.data = (
         f"unit:{campaign.owner_unit_id}"
         if campaign.owner_unit_id
@@ -244,7 +275,12 @@ def _fill(form: CampaignForm, campaign: Campaign) -> None:
 
 
 def _render_form(
-    form: CampaignForm, campaign: Campaign | None, loose: list[str], status: int = 200
+    form: CampaignForm,
+    campaign: Campaign | None,
+    loose: list[str],
+    status: int = 200,
+    *,
+    warning: str | None = None,
 ):
     errors = [(f.id, e) for f in form for e in (f.errors or [])]
     return (
@@ -256,9 +292,31 @@ def _render_form(
             loose=loose,
             languages=LANGUAGE_ORDER,
             states=STATE_LABELS,
+            warning=warning,
+            reminder_lead=max(_form_reminder_days(form), default=0),
         ),
         status,
     )
+
+
+def _form_reminder_days(form: CampaignForm) -> list[int]:
+    """The reminder days typed in the form ([] when they do not parse)."""
+    try:
+        return parse_reminder_days(form.reminder_days.data or "")
+    except ValueError:
+        return []
+
+
+def _unconfirmed_warning(
+    form: CampaignForm, fields: ops.CampaignFields, campaign: Campaign | None
+) -> str | None:
+    """A due date in the past or inside the reminder lead time needs the box ticked; an
+    unchanged due date is not asked about again."""
+    if form.confirm_dates.data:
+        return None
+    if campaign is not None and fields.due_at == campaign.due_at:
+        return None
+    return due_date_warning(fields.due_at, fields.reminder_days, now=clock.now())
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -280,10 +338,13 @@ def new():
         return _render_form(form, None, [])
     if not form.validate_on_submit():
         return _render_form(form, None, [], 400)
+    _apply_weeks(form)
+    fields = _fields_from(form)
+    warning = _unconfirmed_warning(form, fields, None)
+    if warning:
+        return _render_form(form, None, [], 200, warning=warning)
     try:
-        campaign = ops.create_campaign(
-            db.session, _fields_from(form), actor=current_user, now=clock.now()
-        )
+        campaign = ops.create_campaign(db.session, fields, actor=current_user, now=clock.now())
     except ops.CampaignError as exc:
         db.session.rollback()
         return _render_form(form, None, _problems_to_form(form, exc.problems), 400)
@@ -317,10 +378,13 @@ def edit(campaign_id: int):
         return _render_form(form, campaign, [])
     if not form.validate_on_submit():
         return _render_form(form, campaign, [], 400)
+    _apply_weeks(form)
+    fields = _fields_from(form)
+    warning = _unconfirmed_warning(form, fields, campaign)
+    if warning:
+        return _render_form(form, campaign, [], 200, warning=warning)
     try:
-        ops.update_campaign(
-            db.session, campaign, _fields_from(form), now=clock.now(), actor=current_user
-        )
+        ops.update_campaign(db.session, campaign, fields, now=clock.now(), actor=current_user)
     except ops.CampaignError as exc:
         db.session.rollback()
         return _render_form(form, campaign, _problems_to_form(form, exc.problems), 400)
@@ -374,16 +438,22 @@ def _render_detail(
 ):
     language = select_language()
     now = clock.now()
+    tz = _tz()
     editable = may_edit_campaign(current_user, campaign) and campaign.state != CampaignState.CLOSED
     copy = db.session.scalar(select(Campaign).where(Campaign.previous_id == campaign.id))
+    modules = queries.campaign_modules(db.session, campaign, language)
     return (
         render_template(
             "campaigns/detail.html",
             campaign=campaign,
             name=campaign.name_in(language),
             theme=campaign.theme_in(language),
+            description_html=campaign.description_html_in(language),
+            weeks=week_span(local_date(campaign.starts_at, tz), local_date(campaign.ends_at, tz)),
             owner=_owner_name(campaign),
-            modules=queries.campaign_modules(db.session, campaign, language),
+            modules=modules,
+            stale=stale_languages(db.session, [m.module_id for m in modules if m.is_required]),
+            stale_rule=STALE_TRANSLATION_RULE,
             # Unit names only (who is in them stays within each viewer's scope).
             audience_units=sorted(campaign.audience_units, key=lambda a: a.unit.path),
             role_labels=_role_labels(campaign.audience_roles),
@@ -429,6 +499,35 @@ def schedule(campaign_id: int):
         return _render_detail(campaign, problems=exc.problems, status=400)
     db.session.commit()
     flash(_("The campaign is scheduled. Assignments go out on the assignment date."), "success")
+    return redirect(url_for(".detail", campaign_id=campaign.id), 303)
+
+
+@bp.post("/campaigns/<int:campaign_id>/remind-overdue")
+@roles_required(*STAFF)
+def remind_overdue(campaign_id: int):
+    """Remind everyone overdue now: one message per person, at most once a day."""
+    campaign = _load(campaign_id, EDIT_CAMPAIGN)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if campaign.state != CampaignState.ACTIVE:
+        flash(_("Only an active campaign has people to remind."), "error")
+        return redirect(url_for(".detail", campaign_id=campaign.id), 303)
+    reminded = remind_all_overdue(db.session, campaign, clock.now())
+    db.session.commit()
+    if reminded:
+        flash(
+            ngettext(
+                "%(num)d overdue person was reminded.",
+                "%(num)d overdue people were reminded.",
+                reminded,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _("Nobody was reminded: nobody is overdue, or everyone overdue was reminded today."),
+            "info",
+        )
     return redirect(url_for(".detail", campaign_id=campaign.id), 303)
 
 

@@ -30,6 +30,7 @@ from app.people.models import Role, User
 from app.permissions import ensure, is_admin, public, register_rule, signed_in, unit_in_scope
 from app.tracking import export, queries
 from app.tracking.certificates import format_code, normalise_code
+from app.tracking.completion import STALE_TRANSLATION_RULE
 from app.tracking.queries import (
     CertificateRow,
     certificate_by_code,
@@ -239,3 +240,5 @@ def register(app: Flask) -> None:
         ("tracking.my_learning", _l("My learning"), {Role.LEARNER})
     )
     app.extensions.setdefault("home_sections", []).append(_home_panel)
+    # The stale-translation completion rule, for every page that states it (one home).
+    app.jinja_env.globals["stale_translation_rule"] = STALE_TRANSLATION_RULE

@@ -158,9 +158,12 @@ def make_campaign(
     schedule: bool = False,
     actor=None,
     now: datetime | None = None,
+    roles: Iterable[str] | None = None,
     **overrides,
 ):
-    """A campaign with modules and audience units, optionally scheduled (committed)."""
+    """A campaign with modules and audience units, optionally scheduled (committed).
+
+    `roles` narrows the audience (default: learners only, as a new campaign; [] for everyone)."""
     from app.campaigns import operations as ops
 
     now = now or at("2027-01-10T09:00")
@@ -183,6 +186,8 @@ def make_campaign(
         ops.add_audience_unit(
             db.session, campaign, unit, include_subunits=include_subunits, now=now
         )
+    if roles is not None:
+        ops.set_audience_roles(db.session, campaign, list(roles), now=now)
     if schedule:
         ops.schedule_campaign(db.session, campaign, actor=actor, now=now)
     db.session.commit()

@@ -64,7 +64,7 @@ def busy_campaign(app, org):
         people.append(make_user(branch, Role.LEARNER, email=f"p{n}@example.org"))
     make_user(org.network, Role.MANAGER, email="boss@example.org")
     campaign = make_campaign(
-        owner_unit=org.network, modules=modules, units=[org.network], schedule=True
+        owner_unit=org.network, modules=modules, units=[org.network], schedule=True, roles=[]
     )
     return campaign, people
 

@@ -20,7 +20,7 @@ FORM = {
     "name_it": "",
     "name_en": "",
     "theme_fr": "Mars",
-    "description": "Tout sur **mars**.",
+    "description_fr": "Tout sur **mars**.",
     "assign_on": "2027-02-01",
     "due_on": "2027-03-01",
     "starts_on": "2027-03-01",
@@ -60,7 +60,7 @@ def test_a_manager_creates_a_draft_with_the_form(app, client, org, jura):
     campaign = db.session.scalar(select(Campaign))
     assert campaign.state == CampaignState.DRAFT and campaign.owner_unit_id == org.region_a.id
     assert campaign.due_at == at("2027-03-01T22:59:59")
-    assert "<strong>mars</strong>" in campaign.description_html
+    assert "<strong>mars</strong>" in campaign.descriptions_html["fr"]
     detail = page(client.get(response.headers["Location"]))
     assert "Déclaration d&#39;impôt 2027" in detail and 'aria-current="step"' in detail
 
@@ -184,6 +184,7 @@ def test_removing_a_required_module_from_an_active_campaign_asks_first(app, clie
         modules=[jura["module"], other],
         units=[org.region_a],
         schedule=True,
+        roles=[],  # everyone in the units, the manager too
     )
     tick(at("2027-02-01T07:00"), deliver=False)
     cm = db.session.scalar(select(CampaignModule).where(CampaignModule.module_id == other.id))
