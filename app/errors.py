@@ -141,8 +141,10 @@ def end_session_quietly(session: Any) -> None:
     except sa_exc.SQLAlchemyError as error:
         if not is_database_unavailable(error):
             raise
+        # A scoped session has no invalidate() of its own: invalidate the request's session.
+        current = session.registry() if hasattr(session, "registry") else session
         with contextlib.suppress(sa_exc.SQLAlchemyError):
-            session.invalidate()
+            current.invalidate()
         with contextlib.suppress(sa_exc.SQLAlchemyError):
             session.remove()
 
