@@ -226,10 +226,10 @@ class LoadClient:
             return
         self.outcomes.append(_outcome(kind, reply))
 
-    def run(self) -> None:
-        """Save, open a page, save, maybe provoke a refusal; until told to stop."""
+    def run(self, steps: int | None = None) -> None:
+        """Save, open a page, save, maybe provoke a refusal; until told to stop (or `steps`)."""
         step = 0
-        while not self.stop.is_set():
+        while not self.stop.is_set() and (steps is None or step < steps):
             step += 1
             self.save()
             if step % 3 == 0:
