@@ -64,3 +64,49 @@ def test_facility_bars():
     )
     assert figure["data"][0]["y"] == [95.0, None]
     assert figure["data"][1]["y"] == [30.0, -20.0]
+
+
+def test_trend_draws_the_forecast_range_and_dates_in_the_readers_format():
+    days = [date(2027, 2, 1), date(2027, 2, 2)]
+    figure = charts.readiness_trend(
+        [charts.TrendSeries("A1", days, [0.1, 0.25])],
+        threshold_percent=80,
+        due_day=date(2027, 3, 1),
+        labels={**LABELS, "range": "Range"},
+        projection=(date(2027, 2, 2), 0.25, date(2027, 3, 1), 0.6, 0.5, 0.8),
+        date_format=("%d.%m.", "%d.%m.%Y"),
+    )
+    forecast = figure["data"][-1]
+    assert forecast["error_y"]["array"] == [0, 20.0]
+    assert forecast["error_y"]["arrayminus"] == [0, 10.0]
+    assert forecast["customdata"][1] == [50, 80]
+    assert figure["layout"]["xaxis"]["tickformat"] == "%d.%m."
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Day"
+
+
+def test_worst_first_puts_the_units_most_at_risk_first():
+    from app.readiness.forecast import DEADLINE_PACE, Projection
+    from app.readiness.presenters import worst_first
+    from app.readiness.queries import UnitNode, UnitReadiness
+    from app.readiness.rules import Status
+
+    def unit(name, status, ready, projected):
+        node = UnitReadiness(UnitNode(hash(name) % 1000, name, name, "branch", 2, "/1/"))
+        node.assigned, node.ready, node.status = 10, ready, status
+        node.projection = Projection(DEADLINE_PACE, projected, 10, 0.0, 5)
+        return node
+
+    units = [
+        unit("Alpha", Status.READY, 10, 10),
+        unit("Bravo", Status.AT_RISK, 2, 5),
+        unit("Charlie", Status.ON_TRACK, 6, 9),
+        unit("Delta", Status.AT_RISK, 1, 3),
+        unit("Echo", Status.TOO_EARLY, 0, 0),
+    ]
+    assert [u.unit.name for u in worst_first(units)] == [
+        "Delta",
+        "Bravo",
+        "Echo",
+        "Charlie",
+        "Alpha",
+    ]
