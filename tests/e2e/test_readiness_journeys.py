@@ -69,6 +69,7 @@ def test_readiness_pages_have_no_accessibility_violations(live_server, axe_page)
         "/readiness/",
         f"/readiness/campaigns/{c}",
         f"/readiness/campaigns/{c}/units/{scene.org.region_a.id}",
+        f"/readiness/campaigns/{c}/units/{scene.org.region_a.id}?trend=all",
         f"/readiness/campaigns/{c}/units/{scene.org.branch_a1.id}",
         f"/readiness/campaigns/{c}/people/{scene.people['cat'].id}",
         f"/readiness/campaigns/{c}/overdue",
@@ -85,6 +86,8 @@ def test_trainer_and_learner_pages_have_no_accessibility_violations(live_server,
         "/readiness/quizzes",
         f"/readiness/quizzes/{scene.quiz.slug}",
         "/readiness/feedback",
+        "/readiness/modules",
+        f"/readiness/modules/{scene.setup.modules[0].id}",
     ):
         axe_page.goto(live_server.url + path)
         axe_page.wait_for_load_state("networkidle")

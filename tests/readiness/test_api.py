@@ -9,6 +9,7 @@ from openapi_spec_validator import validate
 
 from app.api.models import ApiToken
 from app.api.tokens import revoke_token
+from app.campaigns.models import Campaign
 from app.clock import now as clock_now
 from app.extensions import db
 from app.readiness.models import ReadinessSnapshot
@@ -149,3 +150,22 @@ def test_routes_are_in_the_openapi_document(client, scene):
         operation = spec["paths"][f"/api/v1/campaigns/{{campaign_id}}/{suffix}"]["get"]
         assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
     assert "UnitReadiness" in spec["components"]["schemas"]
+
+
+def test_the_forecast_says_whether_it_is_known_and_its_range(client, scene):
+    secret = make_token(scene.region_a_manager)
+    body = get(client, f"/api/v1/campaigns/{scene.campaign_id}/readiness", secret).get_json()
+    forecast = body["data"][0]["forecast"]
+    # The scene's campaign is past its due date: closed, known, no range.
+    assert forecast["method"] == "closed" and forecast["is_known"] is True
+    assert forecast["low"] is None and forecast["high"] is None
+    campaign = db.session.get(Campaign, scene.campaign_id)
+    campaign.assign_at = NOW - timedelta(hours=1)
+    campaign.due_at = NOW + timedelta(days=20)
+    db.session.commit()
+    body = get(client, f"/api/v1/campaigns/{scene.campaign_id}/readiness", secret).get_json()
+    units = {row["unit"]["code"]: row for row in body["data"]}
+    assert units["a1"]["forecast"]["method"] == "too_early"
+    assert units["a1"]["forecast"]["is_known"] is False
+    assert units["a1"]["forecast"]["will_meet"] is False
+    assert units["a1"]["status"] == "too_early" and units["ra"]["status"] == "too_early"
