@@ -187,7 +187,11 @@ def test_the_throttle_is_shared_between_two_app_instances(app_config, lea):
 
 
 def test_parallel_guesses_never_get_past_the_pair_limit(app, lea):
-    """Twelve wrong passwords sent at once: at most five are checked, the rest wait."""
+    """Twelve wrong passwords sent at once: at most five are checked, the rest wait.
+
+    On SQLite the write lock serialises the requests; on PostgreSQL the count after the commit
+    does it (without it, this test lets six to eight guesses through there).
+    """
     import threading
 
     clients = [app.test_client() for _ in range(12)]
@@ -212,8 +216,10 @@ def test_parallel_guesses_never_get_past_the_pair_limit(app, lea):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(set(statuses)) == [401, 429]
+    assert len(statuses) == 12 and set(statuses) <= {401, 429}
+    # Racers that all counted before any check may all be refused; never more than 5 pass.
     assert statuses.count(401) <= 5
+    assert statuses.count(429) >= 7
     assert audit_actions().count("login.failed") == statuses.count(401)
 
 
