@@ -92,3 +92,24 @@ def test_trainer_and_learner_pages_have_no_accessibility_violations(live_server,
         axe_page.goto(live_server.url + path)
         axe_page.wait_for_load_state("networkidle")
         assert_no_axe_violations(axe_page)
+
+
+def test_launch_day_readiness_says_too_early_to_tell(live_server, axe_page, tmp_path):
+    """On the day the assignments go out, no branch is "at risk" with a 0 % forecast."""
+    from datetime import timedelta
+
+    from app.campaigns.models import Campaign
+
+    scene = build_scene()
+    campaign = db.session.get(Campaign, scene.campaign_id)
+    campaign.assign_at = NOW - timedelta(hours=2)
+    campaign.due_at = NOW + timedelta(days=28)
+    db.session.commit()
+    sign_in(axe_page, live_server.url, scene.region_a_manager.email, PASSWORD)
+    axe_page.goto(f"{live_server.url}/readiness/campaigns/{scene.campaign_id}")
+    summary = axe_page.locator(".readiness-summary")
+    expect(summary).to_contain_text("Too early to tell")
+    expect(axe_page.locator("#units-table")).not_to_contain_text("At risk")
+    expect(axe_page.locator(".method-note").first).to_contain_text("How the forecast works")
+    axe_page.screenshot(path=str(tmp_path / "launch-day-readiness.png"), full_page=True)
+    assert_no_axe_violations(axe_page)
