@@ -141,10 +141,18 @@ _FIELD_OF_MESSAGE = {
 }
 
 
+def _error_text(error: ops.PeopleError) -> str:
+    """Return an operation's refusal in the reader's language, without its field prefix."""
+    if error.template:
+        return _(error.template, **error.params)
+    return str(error).partition(": ")[2] or str(error)
+
+
 def _show_error(form: Any, error: ops.PeopleError) -> None:
     """Put an operation's refusal next to the field it names (or at the top of the form)."""
     message = str(error)
-    prefix, _sep, rest = message.partition(": ")
+    prefix, _sep, _rest = message.partition(": ")
+    rest = _error_text(error)
     name = _FIELD_OF_MESSAGE.get(prefix)
     field: Field | None = getattr(form, name, None) if name else None
     if field is not None:
@@ -324,7 +332,7 @@ def close_unit(unit_id: int):
             ops.close_unit(db.session, unit, actor=current_user, ip=_ip())
         except ops.PeopleError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = _error_text(exc)
         else:
             db.session.commit()
             flash(_("%(name)s has been closed.", name=unit.name), "success")
@@ -540,7 +548,7 @@ def deactivate_person(user_id: int):
             ops.deactivate_user(db.session, person, actor=current_user, ip=_ip())
         except ops.PeopleError as exc:
             db.session.rollback()
-            error = str(exc)
+            error = _error_text(exc)
         else:
             db.session.commit()
             flash(_("%(name)s has been deactivated.", name=person.display_name), "success")
@@ -562,7 +570,7 @@ def reactivate_person(user_id: int):
         ops.reactivate_user(db.session, person, actor=current_user, ip=_ip())
     except ops.PeopleError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_error_text(exc), "error")
     else:
         db.session.commit()
         flash(_("%(name)s can sign in again.", name=person.display_name), "success")
@@ -662,7 +670,7 @@ def revoke_role(assignment_id: int):
         ops.revoke_role(db.session, assignment, actor=current_user, ip=_ip())
     except ops.PeopleError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(_error_text(exc), "error")
     else:
         db.session.commit()
         flash(_("The role has been taken back."), "success")

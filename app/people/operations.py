@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.audit import record_event
 from app.config import LANGUAGES
 from app.db import utcnow
+from app.i18n_markers import N_
 from app.people.models import Provider, Role, RoleAssignment, Unit, UnitKind, User
 from app.people.passwords import hash_password, needs_rehash, verify_password
 
@@ -28,7 +29,21 @@ PERSON_FIELDS = ("email", "first_name", "last_name", "preferred_language", "hr_n
 
 
 class PeopleError(ValueError):
-    """A rule about people or units was broken; the message says which."""
+    """A rule about people or units was broken; the message says which.
+
+    The message reads "field: what is wrong" in English (logs, the command line); pages show
+    `template` translated with `params` when the error carries one.
+    """
+
+    def __init__(self, message: str, *, template: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.template = template
+        self.params = params
+
+
+def _refusal(field: str, template: str, **params: Any) -> PeopleError:
+    """Build a PeopleError for `field` whose message pages can translate (`template`)."""
+    return PeopleError(f"{field}: {template % params}", template=template, **params)
 
 
 def normalise_email(email: str) -> str:
@@ -113,7 +128,9 @@ def check_email(session: Session, email: str | None, *, person: User | None = No
     address = email_syntax(email)
     other = find_user_by_email(session, address)
     if other is not None and (person is None or other.id != person.id):
-        raise PeopleError(f"e-mail: {address} is already used by another person")
+        raise _refusal(
+            "e-mail", N_("%(address)s is already used by another person"), address=address
+        )
     return address
 
 
@@ -128,7 +145,9 @@ def check_hr_number(
         raise PeopleError("HR number: at most 64 characters")
     other = session.scalar(select(User).where(User.hr_number == value))
     if other is not None and (person is None or other.id != person.id):
-        raise PeopleError(f"HR number: {value} is already used by another person")
+        raise _refusal(
+            "HR number", N_("%(number)s is already used by another person"), number=value
+        )
     return value
 
 
@@ -142,7 +161,7 @@ def check_language(language: str | None) -> str | None:
 
 def _open_unit(unit: Unit | None, what: str) -> None:
     if unit is not None and unit.is_closed:
-        raise PeopleError(f"unit: {unit.code} is closed and takes no new {what}")
+        raise _refusal("unit", N_("%(unit)s is closed and takes no one new"), unit=unit.code)
 
 
 # --- units ------------------------------------------------------------------------------
@@ -167,12 +186,17 @@ def create_unit(
         )
     name = _name(name, "name", 200)
     if parent is None and kind != UnitKind.NETWORK:
-        raise PeopleError(f"parent: a {kind.value} needs a parent unit")
+        raise _refusal("parent", N_("a %(kind)s needs a parent unit"), kind=kind.value)
     if parent is not None and _CHILD_KIND.get(parent.kind) != kind:
-        raise PeopleError(f"parent: a {kind.value} cannot sit below a {parent.kind.value}")
+        raise _refusal(
+            "parent",
+            N_("a %(kind)s cannot sit below a %(parent)s"),
+            kind=kind.value,
+            parent=parent.kind.value,
+        )
     _open_unit(parent, "units")
     if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
-        raise PeopleError(f"code: {code} is already used by another unit")
+        raise _refusal("code", N_("%(code)s is already used by another unit"), code=code)
     unit = Unit(
         code=code, name=name, kind=kind, parent=parent, depth=(parent.depth + 1) if parent else 0
     )
@@ -250,11 +274,21 @@ def move_unit(
     if unit.parent_id == new_parent.id:
         return {}
     if unit.parent_id is None:
-        raise PeopleError("parent: the top of the tree cannot be moved")
+        raise _refusal("parent", N_("the top of the tree cannot be moved"))
     if new_parent.path.startswith(unit.path):
-        raise PeopleError(f"parent: {new_parent.code} lies inside {unit.code} itself")
+        raise _refusal(
+            "parent",
+            N_("%(parent)s lies inside %(unit)s itself"),
+            parent=new_parent.code,
+            unit=unit.code,
+        )
     if _CHILD_KIND.get(new_parent.kind) != unit.kind:
-        raise PeopleError(f"parent: a {unit.kind.value} cannot sit below a {new_parent.kind.value}")
+        raise _refusal(
+            "parent",
+            N_("a %(kind)s cannot sit below a %(parent)s"),
+            kind=unit.kind.value,
+            parent=new_parent.kind.value,
+        )
     _open_unit(new_parent, "units")
     old_parent = unit.parent
     old_path = unit.path
@@ -300,16 +334,18 @@ def close_unit(
     if unit.is_closed:
         return {}
     if unit.parent_id is None:
-        raise PeopleError("unit: the top of the tree cannot be closed")
+        raise _refusal("unit", N_("the top of the tree cannot be closed"))
     active = session.scalar(
         select(func.count(User.id))
         .join(Unit, User.unit_id == Unit.id)
         .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
     )
     if active:
-        raise PeopleError(
-            f"unit: {unit.code} still has {active} active people; "
-            "move or deactivate them before closing it"
+        raise _refusal(
+            "unit",
+            N_("%(unit)s still has %(count)d active people; move or deactivate them first"),
+            unit=unit.code,
+            count=active,
         )
     when = now or utcnow()
     session.flush()
@@ -351,7 +387,7 @@ def create_provider(
         raise PeopleError(f"slug: {slug!r} must be 1-64 lower-case letters, digits or dashes")
     name = _name(name, "name", 200)
     if session.scalar(select(Provider.id).where(Provider.slug == slug)) is not None:
-        raise PeopleError(f"slug: {slug} is already used by another provider")
+        raise _refusal("slug", N_("%(slug)s is already used by another provider"), slug=slug)
     provider = Provider(slug=slug, name=name)
     session.add(provider)
     session.flush()
@@ -629,9 +665,9 @@ def grant_role(
 ) -> RoleAssignment:
     """Give a role in a scope; an identical assignment is not added twice."""
     if role == Role.TRAINER and provider is None:
-        raise PeopleError("provider: a trainer role needs a provider")
+        raise _refusal("provider", N_("a trainer role needs a provider"))
     if role == Role.MANAGER and unit is None:
-        raise PeopleError("unit: a manager role needs a unit")
+        raise _refusal("unit", N_("a manager role needs a unit"))
     if role != Role.MANAGER:
         unit = None  # only managers are scoped by unit
     if role != Role.TRAINER:
@@ -690,7 +726,7 @@ def revoke_role(
         and sum(1 for a in user.roles if a.role == Role.ADMIN) == 1
         and _active_admin_count(session) <= 1
     ):
-        raise PeopleError("role: the last active administrator cannot lose the admin role")
+        raise _refusal("role", N_("the last active administrator cannot lose the admin role"))
     scope = _scope_of(assignment)
     user.roles.remove(assignment)
     session.delete(assignment)
@@ -734,9 +770,7 @@ def authenticate(
     return user
 
 
-def end_sessions(
-    user: User, *, now: datetime | None = None, reason: str = "sessions_ended"
-) -> int:
+def end_sessions(user: User, *, now: datetime | None = None, reason: str = "sessions_ended") -> int:
     """Invalidate every session of the user on the server and revoke their API tokens.
 
     Replayed cookies stop working, and no token outlives the sessions: password changes,
@@ -760,7 +794,7 @@ def deactivate_user(
     if not user.is_active:
         return
     if user.has_role(Role.ADMIN) and _active_admin_count(session) <= 1:
-        raise PeopleError("person: the last active administrator cannot be deactivated")
+        raise _refusal("person", N_("the last active administrator cannot be deactivated"))
     when = now or utcnow()
     user.is_active = False
     user.deactivated_at = when

@@ -301,3 +301,20 @@ def test_names_with_line_breaks_are_refused_and_audit_details_are_encoded(org, a
         update_person(db.session, person, actor=admin, ip=None, last_name="Evil\r\nadmin=1")
     event = record_event(db.session, "x", before={"name": "a\nb"}, after={"name": "c"})
     assert event.details["before"] == {"name": "a\\nb"}
+
+
+def test_refusals_carry_a_translatable_template(org, admin):
+    make_user(org.branch_a1, Role.LEARNER, email="taken2@example.org")
+    with pytest.raises(PeopleError) as refused:
+        create_person(
+            db.session,
+            email="taken2@example.org",
+            first_name="A",
+            last_name="B",
+            unit=org.branch_a1,
+            actor=admin,
+            ip=None,
+        )
+    assert str(refused.value) == "e-mail: taken2@example.org is already used by another person"
+    assert refused.value.template == "%(address)s is already used by another person"
+    assert refused.value.params == {"address": "taken2@example.org"}
