@@ -37,7 +37,7 @@ def test_a_manager_creates_and_schedules_a_campaign(live_server, page, new_page,
     # A mistake first: the due date before the assignment date is named at the field.
     page.locator("#name_en").fill("Tax season 2027")
     page.locator("#theme_en").fill("March: the tax declaration")
-    page.locator("#description").fill("Everything about **the tax declaration**.")
+    page.locator("#description_en").fill("Everything about **the tax declaration**.")
     page.locator("#due_on").fill("2020-01-01")
     page.get_by_role("button", name="Create the draft").click()
     summary = page.locator(".error-summary")
