@@ -25,7 +25,7 @@ from app import clock
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
 from app.content.models import Module, ModuleDraft, ModuleVariant
-from app.content.module_format import LANGUAGES, split_pages
+from app.content.module_format import LANGUAGES, MAX_FILE_BYTES, split_pages
 from app.content.operations import (
     ContentError,
     DraftConflict,
@@ -210,6 +210,9 @@ def _editor_page(
     upload_form: UploadForm | None = None,
 ):
     markdown = form.markdown.data or ""
+    if len(markdown) > MAX_FILE_BYTES:
+        # Refused as too long by the form: rendering it for the preview would cost seconds.
+        markdown = ""
     draft = draft_for(db.session, module.id, language)
     # The draft was started from an older version (a newer one was imported or published).
     stale_base = (

@@ -155,9 +155,13 @@ class DraftForm(FlaskForm):
     def lock(self) -> tuple[int, int]:
         """The draft id and lock version the editor was loaded with (0, 0: no draft then)."""
         try:
-            return int(self.draft_id.data or 0), int(self.lock_version.data or 0)
+            draft_id, lock_version = int(self.draft_id.data or 0), int(self.lock_version.data or 0)
         except ValueError:
             return -1, -1
+        # A forged number beyond the integer column would make the database refuse the query.
+        if not (0 <= draft_id < 2**31 and 0 <= lock_version < 2**31):
+            return -1, -1
+        return draft_id, lock_version
 
 
 class PublishForm(FlaskForm):
