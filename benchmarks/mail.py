@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -118,6 +119,7 @@ def main() -> int:
     assert relay.stdout is not None
     assert relay.stdout.readline().strip() == "ready"
     try:
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         run = subprocess.run(
             [str(REPO / ".venv/bin/flask"), "mail", "deliver", "--batch", str(args.batch)],
@@ -127,6 +129,10 @@ def main() -> int:
             text=True,
         )
         deliver_seconds = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_seconds = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
     finally:
         relay.terminate()
         received, connections = (int(x) for x in relay.communicate(timeout=30)[0].split())
@@ -147,6 +153,9 @@ def main() -> int:
     print(f"messages queued     {args.count}  in {queue_seconds:.2f} s (baseline)")
     print(f"one deliver run     {deliver_seconds:.1f} s  ({run.stdout.strip()})")
     print(f"messages/s          {rate:.0f}")
+    per_message = 1000 * cpu_seconds / args.count
+    print(f"deliver CPU         {cpu_seconds:.1f} s ({per_message:.2f} ms/message)")
+    print(f"machine load        {os.getloadavg()[0]:.1f} (1-minute average, {os.cpu_count()} CPUs)")
     print(f"ratio to baseline   {deliver_seconds / queue_seconds:.1f}x the time to queue them")
     print(f"relay received      {received} over {connections} connections")
     print(f"left unsent         {unsent}; distinct Message-IDs {ids}")

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.notifications.operations import (
     BATCH_SIZE,
+    DeliveryReport,
     deliver_due,
     deliver_outbox,
     smtp_settings_from_config,
@@ -46,6 +47,62 @@ def deliver_after_request() -> None:
         threading.Thread(target=_deliver, args=(app,), daemon=True).start()
 
 
+def deliver_with_workers(
+    app: Flask,
+    workers: int,
+    *,
+    batch_size: int = BATCH_SIZE,
+    max_messages: int | None = None,
+    time_limit: float | None = None,
+) -> DeliveryReport:
+    """Run `workers` delivery loops side by side, each claiming its own batches.
+
+    Each batch still goes over one SMTP connection; with two or more, one loop prepares and
+    records its messages while the relay answers another's, instead of both waiting in turn.
+    `max_messages` is shared out between the loops.
+    """
+    settings = smtp_settings_from_config()
+    share = None if max_messages is None else -(-max_messages // workers)
+    reports: list[DeliveryReport] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                report = deliver_outbox(
+                    db.session,
+                    settings,
+                    batch_size=batch_size,
+                    max_messages=share,
+                    time_limit=time_limit,
+                )
+                with lock:
+                    reports.append(report)
+            except BaseException as error:  # re-raised by the caller's thread below
+                with lock:
+                    errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, name=f"mail-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    total = DeliveryReport()
+    for report in reports:
+        total.sent += report.sent
+        total.failed += report.failed
+        total.batches += report.batches
+        total.connections += report.connections
+    stops = {report.stopped for report in reports}
+    total.stopped = next((s for s in ("refused", "time", "max") if s in stops), "empty")
+    return total
+
+
 @click.group("mail")
 def mail_cli() -> None:
     """E-mail outbox commands."""
@@ -74,13 +131,22 @@ def mail_cli() -> None:
     show_default=True,
     help="Messages claimed at once and sent over one SMTP connection.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=8),
+    default=2,
+    show_default=True,
+    help="Delivery loops side by side, each with its own batches and SMTP connection.",
+)
 @with_appcontext
-def deliver_command(max_messages: int | None, time_limit: float | None, batch_size: int) -> None:
+def deliver_command(
+    max_messages: int | None, time_limit: float | None, batch_size: int, workers: int
+) -> None:
     """Send every message that is due, batch after batch, until the outbox is empty."""
     started = time.monotonic()
-    report = deliver_outbox(
-        db.session,
-        smtp_settings_from_config(),
+    report = deliver_with_workers(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        workers,
         batch_size=batch_size,
         max_messages=max_messages,
         time_limit=time_limit,

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -264,12 +265,10 @@ _MARK_SENT = (
 )
 
 
-def _mark_sent(session: Session, email_id: int, attempts: int, now: datetime) -> None:
+def _mark_sent(marks: Connection, email_id: int, attempts: int, now: datetime) -> None:
     """Record one message as sent, committed at once (a crash then repeats no other)."""
-    session.connection().execute(
-        _MARK_SENT, {"email_id": email_id, "sent_at": now, "attempts": attempts}
-    )
-    session.commit()
+    marks.execute(_MARK_SENT, {"email_id": email_id, "sent_at": now, "attempts": attempts})
+    marks.commit()
 
 
 def _mark_failed(session: Session, email_id: int, attempts: int, error: str, now: datetime) -> bool:
@@ -330,7 +329,9 @@ def deliver_batch(
     if not emails:
         return report
     report.batches = 1
-    with SmtpConnection(settings) as connection:
+    # One connection for the batch's marks, held throughout: no pool checkout (and no
+    # pre-ping round trip) per message.
+    with SmtpConnection(settings) as connection, session.get_bind().connect() as marks:
         for position, email in enumerate(emails):
             attempts = email.attempts + 1
             try:
@@ -351,7 +352,7 @@ def deliver_batch(
                     report.stopped = "refused"
                     break
             else:
-                _mark_sent(session, email.id, attempts, now)
+                _mark_sent(marks, email.id, attempts, now)
                 report.sent += 1
         report.connections = connection.connections
     return report

@@ -118,11 +118,11 @@ def test_a_crash_mid_batch_repeats_only_the_message_in_flight(app, smtp_server, 
     real_mark_sent = operations._mark_sent
     marked: list[int] = []
 
-    def crash_on_the_fourth(session, email_id, attempts, now):
+    def crash_on_the_fourth(marks, email_id, attempts, now):
         if len(marked) == 3:
             raise Crash  # the fourth message went out; the process dies before noting it
         marked.append(email_id)
-        real_mark_sent(session, email_id, attempts, now)
+        real_mark_sent(marks, email_id, attempts, now)
 
     monkeypatch.setattr(operations, "_mark_sent", crash_on_the_fourth)
     with pytest.raises(Crash):
@@ -198,7 +198,17 @@ def test_an_unreachable_server_keeps_every_message_for_later(app, smtp_server):
 
 def test_the_cli_delivers_everything_in_one_run(app, runner, smtp_server):
     _queue(30, now=utcnow())  # the command runs at the real time
-    result = runner.invoke(args=["mail", "deliver", "--batch", "8"])
+    result = runner.invoke(args=["mail", "deliver", "--batch", "8", "--workers", "1"])
     assert result.exit_code == 0, result.output
     assert "sent 30, failed 0 in 4 batches over 4 SMTP connections" in result.output
     assert smtp_server.connections == 4
+
+
+def test_side_by_side_workers_send_each_message_once(app, runner, smtp_server):
+    rows = _queue(60, now=utcnow())
+    result = runner.invoke(args=["mail", "deliver", "--batch", "7", "--workers", "3"])
+    assert result.exit_code == 0, result.output
+    assert "sent 60, failed 0" in result.output
+    assert Counter(_received_ids(smtp_server)) == Counter(row.message_id for row in rows)
+    batches = int(result.output.split(" in ")[1].split(" batches")[0])
+    assert smtp_server.connections == batches  # still one connection per batch
