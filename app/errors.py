@@ -171,6 +171,16 @@ def _language_without_query() -> str:
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _retry_url() -> str:
+    """Where "Try again" leads: this page for a GET; for a form, the page that sent it."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return referrer
+    return request.script_root + "/"
+
+
 def database_unavailable(error: BaseException) -> Response:
     """Answer 503 + Retry-After, in the user's language, without touching the database."""
     from app.extensions import db
@@ -198,7 +208,11 @@ def database_unavailable(error: BaseException) -> Response:
         else:
             try:
                 html = render_template(
-                    "errors/unavailable.html", title=title, message=message, language=language
+                    "errors/unavailable.html",
+                    title=title,
+                    message=message,
+                    language=language,
+                    retry_url=_retry_url(),
                 )
             except Exception:  # the outage page must never fail itself
                 html = f"<!doctype html><title>{escape(title)}</title><p>{escape(message)}</p>"

@@ -91,6 +91,20 @@ def test_a_page_answers_503_in_the_users_language_without_asking_again(
     assert "Traceback" not in page
     assert attempts[0] == 1  # the request's own try; the error page asked nothing more
     _assert_one_log_line(caplog)
+    assert 'href="/home"' in page  # "Try again" reloads the page
+
+
+def test_a_refused_form_offers_the_page_that_sent_it(app, client, learner):
+    login_as(client, learner)
+    token = get_csrf(client, "/home")
+    with database_refusing(app):
+        response = client.post(
+            "/attempts/1/save",
+            data={"csrf_token": token, "shown": "q1", "page": "1"},
+            headers={"Referer": "http://localhost/attempts/1?page=1"},
+        )
+    _assert_outage_answer(response)
+    assert 'href="http://localhost/attempts/1?page=1"' in response.get_data(as_text=True)
 
 
 def test_browser_language_is_used_when_the_session_names_none(app, client, learner, caplog):
