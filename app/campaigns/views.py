@@ -312,8 +312,8 @@ def _unconfirmed_warning(
 ) -> str | None:
     """A due date in the past or inside the reminder lead time needs the box ticked; an
     unchanged due date is not asked about again."""
-    if form.confirm_dates.data:
-        return None
+    if form.confirm_dates.data or ops.field_problems(fields):
+        return None  # field problems come first; the warning follows once they are fixed
     if campaign is not None and fields.due_at == campaign.due_at:
         return None
     return due_date_warning(fields.due_at, fields.reminder_days, now=clock.now())

@@ -99,7 +99,11 @@ def _campaign_pages(org: Any, manager: Any) -> tuple[Campaign, list[str]]:
     module = make_module(org.provider, "tax-basics", titles={"en": "Tax basics"})
     other = make_module(org.provider, "tax-online", titles={"en": "Online"})
     campaign = make_campaign(
-        owner_unit=org.region_a, modules=[module, other], units=[org.region_a], schedule=True
+        owner_unit=org.region_a,
+        modules=[module, other],
+        units=[org.region_a],
+        schedule=True,
+        roles=[],  # everyone: the manager is the only person in region A here
     )
     tick(campaign.assign_at, deliver=False)
     cm = campaign.modules[1]
