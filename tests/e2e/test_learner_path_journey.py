@@ -158,6 +158,9 @@ def test_campaign_in_weeks_46_47_widened_from_3_branches_to_17(
     page.locator("#due_on").fill("2027-11-14")
     page.locator("#starts_week").fill("2027-W46")
     page.locator("#ends_week").fill("2027-W47")
+    # The weeks fill the dates at once (and the server again on save).
+    expect(page.locator("#starts_on")).to_have_value("2027-11-15")
+    expect(page.locator("#ends_on")).to_have_value("2027-11-28")
     click(page, page.get_by_role("button", name="Create the draft"))
     expect(page.locator(".campaign-when")).to_contain_text("Weeks 46-47 2027")
     expect(page.locator(".prose")).to_contain_text("Proxy and read access for relatives.")
