@@ -363,7 +363,7 @@ def preview(module_id: int):
         abort(400)
     markdown = payload.get("markdown", "")
     language = payload.get("language", module.source_language)
-    if not isinstance(markdown, str) or len(markdown) > 1_000_000:
+    if not isinstance(markdown, str) or len(markdown) > MAX_FILE_BYTES:
         abort(400)
     markdown = markdown.replace("\x00", "\ufffd")
     if language not in LANGUAGES:

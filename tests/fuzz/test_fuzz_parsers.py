@@ -5,6 +5,7 @@ Each input must be answered within the CPU budget; every refusal names the file 
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from app.assessment import gift, gift_convert, quiz_format
 from app.assessment.library import check_definition, merge_questions
 from app.assessment.questions import Quiz
 from app.content import module_format
-from tests.fuzz.corpus import CPU_BUDGET, Case, cases
+from app.content.media_types import media_type_for_name, sniff_media
+from tests.content.builders import tiny_pdf, tiny_png
+from tests.fuzz.corpus import CPU_BUDGET, SEED, Case, cases
 
 PER_KIND = 80
 
@@ -76,3 +79,17 @@ def test_gift_files(case: Case) -> None:
     problems, _spent = _timed(case, read)
     for problem in problems:
         assert problem.file == case.origin, f"{case}: {problem}"
+
+
+def test_media_sniffing() -> None:
+    rng = random.Random(SEED)
+    originals = (tiny_png(), tiny_pdf(), b"\x1a\x45\xdf\xa3" + b"\x42\x82\x84webm", b"")
+    for index in range(300):
+        data = bytearray(rng.choice(originals) + rng.randbytes(rng.randint(0, 64)))
+        for _ in range(rng.randint(0, 6)):
+            if data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        kind = sniff_media(bytes(data[: rng.randint(0, len(data))]))
+        assert kind is None or kind.mime, index
+        name = rng.choice(("a.png", "b.PDF", "c", ".mp4", "x\x00.webm", "é.gif", "../a.jpg"))
+        media_type_for_name(name)
