@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse as Response
 
-from app.assessment.models import Quiz
+from app.assessment.models import Quiz, QuizVersion
 from app.content.models import Module
 from app.extensions import db
 from app.people.models import Role
@@ -64,7 +66,7 @@ def text_of(case: Case) -> str:
     return case.data.decode("utf-8", errors="replace")
 
 
-def answered(case: Case | str, send) -> int:
+def answered(case: Case | str, send) -> Response:
     """Send one request; fail on an exception, a 500 or a run over the CPU budget."""
     started = time.process_time()
     try:
@@ -74,19 +76,28 @@ def answered(case: Case | str, send) -> int:
     spent = time.process_time() - started
     assert spent <= CPU_BUDGET, f"{case}: {spent:.2f} s of CPU (budget {CPU_BUDGET} s)"
     assert response.status_code in FINE, f"{case}: answered {response.status_code}"
-    return response.status_code
+    return response
 
 
 def learner_opens_every_quiz(site) -> None:
-    """The start page and Start of every quiz saved meanwhile answer without an error."""
+    """The start page, Start and the attempt page of every quiz saved meanwhile: no error."""
     learner, token = site["learner"], site["learner_token"]
     for slug in db.session.scalars(select(Quiz.slug)).all():
         answered(f"learner:{slug}", lambda slug=slug: learner.get(f"/quizzes/{slug}"))
-        answered(
-            f"learner start:{slug}",
-            lambda slug=slug: learner.post(f"/quizzes/{slug}/attempts", data={"csrf_token": token}),
+        url = f"/quizzes/{slug}/attempts"
+        started = answered(
+            f"learner start:{slug}", lambda url=url: learner.post(url, data={"csrf_token": token})
         )
+        if started.status_code == 303:
+            page = started.headers["Location"]
+            answered(f"learner attempt:{slug}", lambda page=page: learner.get(page))
     db.session.rollback()
+
+
+def base_version(trainer) -> str:
+    """The version number the quiz editor was loaded with, as its hidden field says."""
+    page = trainer.get(f"/trainer/quizzes/{QUIZ}/edit").get_data(as_text=True)
+    return re.search(r'name="base_version"[^>]*value="(\d*)"', page).group(1)
 
 
 def test_quiz_editor_and_new_quiz(site):
@@ -96,10 +107,8 @@ def test_quiz_editor_and_new_quiz(site):
         if index % 2:
             # The quiz being edited keeps its id, so saving can succeed.
             source = source.replace(f"id: {case.origin.removesuffix('.yaml')}", f"id: {QUIZ}", 1)
-            form = {"csrf_token": token, "source": source, "base_version": "", "action": "save"}
-            version = trainer.get(f"/trainer/quizzes/{QUIZ}/edit").get_data(as_text=True)
-            form["base_version"] = version.split('name="base_version"')[1].split('value="')[1]
-            form["base_version"] = form["base_version"].split('"')[0]
+            form = {"csrf_token": token, "source": source, "action": "save"}
+            form["base_version"] = base_version(trainer)
             answered(
                 case, lambda form=form: trainer.post(f"/trainer/quizzes/{QUIZ}/save", data=form)
             )
@@ -111,7 +120,21 @@ def test_quiz_editor_and_new_quiz(site):
                 "action": "save" if index % 4 == 0 else "preview",
             }
             answered(case, lambda form=form: trainer.post("/trainer/quizzes/create", data=form))
+    # Every setting at its maximum is accepted, and the learner's pages still work.
+    source = (QUIZZES / f"{QUIZ}.yaml").read_text()
+    lines = [line for line in source.splitlines() if not line.startswith(MAXED)]
+    source = "\n".join([*lines, *MAXIMA])
+    before = db.session.scalar(select(func.count(QuizVersion.id)))
+    form = {"csrf_token": token, "source": source, "action": "save"}
+    form["base_version"] = base_version(trainer)
+    db.session.rollback()
+    assert answered("maxima", lambda: trainer.post(f"/trainer/quizzes/{QUIZ}/save", data=form))
+    assert db.session.scalar(select(func.count(QuizVersion.id))) == before + 1
     learner_opens_every_quiz(site)
+
+
+MAXED = ("attempts:", "cooldown_minutes:", "time_limit_minutes:", "pass_mark:")
+MAXIMA = ("attempts: 100", "cooldown_minutes: 43200", "time_limit_minutes: 600", "pass_mark: 100")
 
 
 def test_gift_upload(site):
