@@ -13,8 +13,10 @@ Noise comes from the individual draws and from missed snapshot days (each day's 
 missing with 10 % chance). The forecast is made `--horizon` (14) days before the due date with
 the real `app.readiness.forecast.project`; the outcome is the share ready on the due date.
 Prints the mean absolute error in percentage points, per curve, against a naive baseline
-(today's share), the coverage of the 80 % range, and the error of forecasts made earlier
-(the data behind the "too early to tell" rule).
+(today's share) and against an oracle that knows each branch's true curve and parameters (the
+error no forecast from the history can beat: what is left is the chance of who finishes), the
+coverage of the 80 % range, and the error of forecasts made earlier (the data behind the
+"too early to tell" rule).
 
     .venv/bin/python benchmarks/forecast.py [--branches 200] [--seed 2027] [--horizon 14]
 """
@@ -40,6 +42,32 @@ MISSED_SNAPSHOT = 0.10
 
 
 @dataclass(frozen=True)
+class Curve:
+    """How the people of one branch become ready: a curve and its drawn parameters."""
+
+    shape: str
+    length: int
+    finish: float  # chance that a person finishes at all
+    spread: float = 1.0  # steady: how far past the due date the pace stretches
+    rush: float = 0.0  # late-rush: share of the finishers who finish in the last 10 days
+    stop: float = 0.0  # stalled: the day after which nobody finishes
+
+    def person_day(self, rng: random.Random) -> float | None:
+        """Draw the day one person becomes ready (None: never)."""
+        if rng.random() >= self.finish:
+            return None
+        length = self.length
+        if self.shape == "steady":
+            return rng.uniform(0, length * self.spread)
+        if self.shape == "start_slow":
+            return length * rng.betavariate(2.5, 1.2) * rng.uniform(0.95, 1.1)
+        if self.shape == "late_rush":
+            late = rng.random() < self.rush
+            return length - rng.uniform(0, 10) if late else rng.uniform(0, length)
+        return rng.uniform(0, self.stop)
+
+
+@dataclass(frozen=True)
 class Branch:
     """A simulated branch: its people, campaign length and the day each person became ready."""
 
@@ -48,6 +76,7 @@ class Branch:
     length: int  # days from the assignment to the due date
     ready_days: tuple[float, ...]  # day (from the start) each finisher became ready
     missed: frozenset[int]  # days without a snapshot
+    curve: Curve | None = None
 
     @property
     def due_day(self) -> date:
@@ -66,35 +95,35 @@ class Branch:
 
 def simulate(rng: random.Random, shape: str) -> Branch:
     """Draw one branch's campaign with the given completion curve."""
+    if shape not in SHAPES:
+        raise ValueError(f"unknown curve {shape!r}")
     people = rng.randint(5, 40)
     length = rng.randint(28, 56)
-    days: list[float] = []
-    if shape == "steady":
-        finish = rng.uniform(0.6, 1.0)
-        stretch = rng.uniform(0.95, 1.15)
-        days = [rng.uniform(0, length * stretch) for _ in range(people) if rng.random() < finish]
-    elif shape == "start_slow":
-        finish = rng.uniform(0.6, 1.0)
-        days = [
-            length * rng.betavariate(2.5, 1.2) * rng.uniform(0.95, 1.1)
-            for _ in range(people)
-            if rng.random() < finish
-        ]
+    if shape == "stalled":
+        curve = Curve(shape, length, rng.uniform(0.2, 0.7), stop=length * rng.uniform(0.3, 0.6))
     elif shape == "late_rush":
-        finish = rng.uniform(0.6, 1.0)
-        rush = rng.uniform(0.3, 0.6)
-        for _ in range(people):
-            if rng.random() < finish:
-                late = rng.random() < rush
-                days.append(length - rng.uniform(0, 10) if late else rng.uniform(0, length))
-    elif shape == "stalled":
-        finish = rng.uniform(0.2, 0.7)
-        stop = length * rng.uniform(0.3, 0.6)
-        days = [rng.uniform(0, stop) for _ in range(people) if rng.random() < finish]
+        curve = Curve(shape, length, rng.uniform(0.6, 1.0), rush=rng.uniform(0.3, 0.6))
+    elif shape == "steady":
+        curve = Curve(shape, length, rng.uniform(0.6, 1.0), spread=rng.uniform(0.95, 1.15))
     else:
-        raise ValueError(f"unknown curve {shape!r}")
+        curve = Curve(shape, length, rng.uniform(0.6, 1.0))
+    drawn = (curve.person_day(rng) for _ in range(people))
+    days = sorted(d for d in drawn if d is not None)
     missed = frozenset(d for d in range(length) if rng.random() < MISSED_SNAPSHOT)
-    return Branch(shape, people, length, tuple(sorted(days)), missed)
+    return Branch(shape, people, length, tuple(days), missed, curve)
+
+
+def oracle_share(branch: Branch, day: int, draws: int = 4000) -> float:
+    """The best guess of someone who knows the branch's true curve: today's ready people plus
+    the expected finishers among the others (their chance estimated from `draws` draws)."""
+    assert branch.curve is not None
+    rng = random.Random(branch.people * 1_000 + branch.length)
+    sample = [branch.curve.person_day(rng) for _ in range(draws)]
+    later = sum(1 for d in sample if d is None or d > day)
+    in_time = sum(1 for d in sample if d is not None and day < d <= branch.length)
+    chance = in_time / later if later else 0.0
+    ready = branch.ready_on(day)
+    return (ready + (branch.people - ready) * chance) / branch.people
 
 
 def forecast_at(branch: Branch, day: int, **options: float) -> Projection:
@@ -121,6 +150,7 @@ class Result:
 
     forecast_mae: float
     naive_mae: float
+    oracle_mae: float
     by_shape: dict[str, tuple[float, float]]
     coverage: float
     bounded: bool
@@ -130,6 +160,7 @@ class Result:
 def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
     """Forecast each branch `horizon` days before its due date; compare with the outcome."""
     errors: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
+    oracle = 0.0
     inside = 0
     bounded = True
     for branch in branches:
@@ -141,6 +172,7 @@ def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
         low = projection.low_share if projection.low_share is not None else share
         high = projection.high_share if projection.high_share is not None else share
         inside += int(low - 1e-9 <= branch.outcome <= high + 1e-9)
+        oracle += abs(oracle_share(branch, day) - branch.outcome) * 100
         errors[branch.shape].append(
             (abs(share - branch.outcome) * 100, abs(today - branch.outcome) * 100)
         )
@@ -149,6 +181,7 @@ def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
     return Result(
         forecast_mae=sum(f for f, _n in flat) / count,
         naive_mae=sum(n for _f, n in flat) / count,
+        oracle_mae=oracle / count,
         by_shape={
             shape: (sum(f for f, _n in pairs) / len(pairs), sum(n for _f, n in pairs) / len(pairs))
             for shape, pairs in errors.items()
@@ -200,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  forecast MAE:         {result.forecast_mae:5.1f} points")
     print(f"  naive (today's share): {result.naive_mae:5.1f} points")
+    print(f"  oracle (knows each branch's true curve): {result.oracle_mae:5.1f} points")
     for shape, (forecast_mae, naive_mae) in result.by_shape.items():
         print(f"    {shape:<11} forecast {forecast_mae:5.1f}   naive {naive_mae:5.1f}")
     print(f"  outcome inside the 80 % range: {100 * result.coverage:.0f} % of branches")
