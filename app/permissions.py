@@ -274,6 +274,36 @@ def may(user: User | Any, action: Action | str, obj: Any = None) -> bool:
 
 
 def ensure(action: Action | str, obj: Any, *, status: int = 404) -> None:
-    """Abort (404 by default, so the answer hides whether the object exists) unless allowed."""
-    if obj is None or not may(current_user, action, obj):
+    """Abort (404 by default, so the answer hides whether the object exists) unless allowed.
+
+    A refusal of an existing object is written to the audit log first (an attempt on someone
+    else's object is worth knowing about); a missing object is only a 404.
+    """
+    if obj is None:
         abort(status)
+    if not may(current_user, action, obj):
+        log_refusal(action, obj)
+        abort(status)
+
+
+def log_refusal(action: Action | str, obj: Any) -> None:
+    """Record an object-level refusal in the audit log, in its own short transaction."""
+    from app.audit import record_event_on_its_own
+    from app.extensions import db
+
+    object_id = getattr(obj, "id", None)
+    try:
+        record_event_on_its_own(
+            db.session,
+            "access.refused",
+            actor_id=getattr(current_user, "id", None),
+            object_type=type(obj).__name__.lower(),
+            object_id=object_id if isinstance(object_id, int) else None,
+            ip_address=request.remote_addr,
+            endpoint=request.endpoint,
+            permission=str(action),
+        )
+    except Exception as exc:
+        # The refusal stands even when the log cannot be written; the log line says so.
+        db.session.rollback()
+        log.error("could not record the refusal of %s on %r: %s", action, obj, exc)

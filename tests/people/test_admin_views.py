@@ -362,3 +362,18 @@ def test_audit_dates_filter_whole_days(app, world):
     client = client_for(app, people["admin"])
     html = client.get("/admin/audit?since=2000-01-01&until=2000-01-02").get_data(as_text=True)
     assert "No events match." in html
+
+
+def test_object_refusals_elsewhere_are_logged_too(app, world):
+    org, people = world
+    outsider = make_user(org.branch_b1, Role.LEARNER)
+    client = client_for(app, people["manager_a1"])
+    assert client.get(f"/people/{outsider.id}").status_code == 404
+    assert client.get("/people/999999").status_code == 404  # missing: nothing to log
+    (event,) = audit("access.refused")
+    assert (event.actor_id, event.object_type, event.object_id) == (
+        people["manager_a1"].id,
+        "user",
+        outsider.id,
+    )
+    assert event.details["permission"] == "view_person"
