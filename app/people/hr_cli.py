@@ -112,12 +112,11 @@ def import_command(
                 progress=bar.update,
             )
         invited = 0
-        if invite and result.created_ids:
-            ids = result.created_ids
-            with click.progressbar(length=len(ids), label="Inviting", file=sys.stderr) as bar:
-                for start in range(0, len(ids), 1000):
-                    # The people were just created in this session: get() needs no query.
-                    batch = [db.session.get(User, pid) for pid in ids[start : start + 1000]]
+        if invite and result.created_people:
+            people = result.created_people
+            with click.progressbar(length=len(people), label="Inviting", file=sys.stderr) as bar:
+                for start in range(0, len(people), 1000):
+                    batch = people[start : start + 1000]
                     invited += len(send_invitations(db.session, batch, actor=None, ip=None))
                     bar.update(len(batch))
         db.session.commit()

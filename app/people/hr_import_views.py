@@ -188,7 +188,7 @@ def apply(upload_id: int):
         )
         send_invitations(
             db.session,
-            [db.session.get(User, person_id) for person_id in result.created_ids],
+            result.created_people,
             actor=current_user,
             ip=request.remote_addr,
         )

@@ -57,7 +57,12 @@ class ApplyResult:
     moved: int
     deactivated: int
     skipped_rows: int
-    created_ids: tuple[int, ...]
+    created_people: tuple[User, ...]
+
+    @property
+    def created_ids(self) -> tuple[int, ...]:
+        """Return the ids of the people created."""
+        return tuple(person.id for person in self.created_people)
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts (for the audit row and the stored upload)."""
@@ -236,7 +241,7 @@ def apply_plan(
         ):
             people[person.id] = person
 
-    created: list[int] = []
+    created: list[User] = []
     for start in range(0, len(plan.creations), CREATE_BATCH):
         batch = plan.creations[start : start + CREATE_BATCH]
         people_created = create_people(
@@ -258,7 +263,7 @@ def apply_plan(
             for spec in creation.roles:
                 if spec.role != "learner":  # everyone is created a learner
                     _grant(session, person, spec, units, providers, **who)
-            created.append(person.id)
+            created.append(person)
         if progress is not None:
             progress(len(batch))
     for update in plan.updates:
@@ -284,7 +289,7 @@ def apply_plan(
         moved=len(plan.moves),
         deactivated=len(plan.deactivations),
         skipped_rows=len(plan.bad_rows),
-        created_ids=tuple(created),
+        created_people=tuple(created),
     )
     record_event(
         session,
