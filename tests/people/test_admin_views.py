@@ -377,3 +377,43 @@ def test_object_refusals_elsewhere_are_logged_too(app, world):
         outsider.id,
     )
     assert event.details["permission"] == "view_person"
+
+
+def test_people_list_searches_and_pages(app, world):
+    org, people = world
+    for n in range(51):
+        make_user(org.branch_a2, Role.LEARNER).last_name = f"Paged{n:02d}"
+    db.session.commit()
+    client = client_for(app, people["manager_ra"])
+    first = client.get("/admin/people?q=Paged").get_data(as_text=True)
+    assert "51 people" in first and 'rel="next"' in first
+    second = client.get("/admin/people?q=Paged&page=2").get_data(as_text=True)
+    assert second.count("Paged") >= 1 and 'rel="prev"' in second
+    assert "Paged50" in second and "Paged50" not in first
+    assert (
+        "Paged"
+        not in client_for(app, people["manager_a1"])
+        .get("/admin/people?q=Paged")
+        .get_data(as_text=True)
+        .split("<tbody>")[1]
+    )
+
+
+def test_audit_log_is_newest_first_and_paged(app, world):
+    from datetime import UTC, datetime, timedelta
+
+    from app.audit import record_event
+
+    _org, people = world
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    for n in range(55):
+        record_event(db.session, f"test.event{n:02d}", now=start + timedelta(minutes=n))
+    db.session.commit()
+    client = client_for(app, people["admin"])
+    html = client.get("/admin/audit?action=test.").get_data(as_text=True)
+    assert "55 events" in html
+    table = html.split("<tbody>")[1]
+    assert table.index("test.event54") < table.index("test.event53")
+    assert "test.event04" not in table  # on page 2
+    second = client.get("/admin/audit?action=test.&page=2").get_data(as_text=True)
+    assert "test.event04" in second.split("<tbody>")[1]
