@@ -155,6 +155,11 @@ def test_chart_dates_follow_the_readers_language(client, region_of_ten):
     db.session.commit()
     login_as(client, manager)
     page = client.get(f"/readiness/campaigns/{setup.campaign.id}/units/{region.id}")
-    trend = figure(page.get_data(as_text=True), "chart-trend")
+    body = page.get_data(as_text=True)
+    trend = figure(body, "chart-trend")
     assert trend["layout"]["xaxis"]["tickformat"] == "%d.%m."
     assert trend["layout"]["xaxis"]["hoverformat"] == "%d.%m.%Y"
+    # Axis titles and statuses in French (from the compiled catalogue).
+    assert trend["layout"]["xaxis"]["title"]["text"] == "Jour"
+    assert trend["layout"]["yaxis"]["title"]["text"] == "Personnes prêtes (%)"
+    assert "At risk" not in visible_text(body)
