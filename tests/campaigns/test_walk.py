@@ -95,8 +95,8 @@ def test_draft_to_closed_and_next_year(app, org, cast, smtp_server):
     ops.set_channel(db.session, c["chloe"].id, Channel.IN_APP, now=at("2027-01-10T09:00"))
     db.session.commit()
     assert campaign.state == CampaignState.DRAFT
-    html = campaign.description_html_in("fr")
-    assert "<script>" not in html and "<strong>Tout</strong>" in html
+    description = campaign.description_html_in("fr")
+    assert "<script>" not in description and "<strong>Tout</strong>" in description
 
     # A draft is never picked up by the scheduler.
     assert tick(at("2027-02-01T08:00"))["assigned"] == 0
