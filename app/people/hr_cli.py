@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from app.csv_export import csv_bytes
 from app.extensions import db
 from app.people.hr_import import EXPORT_HEADER, HrFileError, Plan
-from app.people.hr_sync import ImportRefused, apply_plan, export_rows, plan_import
+from app.people.hr_sync import ImportRefused, apply_plan, export_rows, paused_gc, plan_import
 from app.people.invitations import InvitationError, send_invitation, send_invitations
 from app.people.models import User
 from app.people.operations import PeopleError, find_user_by_email
@@ -117,7 +117,8 @@ def import_command(
             with click.progressbar(length=len(people), label="Inviting", file=sys.stderr) as bar:
                 for start in range(0, len(people), 1000):
                     batch = people[start : start + 1000]
-                    invited += len(send_invitations(db.session, batch, actor=None, ip=None))
+                    with paused_gc():
+                        invited += len(send_invitations(db.session, batch, actor=None, ip=None))
                     bar.update(len(batch))
         db.session.commit()
     except (ImportRefused, PeopleError) as exc:

@@ -33,7 +33,7 @@ from app.extensions import db
 from app.people.hr_forms import EraseForm, ImportApplyForm, ImportUploadForm
 from app.people.hr_import import HrFileError, Limits, Plan
 from app.people.hr_models import ImportUpload
-from app.people.hr_sync import ImportRefused, apply_plan, plan_import
+from app.people.hr_sync import ImportRefused, apply_plan, paused_gc, plan_import
 from app.people.invitations import InvitationError, send_invitation, send_invitations
 from app.people.models import Role, User
 from app.people.operations import PeopleError
@@ -186,12 +186,10 @@ def apply(upload_id: int):
             skip_errors=skip,
             filename=upload.filename,
         )
-        send_invitations(
-            db.session,
-            result.created_people,
-            actor=current_user,
-            ip=request.remote_addr,
-        )
+        with paused_gc():
+            send_invitations(
+                db.session, result.created_people, actor=current_user, ip=request.remote_addr
+            )
         upload.applied_at = utcnow()
         upload.content = None  # the file holds personal data: keep only the counts
         upload.result = {**result.as_dict(), "invited": len(result.created_ids)}

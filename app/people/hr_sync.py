@@ -8,7 +8,9 @@ plan has errors unless they are explicitly skipped. Views and commands commit on
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +44,23 @@ from app.permissions import Action, is_admin, may, role_within_reach, unit_scope
 
 # People are created in batches: one progress step and two flushes per batch.
 CREATE_BATCH = 1000
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a bulk import.
+
+    An import creates hundreds of thousands of ORM objects that all live until the commit;
+    the collector would walk them again and again for nothing (it doubled the time of a
+    10,000-person import). Memory is bounded by the file; collection resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class ImportRefused(RuntimeError):
@@ -227,6 +246,31 @@ def apply_plan(
     are left out and every good row is applied. Any refusal by an operation (PeopleError)
     propagates, and the caller's rollback leaves the database as it was.
     """
+    with paused_gc():
+        return _apply_plan(
+            session,
+            plan,
+            actor=actor,
+            ip=ip,
+            skip_errors=skip_errors,
+            now=now,
+            filename=filename,
+            progress=progress,
+        )
+
+
+def _apply_plan(
+    session: Session,
+    plan: Plan,
+    *,
+    actor: User | None,
+    ip: str | None,
+    skip_errors: bool = False,
+    now: datetime | None = None,
+    filename: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ApplyResult:
+    """The work of apply_plan (with the garbage collector paused)."""
     if plan.has_errors and not skip_errors:
         raise ImportRefused(f"{len(plan.bad_rows)} row(s) have errors; nothing was imported")
     now = now or utcnow()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import record_event
@@ -295,19 +295,19 @@ def move_unit(
     new_path = f"{new_parent.path}{unit.id}/"
     delta = new_parent.depth + 1 - unit.depth
     session.flush()
-    # One statement rewrites the prefix of every path in the subtree, so the tree is never
-    # seen half moved and the cost does not grow with one round trip per descendant.
+    # One statement re-parents the unit and rewrites the prefix of every path in its subtree,
+    # so the tree is never seen half moved and the cost does not grow with its size.
     session.execute(
         update(Unit)
         .where(Unit.path.startswith(old_path, autoescape=True))
         .values(
+            parent_id=case((Unit.id == unit.id, new_parent.id), else_=Unit.parent_id),
             path=literal(new_path) + func.substr(Unit.path, len(old_path) + 1),
             depth=Unit.depth + delta,
         )
         .execution_options(synchronize_session="fetch")
     )
-    unit.parent = new_parent
-    session.flush()
+    session.expire(unit, ["parent_id", "parent"])
     changes = {"parent": (old_parent, new_parent), "path": (old_path, new_path)}
     _record_change(
         session,
@@ -543,9 +543,11 @@ def create_people(
             taken = session.scalar(select(column).where(column.in_(wanted[start : start + 500])))
             if taken is not None:
                 raise PeopleError(f"{field}: {taken} is already used by another person")
+    # The unit by id: through the relationship, adding each person would cascade into it.
     created = [
         User(
-            **values,
+            **{k: v for k, v in values.items() if k != "unit"},
+            unit_id=values["unit"].id if values["unit"] is not None else None,
             created_at=when,
             roles=[RoleAssignment(role=Role.LEARNER, created_at=when)],
         )
