@@ -13,8 +13,9 @@ Noise comes from the individual draws and from missed snapshot days (each day's 
 missing with 10 % chance). The forecast is made `--horizon` (14) days before the due date with
 the real `app.readiness.forecast.project`; the outcome is the share ready on the due date.
 Prints the mean absolute error in percentage points, per curve, against a naive baseline
-(today's share) and against an oracle that knows each branch's true curve and parameters (the
-error no forecast from the history can beat: what is left is the chance of who finishes), the
+(today's share), against an oracle that knows each branch's true curve and parameters (the
+error no forecast from the history can beat: what is left is the chance of who finishes) and
+against guessing the average outcome of all branches for every branch (hindsight too), the
 coverage of the 80 % range, and the error of forecasts made earlier (the data behind the
 "too early to tell" rule).
 
@@ -151,6 +152,7 @@ class Result:
     forecast_mae: float
     naive_mae: float
     oracle_mae: float
+    constant_mae: float
     by_shape: dict[str, tuple[float, float]]
     coverage: float
     bounded: bool
@@ -182,6 +184,7 @@ def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
         forecast_mae=sum(f for f, _n in flat) / count,
         naive_mae=sum(n for _f, n in flat) / count,
         oracle_mae=oracle / count,
+        constant_mae=_constant_error(branches),
         by_shape={
             shape: (sum(f for f, _n in pairs) / len(pairs), sum(n for _f, n in pairs) / len(pairs))
             for shape, pairs in errors.items()
@@ -193,14 +196,21 @@ def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
     )
 
 
+def _constant_error(branches: list[Branch]) -> float:
+    """Error of guessing the average outcome of all branches for each (knows the outcomes)."""
+    mean = sum(b.outcome for b in branches) / len(branches)
+    return sum(abs(mean - b.outcome) for b in branches) / len(branches) * 100
+
+
 def branches_for(seed: int, count: int) -> list[Branch]:
     """`count` branches, the four curves in turn, from a fixed seed."""
     rng = random.Random(seed)
     return [simulate(rng, SHAPES[index % len(SHAPES)]) for index in range(count)]
 
 
-def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, int]]:
-    """Error of forecasts made after N days or a share of the campaign (no too-early rule)."""
+def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, float]]:
+    """Error of forecasts made after N days or a share of the campaign (no too-early rule),
+    with the naive error at the same moment."""
     rows = []
     for label, pick in (
         ("after 3 days", lambda b: 3),
@@ -208,13 +218,16 @@ def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, int]]:
         ("after 7 days", lambda b: 7),
         ("after 10 % of the campaign", lambda b: round(b.length * 0.10)),
         ("after 25 % of the campaign", lambda b: round(b.length * 0.25)),
+        ("after 40 % of the campaign", lambda b: round(b.length * 0.40)),
         ("after 50 % of the campaign", lambda b: round(b.length * 0.50)),
     ):
-        total = 0.0
+        total = naive = 0.0
         for branch in branches:
-            projection = forecast_at(branch, pick(branch), min_data_days=2, min_elapsed=0.0)
+            day = pick(branch)
+            projection = forecast_at(branch, day, min_data_days=2, min_elapsed=0.0)
             total += abs((projection.share or 0.0) - branch.outcome) * 100
-        rows.append((label, total / len(branches), 0))
+            naive += abs(branch.ready_on(day) / branch.people - branch.outcome) * 100
+        rows.append((label, total / len(branches), naive / len(branches)))
     return rows
 
 
@@ -234,13 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  forecast MAE:         {result.forecast_mae:5.1f} points")
     print(f"  naive (today's share): {result.naive_mae:5.1f} points")
     print(f"  oracle (knows each branch's true curve): {result.oracle_mae:5.1f} points")
+    print(f"  average outcome for every branch:        {result.constant_mae:5.1f} points")
     for shape, (forecast_mae, naive_mae) in result.by_shape.items():
         print(f"    {shape:<11} forecast {forecast_mae:5.1f}   naive {naive_mae:5.1f}")
     print(f"  outcome inside the 80 % range: {100 * result.coverage:.0f} % of branches")
     print(f"  forecast bounded (today's share .. 100 %): {result.bounded}")
     print("  forecasts made earlier (no too-early rule), MAE:")
-    for label, mae, _n in earlier_errors(branches):
-        print(f"    {label:<27} {mae:5.1f} points")
+    for label, mae, naive in earlier_errors(branches):
+        print(f"    {label:<27} forecast {mae:5.1f}   naive {naive:5.1f} points")
     return 0
 
 

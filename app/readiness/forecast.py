@@ -9,17 +9,22 @@ while the unit has had few new ready people (three people's worth of evidence); 
 nobody became ready in the last 7 days is forecast to stay where it is (stalled). The
 forecast is bounded: never below today's number, never above the people assigned.
 
-Too early to tell: a forecast is given only once there are at least `MIN_DATA_DAYS` days with
-data (daily snapshots plus today) and at least `MIN_ELAPSED` of the time from the assignment
-date to the due date has passed; before that the page says "too early to tell" (on launch day,
-a unit with nobody ready yet is not "at risk"). Both numbers come from
-`benchmarks/forecast.py`, which measures the error of forecasts made at different points.
+Too early to tell: a forecast is given only once there are at least `MIN_DATA_DAYS` (7) days
+with data (daily snapshots plus today) and half of the time from the assignment date to the
+due date has passed; before that the page says "too early to tell" (on launch day, a unit
+with nobody ready yet is not "at risk"). The rule comes from `benchmarks/forecast.py`, which
+measures forecasts made at different moments (seed 2027, mean absolute error in points):
+after 3, 5 or 7 days 52, 47 and 42; after 25 % of the time 35, after 40 % 26, after half
+24 (today's share: 40); 14 days before the due date 15. Before half-way a forecast is off by
+26 to 52 points and is not shown. Even half-way it is no better than
+guessing the average outcome of all simulated branches (17, known only in hindsight): its
+worth is following each branch's own pace, and its range says how unsure it is.
 
 Confidence: an 80 % range around the forecast (±1.28 standard deviations), bounded like the
 forecast. The deviation adds three parts: the binomial spread of the people not yet ready (each
 becomes ready with the forecast's probability), the residuals of the fitted curve over the
 window, and a model error of 30 % of the people not yet ready, the amount that makes the range
-hold the known outcome in about 8 of 10 simulated branches (80-84 % on three seeds of
+hold the known outcome in about 8 of 10 simulated branches (81-86 % on three seeds of
 `benchmarks/forecast.py`).
 """
 
@@ -35,7 +40,7 @@ from app.i18n_markers import N_
 WINDOW_DAYS = 14
 QUIET_DAYS = 7
 MIN_DATA_DAYS = 7
-MIN_ELAPSED = 0.25
+MIN_ELAPSED = 0.5
 DEADLINE_OFFSET = 5.0  # c in rate ∝ 1 / (days left + c): how sharp the rush before the due date
 TYPICAL_PULL = 1.0  # the pull of a typical campaign (exponent 1: an even pace to the due date)
 PRIOR_WEIGHT = 3.0  # newly ready people's worth of evidence that the typical pattern counts as
@@ -55,8 +60,8 @@ METHOD_SENTENCE = N_(
     "the last 7 days is assumed to stay where it is). A region's forecast is the sum of its "
     "branches'. The range is where the number is expected to end up 8 times out of 10. On "
     "simulated campaigns, forecasts made 14 days before the due date were off by "
-    "%(error)s percentage points on average. Until there are %(days)s days of figures and a "
-    "quarter of the time to the due date has passed, the page says it is too early to tell."
+    "%(error)s percentage points on average. Until there are %(days)s days of figures and "
+    "half of the time to the due date has passed, the page says it is too early to tell."
 )
 BENCHMARK_MAE_POINTS = 15  # mean absolute error measured by benchmarks/forecast.py (seed 2027)
 

@@ -83,16 +83,16 @@ def test_too_early_on_launch_day_and_with_few_days_of_figures():
 
 
 def test_too_early_rule():
-    # 7 days of figures, but only 7 of 40 days (17 %) have passed: too early.
-    start = TODAY - timedelta(days=7)
+    # 8 days of figures, but only 10 of 40 days (25 %) have passed: too early.
+    start = TODAY - timedelta(days=10)
     due = start + timedelta(days=40)
     assert is_too_early(data_days=8, today=TODAY, start_day=start, due_day=due)
-    # 10 of 40 days (25 %) and 8 days of figures: a forecast.
-    start = TODAY - timedelta(days=10)
-    assert not is_too_early(
-        data_days=8, today=TODAY, start_day=start, due_day=start + timedelta(40)
-    )
-    assert is_too_early(data_days=6, today=TODAY, start_day=start, due_day=start + timedelta(40))
+    # Half-way (20 of 40 days) with 8 days of figures: a forecast.
+    start = TODAY - timedelta(days=20)
+    due = start + timedelta(days=40)
+    assert not is_too_early(data_days=8, today=TODAY, start_day=start, due_day=due)
+    # Half-way with only 6 days of figures (the scheduler missed days): too early.
+    assert is_too_early(data_days=6, today=TODAY, start_day=start, due_day=due)
 
 
 def test_old_snapshots_before_the_start_do_not_count_as_figures():
