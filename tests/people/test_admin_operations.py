@@ -318,3 +318,34 @@ def test_refusals_carry_a_translatable_template(org, admin):
     assert str(refused.value) == "e-mail: taken2@example.org is already used by another person"
     assert refused.value.template == "%(address)s is already used by another person"
     assert refused.value.params == {"address": "taken2@example.org"}
+
+
+def test_a_subtree_moves_in_one_update_whatever_its_size(org, admin):
+    from sqlalchemy import event
+
+    for n in range(30):
+        create_unit(
+            db.session, code=f"x{n}", name=f"X{n}", kind=UnitKind.BRANCH, parent=org.region_a
+        )
+    other = create_unit(db.session, code="net2", name="Other", kind=UnitKind.NETWORK)
+    db.session.commit()
+    updates: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE UNITS"):
+            updates.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        move_unit(db.session, org.region_a, other, actor=admin, ip=None)
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(updates) == 1
+    db.session.expire_all()
+    region = db.session.get(Unit, org.region_a.id)
+    assert region.parent_id == other.id and region.parent.code == "net2"
+    moved = db.session.scalars(select(Unit).where(Unit.parent_id == region.id)).all()
+    assert len(moved) == 32
+    assert all(u.path == f"/{other.id}/{region.id}/{u.id}/" and u.depth == 2 for u in moved)
