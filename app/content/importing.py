@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.content.library_check import check_readings, read_library
 from app.content.models import MediaFile, Module, ModuleStatus
-from app.content.module_format import ModuleSource, is_module_folder
+from app.content.module_format import (
+    MAX_FILE_BYTES,
+    ModuleSource,
+    is_module_folder,
+    read_at_most,
+)
 from app.content.operations import add_version, media_folder, module_content_hash, store_media
 from app.i18n_markers import N_
 from app.people.models import Provider, User
@@ -159,7 +164,8 @@ def _nul_characters(readings: Iterable[Any]) -> list[Problem]:
     for reading in readings:
         for relative in reading.index_files.values():
             path = reading.folder / relative
-            data = path.read_bytes() if path.is_file() else b""
+            # Bounded: a file over the size limit is already an error of its own.
+            data = (read_at_most(path, MAX_FILE_BYTES) or b"") if path.is_file() else b""
             if b"\x00" in data:
                 line = data[: data.index(b"\x00")].count(b"\n") + 1
                 problems.append(

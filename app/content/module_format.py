@@ -762,10 +762,20 @@ def _check_reference(
         )
 
 
+def read_at_most(path: str | Path, limit: int) -> bytes | None:
+    """The bytes of a file, or None when it is longer than `limit` (never read whole then)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
 def declared_id(path: str | Path) -> tuple[str, int] | None:
     """The `id` a language file declares and its line, even if the file has other errors."""
     try:
-        text = normalise_text(Path(path).read_text(encoding="utf-8"))
+        raw = read_at_most(path, MAX_FILE_BYTES)
+        if raw is None:
+            return None
+        text = normalise_text(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
     lines = text.split("\n")
@@ -786,13 +796,13 @@ def read_variant_file(
 ) -> tuple[VariantSource | None, list[Problem]]:
     """Read `index.<lang>.md`; the language and id are checked against the file and folder."""
     path = Path(path)
-    raw = path.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
+    raw = read_at_most(path, MAX_FILE_BYTES)
+    if raw is None:
         problem = make_problem(
             str(path),
             0,
             N_("the file is too large (%(size)d bytes, at most %(max)d)"),
-            size=len(raw),
+            size=path.stat().st_size,
             max=MAX_FILE_BYTES,
         )
         return None, [problem]
