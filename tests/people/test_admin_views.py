@@ -76,14 +76,24 @@ CASES = [
     ("admin", "post", "/admin/people/{id}/deactivate", "admin", 403),  # not oneself
     ("admin", "post", "/admin/people/{id}/deactivate", "trainer", 303),
     ("admin", "get", "/admin/audit", None, 200),
+    ("manager_ra", "post", "/admin/units/add", None, 403),
+    ("manager_ra", "post", "/admin/units/{unit}/rename", None, 403),
+    ("manager_ra", "post", "/admin/units/{unit}/move", None, 403),
+    ("manager_ra", "post", "/admin/units/{unit}/close", None, 403),
+    ("manager_ra", "post", "/admin/providers/add", None, 403),
+    ("manager_ra", "get", "/admin/audit.csv", None, 403),
+    ("manager_ra", "post", "/admin/people/{id}/reactivate", "admin", 404),
+    ("manager_a1", "post", "/admin/people/{id}/reactivate", "manager_ra_at_a1", 403),
+    ("manager_a1", "post", "/admin/people/{id}/reactivate", "learner_a1", 303),
+    ("trainer", "post", "/admin/people/{id}/roles/grant", "learner_a1", 403),
 ]
 
 
 @pytest.mark.parametrize(("actor", "method", "url", "target", "status"), CASES)
 def test_admin_actions_by_actor_and_target(app, world, actor, method, url, target, status):
-    _org, people = world
+    org, people = world
     client = client_for(app, people[actor])
-    path = url.format(id=people[target].id if target else 0)
+    path = url.format(id=people[target].id if target else 0, unit=org.branch_a2.id)
     if method == "get":
         response = client.get(path)
     else:
