@@ -7,7 +7,7 @@ Every view: load (scoped, so an object outside the viewer's reach is a 404) → 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -58,6 +58,7 @@ from app.campaigns.models import (
     FeedKind,
 )
 from app.campaigns.schedule_rules import (
+    WeekSpan,
     day_end,
     day_start,
     due_date_warning,
@@ -207,6 +208,12 @@ def _owner_of(value: str) -> tuple[int | None, int | None]:
     return (
         (number, None) if kind == "unit" else (None, number) if kind == "provider" else (None, None)
     )
+
+
+def campaign_weeks(starts_at: datetime, ends_at: datetime) -> WeekSpan:
+    """The ISO weeks of a campaign period, on the platform's calendar (for the pages)."""
+    tz = _tz()
+    return week_span(local_date(starts_at, tz), local_date(ends_at, tz))
 
 
 def _apply_weeks(form: CampaignForm) -> None:
@@ -438,7 +445,6 @@ def _render_detail(
 ):
     language = select_language()
     now = clock.now()
-    tz = _tz()
     editable = may_edit_campaign(current_user, campaign) and campaign.state != CampaignState.CLOSED
     copy = db.session.scalar(select(Campaign).where(Campaign.previous_id == campaign.id))
     modules = queries.campaign_modules(db.session, campaign, language)
@@ -449,7 +455,7 @@ def _render_detail(
             name=campaign.name_in(language),
             theme=campaign.theme_in(language),
             description_html=campaign.description_html_in(language),
-            weeks=week_span(local_date(campaign.starts_at, tz), local_date(campaign.ends_at, tz)),
+            weeks=campaign_weeks(campaign.starts_at, campaign.ends_at),
             owner=_owner_name(campaign),
             modules=modules,
             stale=stale_languages(db.session, [m.module_id for m in modules if m.is_required]),
@@ -965,6 +971,7 @@ def register(app: Flask) -> None:
 
     app.config.setdefault("CAMPAIGNS_BASE_URL", os.environ.get("PUBLIC_BASE_URL") or None)
     app.config.setdefault("CAMPAIGNS_ICAL_DOMAIN", None)
+    app.jinja_env.globals["campaign_weeks"] = campaign_weeks
     app.register_blueprint(bp)
     try:
         from app.campaigns.api_views import api_bp

@@ -96,6 +96,8 @@ def test_weeks_46_47_fill_the_dates_and_show_in_the_header(app, client, org, mia
     assert campaign.ends_at == at("2027-11-28T22:59:59")  # end of Sunday 28 November
     detail = page(client.get(response.headers["Location"]))
     assert "Weeks 46-47 2027" in detail and "(weeks 46-47 2027)" in detail
+    assert "weeks 46-47 2027" in page(client.get("/campaigns"))
+    assert "Now: weeks 46-47 2027." in page(client.get(f"/campaigns/{campaign.id}/edit"))
 
 
 def test_a_week_that_does_not_exist_is_named(app, client, org, mia):
