@@ -1,6 +1,7 @@
 """Benchmark (not part of the suite): queue N messages, then time ONE `flask mail deliver` run.
 
     .venv/bin/python benchmarks/mail.py [--count 50000] [--database URL] [--batch 500]
+                                        [--workers N]
 
 A local aiosmtpd server in its own process stands for the relay and counts what it receives
 and over how many connections. Without --database a throw-away SQLite file is used (the
@@ -63,6 +64,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=50_000)
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=None, help="default: the command's")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="mail-bench-"))
@@ -122,7 +124,14 @@ def main() -> int:
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         run = subprocess.run(
-            [str(REPO / ".venv/bin/flask"), "mail", "deliver", "--batch", str(args.batch)],
+            [
+                str(REPO / ".venv/bin/flask"),
+                "mail",
+                "deliver",
+                "--batch",
+                str(args.batch),
+                *(["--workers", str(args.workers)] if args.workers else []),
+            ],
             cwd=REPO,
             env=env,
             capture_output=True,

@@ -134,15 +134,17 @@ def mail_cli() -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1, max=8),
-    default=2,
-    show_default=True,
-    help="Delivery loops side by side, each with its own batches and SMTP connection.",
+    default=None,
+    help="Delivery loops side by side, each with its own batches and SMTP connection "
+    "[default: 2 on PostgreSQL, 1 on SQLite, whose single write lock they would share].",
 )
 @with_appcontext
 def deliver_command(
-    max_messages: int | None, time_limit: float | None, batch_size: int, workers: int
+    max_messages: int | None, time_limit: float | None, batch_size: int, workers: int | None
 ) -> None:
     """Send every message that is due, batch after batch, until the outbox is empty."""
+    if workers is None:
+        workers = 2 if db.engine.dialect.name == "postgresql" else 1
     started = time.monotonic()
     report = deliver_with_workers(
         current_app._get_current_object(),  # type: ignore[attr-defined]
