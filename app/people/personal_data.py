@@ -24,8 +24,12 @@ from app.db import Base, utcnow
 from app.people.models import Role, User
 from app.people.operations import PeopleError, deactivate_user, revoke_role
 
-# Columns never exported: secrets (hashes of passwords and tokens) and stored files.
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret", "content"})
+# Columns never exported: secrets (hashes of passwords and tokens), stored files, and e-mail
+# bodies (an invitation or reset e-mail holds a live link that would let its reader choose
+# the person's password; subject and dates are exported).
+SECRET_COLUMNS = frozenset(
+    {"password_hash", "token_hash", "secret", "content", "body_text", "body_html"}
+)
 # Tables handled by name below rather than by the generic "rows with user_id" walk.
 _SPECIAL_TABLES = frozenset({"users", "audit_events", "import_uploads"})
 # Rows that only exist to reach or identify the person: removed on erasure.

@@ -154,3 +154,32 @@ def test_branch_manager_sees_only_their_branch_in_a_full_export(client, org, adm
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert local.email in html
     assert elsewhere.email not in html
+
+
+def test_xlsx_uploads_go_through_the_same_dry_run(client, org, admin):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(list(EXPORT_HEADER))
+    book.active.append([4711, "Zoë", "Müller", "zoe@example.org", "a1", "de", "learner"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    login_as(client, admin)
+    response = upload(client, buffer.getvalue(), name="hr.xlsx")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "zoe@example.org" in html and "4711" in html
+
+
+def test_unapplied_uploads_are_purged_after_a_day(client, org, admin):
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.people.hr_import_views import purge_old_uploads
+
+    login_as(client, admin)
+    upload(client, hr_file("1;Ann;Muster;ann@example.org;a1;;"))
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 1
+    purge_old_uploads(db.session, utcnow() + timedelta(hours=23))
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 1
+    purge_old_uploads(db.session, utcnow() + timedelta(hours=25))
+    db.session.commit()
+    assert db.session.scalar(select(func.count(ImportUpload.id))) == 0

@@ -136,6 +136,8 @@ def test_an_expired_link_says_so_and_a_new_one_can_be_asked_for(client, org, app
     page = client.get(path_of(link))
     html = page.get_data(as_text=True)
     assert page.status_code == 410 and "has expired" in html
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.refused"))
+    assert refused.object_id == person.id and refused.details["reason"] == "expired"
     renew = client.post(path_of(link) + "/renew", data={"csrf_token": csrf_token_from(html)})
     assert renew.status_code == 303
     new_link = last_link(person)
