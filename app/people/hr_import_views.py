@@ -192,17 +192,20 @@ def apply(upload_id: int):
             )
         upload.applied_at = utcnow()
         upload.content = None  # the file holds personal data: keep only the counts
-        upload.result = {**result.as_dict(), "invited": len(result.created_ids)}
+        invited = len(result.created_people)
+        upload.result = {**result.as_dict(), "invited": invited}
         db.session.commit()
     except (ImportRefused, PeopleError, InvitationError) as exc:
         db.session.rollback()
         flash(_("Nothing was imported: %(reason)s", reason=str(exc)), "error")
         return _render_preview(_own_upload(upload_id), form, 409)
-    if result.created_ids:
+    # Nothing of the committed objects is read from here on: on SQLite a read would open a
+    # write transaction that the mail delivery (its own session) would then wait for.
+    if invited:
         from app.notifications.delivery import deliver_after_request
 
         deliver_after_request()
-    return redirect(url_for("hr_import.result", upload_id=upload.id), 303)
+    return redirect(url_for("hr_import.result", upload_id=upload_id), 303)
 
 
 @bp.get("/people/import/<int:upload_id>/result")
