@@ -136,3 +136,13 @@ def test_the_trainer_module_page_states_the_rule(app, client, org):
     html = client.get(f"/authoring/modules/{built.module.id}").get_data(as_text=True)
     assert 'id="stale-translations"' in html
     assert STALE_TRANSLATION_RULE.split(".")[0] in html
+
+
+def test_a_language_chosen_by_lang_is_no_fallback(app, client, org):
+    # The reported case: French interface, module in French and German, ?lang=de asked.
+    built = tracking.make_module(org.provider, languages={"fr": 1, "de": 1})
+    login_as(client, make_user(org.branch_a1, language="en"))
+    for path in (f"/modules/{built.module.slug}", f"/modules/{built.module.slug}/pages/1"):
+        html = client.get(f"{path}?lang=de").get_data(as_text=True)
+        assert "is not available in" not in html, path
+        assert 'lang="de"' in html
