@@ -23,7 +23,7 @@ from app.people.personal_data import erase_person, export_person_data, record_da
 SHOWN_PER_CATEGORY = 20
 
 
-def _echo_plan(plan: Plan, *, show_all_errors: bool = True) -> None:
+def _echo_plan(plan: Plan, source: str) -> None:
     counts = plan.counts()
     click.echo(
         "{rows} rows: {created} to create, {changed} to change, {moved} to move, "
@@ -49,9 +49,9 @@ def _echo_plan(plan: Plan, *, show_all_errors: bool = True) -> None:
             f"  deactivate: {deactivation.hr_number} {deactivation.display_name} "
             f"<{deactivation.email}>"
         )
-    errors = plan.errors if show_all_errors else plan.errors[:SHOWN_PER_CATEGORY]
-    for error in errors:
-        click.echo(f"  error   {error.text()}", err=True)
+    # Every bad row, as "file: row N: reason" (the counts above tell how many).
+    for error in plan.errors:
+        click.echo(f"{source}: {error.text()}", err=True)
 
 
 def _person(email: str) -> User:
@@ -88,7 +88,7 @@ def import_command(
         )
     except HrFileError as exc:
         raise click.ClickException(f"{file}: {exc}") from None
-    _echo_plan(plan)
+    _echo_plan(plan, str(file))
     if dry_run:
         db.session.rollback()
         click.echo(f"dry run: nothing changed ({time.perf_counter() - started:.1f} s)")
