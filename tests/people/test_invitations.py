@@ -262,3 +262,21 @@ def test_a_shared_branch_tablet_is_set_up_person_by_person(client, org):
     assert not authenticate(db.session, "anna@example.org", "ben picks something else", params)
     assert PASSWORD  # the factories' default password was never set for them
     assert not authenticate(db.session, "ben@example.org", PASSWORD, params)
+
+
+def test_links_use_the_public_base_url_not_the_request_host(client, app, org, admin):
+    app.config["PUBLIC_BASE_URL"] = "https://readiness.example.ch/app"
+    person = newcomer(org)
+    login_as(client, admin)
+    page = client.get(f"/people/{person.id}").get_data(as_text=True)
+    forged = client.post(
+        f"/people/{person.id}/invite",
+        data={"csrf_token": csrf_token_from(page)},
+        headers={"Host": "evil.example"},
+    )
+    assert forged.status_code == 400  # refused before anything is sent
+    assert db.session.query(OutboxEmail).filter_by(user_id=person.id).count() == 0
+    answer = client.post(f"/people/{person.id}/invite", data={"csrf_token": csrf_token_from(page)})
+    assert answer.status_code == 303
+    # The request came to http://localhost; the link names the configured public address.
+    assert last_link(person).startswith("https://readiness.example.ch/app/invitation/")
