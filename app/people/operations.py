@@ -232,6 +232,36 @@ def get_or_create_unit(
     return create_unit(session, code=code, name=name, kind=kind, parent=parent)
 
 
+def _rename(
+    session: Session,
+    thing: Unit | Provider,
+    object_type: str,
+    name: str,
+    *,
+    actor: User | None,
+    ip: str | None,
+    now: datetime | None,
+) -> dict[str, tuple[Any, Any]]:
+    """Rename a unit or provider (both keep a 200-character name) and audit the change."""
+    name = _name(name, "name", 200)
+    if name == thing.name:
+        return {}
+    changes = {"name": (thing.name, name)}
+    thing.name = name
+    session.flush()
+    _record_change(
+        session,
+        f"{object_type}.renamed",
+        object_type=object_type,
+        object_id=thing.id,
+        changes=changes,
+        actor=actor,
+        ip=ip,
+        now=now,
+    )
+    return changes
+
+
 def rename_unit(
     session: Session,
     unit: Unit,
@@ -242,23 +272,7 @@ def rename_unit(
     now: datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Give a unit a new name; return what changed."""
-    name = _name(name, "name", 200)
-    if name == unit.name:
-        return {}
-    changes = {"name": (unit.name, name)}
-    unit.name = name
-    session.flush()
-    _record_change(
-        session,
-        "unit.renamed",
-        object_type="unit",
-        object_id=unit.id,
-        changes=changes,
-        actor=actor,
-        ip=ip,
-        now=now,
-    )
-    return changes
+    return _rename(session, unit, "unit", name, actor=actor, ip=ip, now=now)
 
 
 def move_unit(
@@ -414,23 +428,7 @@ def rename_provider(
     now: datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Give a provider a new name; return what changed."""
-    name = _name(name, "name", 200)
-    if name == provider.name:
-        return {}
-    changes = {"name": (provider.name, name)}
-    provider.name = name
-    session.flush()
-    _record_change(
-        session,
-        "provider.renamed",
-        object_type="provider",
-        object_id=provider.id,
-        changes=changes,
-        actor=actor,
-        ip=ip,
-        now=now,
-    )
-    return changes
+    return _rename(session, provider, "provider", name, actor=actor, ip=ip, now=now)
 
 
 def get_or_create_provider(session: Session, *, slug: str, name: str) -> Provider:
