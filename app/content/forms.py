@@ -182,8 +182,8 @@ class PublishForm(FlaskForm):
             SelectChoice("minor", _l("Minor: corrections; completions stay valid")),
             SelectChoice("major", _l("Major: the content changed; learners must redo the module")),
         ],
-        default="minor",
-        validators=[DataRequired(_l("Choose the kind of change."))],
+        # No default: a trainer who does not choose must not silently publish a minor change.
+        invalid_choice_message=_l("Kind of change: choose minor or major."),
     )
 
 
