@@ -55,6 +55,7 @@ from app.content.queries import (
 )
 from app.content.rendering import markdown_warning_details, render_markdown, render_title
 from app.content.views import LANGUAGE_LABELS
+from app.errors import json_error, wants_json
 from app.extensions import db
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Provider, Role
@@ -402,10 +403,15 @@ def tablet_preview(module_id: int, language: str, number: int):
 @bp.post("/modules/<int:module_id>/media")
 @roles_required(*AUTHORS)
 def upload(module_id: int):
-    """Upload an image, video or PDF; the editor then shows the Markdown to paste."""
+    """Upload an image, video or PDF and give the Markdown to insert.
+
+    The editor's script asks for JSON and inserts the snippet at the cursor, so the unsaved
+    text stays; without script the form posts normally and the editor page is shown again.
+    """
     module = _module_or_404(module_id)
     form = UploadForm()
     language = form.language.data if form.language.data in LANGUAGES else module.source_language
+    as_json = wants_json()
     if form.validate_on_submit():
         data = form.file.data.read()
         config = current_app.config
@@ -429,10 +435,19 @@ def upload(module_id: int):
             form.file.errors = [*form.file.errors, str(exc)]
         else:
             db.session.commit()
-            snippet = next(
-                (row.snippet for row in module_media(db.session, module.id) if row.id == media.id),
-                media.original_name,
+            row = next(
+                (row for row in module_media(db.session, module.id) if row.id == media.id), None
             )
+            snippet = row.snippet if row is not None else media.original_name
+            if as_json:
+                response = jsonify(
+                    snippet=snippet,
+                    path=media.original_name,
+                    size=media.size,
+                    message=_("The file has been uploaded and inserted into the text."),
+                )
+                response.status_code = 201
+                return response
             flash(
                 _(
                     "The file has been uploaded. Paste this into the text: %(snippet)s",
@@ -441,6 +456,11 @@ def upload(module_id: int):
                 "success",
             )
             return redirect(url_for(".edit", module_id=module.id, language=language), 303)
+    if as_json:
+        message = " ".join(str(error) for error in form.file.errors) or _(
+            "The file could not be uploaded."
+        )
+        return json_error(422, message, field="file")
     draft = draft_for(db.session, module.id, language)
     return _editor_page(
         module, language, _draft_form(module, language, draft), status=422, upload_form=form

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from app.content.models import ModuleDraft, ModuleVersion
+import io
+
+from sqlalchemy import select
+
+from app.content.models import MediaFile, ModuleDraft, ModuleVersion
 from app.extensions import db
 from tests.conftest import csrf_token_from, login_as
 from tests.content import test_views_authoring as authoring
-from tests.content.builders import count
+from tests.content.builders import count, tiny_png
 from tests.content.test_views_authoring import editor_form, html_of
 
 # The same cast and upload folder as the authoring tests.
@@ -63,3 +67,67 @@ def test_publishing_without_choosing_minor_or_major_is_refused_naming_the_field(
     assert response.status_code == 303, html_of(response)
     db.session.expire_all()
     assert db.session.get(type(ours), ours.id).current_version.is_major
+
+
+def _upload(client, module_id: int, token: str | None, data: bytes, name: str, **headers):
+    form = {"language": "en", "file": (io.BytesIO(data), name)}
+    if token is not None:
+        form["csrf_token"] = token
+    return client.post(
+        f"/authoring/modules/{module_id}/media",
+        data=form,
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json", **headers},
+    )
+
+
+def test_the_editor_uploads_as_json_and_gets_the_snippet_to_insert(app, client, cast):
+    _org, people, modules = cast
+    ours = modules["ours"]
+    login_as(client, people["trainer"])
+    page = html_of(client.get(f"/authoring/modules/{ours.id}/edit/en"))
+    # The upload form is enhanced by the editor's own script file, no inline script.
+    assert 'id="upload-form"' in page and "js/content-editor.js" in page
+    assert "<script>" not in page
+    token = csrf_token_from(page)
+    response = _upload(client, ours.id, token, tiny_png(3, 3), "Guichet.png")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["snippet"] == "![Guichet](media/guichet.png)"
+    assert body["path"] == "media/guichet.png" and body["message"]
+    assert db.session.scalar(
+        select(MediaFile).where(MediaFile.original_name == "media/guichet.png")
+    )
+
+
+def test_json_upload_refusals_use_the_one_error_shape(app, client, cast):
+    _org, people, modules = cast
+    ours = modules["ours"]
+    login_as(client, people["trainer"])
+    token = csrf_token_from(html_of(client.get(f"/authoring/modules/{ours.id}/edit/en")))
+    before = count(MediaFile)
+    # Not an image we accept: 422 with the field and a message saying why.
+    response = _upload(client, ours.id, token, b"<svg onload='alert(1)'></svg>", "x.svg")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["status"], error["code"], error["field"]) == (422, "bad_request", "file")
+    assert "not an image, video or PDF we accept" in error["message"]
+    # No file at all.
+    response = client.post(
+        f"/authoring/modules/{ours.id}/media",
+        data={"csrf_token": token, "language": "en"},
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 422 and response.get_json()["error"]["message"] == (
+        "Choose a file."
+    )
+    # Without the CSRF token: refused, as JSON.
+    response = _upload(client, ours.id, None, tiny_png(3, 3), "a.png")
+    assert response.status_code == 400 and response.get_json()["error"]["status"] == 400
+    # Another provider's trainer cannot upload into the module: 404, nothing stored.
+    login_as(client, people["other"])
+    token = csrf_token_from(html_of(client.get("/authoring/modules/new")))
+    response = _upload(client, ours.id, token, tiny_png(3, 3), "b.png")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    assert count(MediaFile) == before

@@ -92,18 +92,20 @@ def test_trainer_writes_previews_uploads_and_publishes_then_a_learner_resumes(
         page.locator("#editor-form button[type=submit]").click()
     expect(page.locator(".flash-success")).to_have_count(1)
 
-    # --- an image upload; the editor offers the Markdown to paste
+    # --- an image upload; the editor inserts its Markdown at the cursor, without reloading
+    page.locator("#markdown").evaluate(
+        "(box, after) => { const at = box.value.indexOf(after) + after.length;"
+        " box.focus(); box.setSelectionRange(at, at); }",
+        "Bonjour **tout le monde**.",
+    )
     page.locator("#file").set_input_files(
         {"name": "Écran de connexion.png", "mimeType": "image/png", "buffer": tiny_png(40, 30)}
     )
-    with page.expect_navigation():
+    with page.expect_response(lambda r: r.url.endswith("/media")) as uploaded:
         page.locator('form[enctype="multipart/form-data"] button[type=submit]').click()
-    snippet = page.locator("code.snippet").first.inner_text()
+    snippet = uploaded.value.json()["snippet"]
     assert snippet == "![Ecran de connexion](media/ecran-de-connexion.png)"
-    markdown = page.locator("#markdown").input_value()
-    page.locator("#markdown").fill(
-        markdown.replace("Bonjour **tout le monde**.", f"Bonjour **tout le monde**.\n\n{snippet}")
-    )
+    assert f"Bonjour **tout le monde**.\n{snippet}\n" in page.locator("#markdown").input_value()
     picture = preview.locator('img[alt="Ecran de connexion"]')
     expect(picture).to_have_count(1)
     page.wait_for_function("() => document.querySelector('#live-preview img').naturalWidth > 0")

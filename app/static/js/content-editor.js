@@ -83,3 +83,116 @@
     timer = setTimeout(refresh, DELAY_MS);
   });
 })();
+
+// Uploads without leaving the editor: the file is sent with fetch() and the server answers
+// with the Markdown snippet, inserted where the cursor is, so the unsaved text is kept.
+// Without script the form posts normally (the server then shows the snippet to paste).
+(function () {
+  "use strict";
+
+  var uploadForm = document.getElementById("upload-form");
+  var textarea = document.querySelector("textarea.markdown-input");
+  if (!uploadForm || !textarea || !window.fetch || !window.FormData) {
+    return;
+  }
+  var status = document.getElementById("upload-status");
+
+  function say(text, isError) {
+    if (status) {
+      status.textContent = text;
+      status.classList.toggle("upload-error", Boolean(isError));
+    }
+  }
+
+  function insertAtCursor(snippet) {
+    var start = textarea.selectionStart;
+    var end = textarea.selectionEnd;
+    if (typeof start !== "number") {
+      start = end = textarea.value.length;
+    }
+    var before = textarea.value.slice(0, start);
+    var after = textarea.value.slice(end);
+    // The snippet goes on a line of its own, as Markdown images and links are written.
+    var text = (before && !/\n$/.test(before) ? "\n" : "") + snippet + (/^\n/.test(after) ? "" : "\n");
+    textarea.value = before + text + after;
+    var cursor = before.length + text.length;
+    textarea.setSelectionRange(cursor, cursor);
+    // The live preview and the unsaved-changes guard listen to typing.
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  uploadForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = uploadForm.querySelector("button[type=submit]");
+    var token = uploadForm.querySelector('input[name="csrf_token"]');
+    if (button) {
+      button.disabled = true;
+    }
+    say("", false);
+    fetch(uploadForm.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "X-CSRFToken": token ? token.value : "",
+      },
+      body: new FormData(uploadForm),
+    })
+      .then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        });
+      })
+      .then(function (result) {
+        if (result.ok) {
+          insertAtCursor(result.data.snippet);
+          uploadForm.reset();
+          say(result.data.message || "", false);
+        } else {
+          var error = result.data && result.data.error;
+          say((error && error.message) || uploadForm.getAttribute("data-failed-label"), true);
+        }
+      })
+      .catch(function () {
+        say(uploadForm.getAttribute("data-failed-label"), true);
+      })
+      .then(function () {
+        if (button) {
+          button.disabled = false;
+        }
+      });
+  });
+})();
+
+// A warning before leaving the editor with unsaved changes: only when the text differs from
+// what was loaded (a save posts the form and reloads the page, so it counts as loaded again).
+(function () {
+  "use strict";
+
+  var editorForm = document.getElementById("editor-form");
+  if (!editorForm) {
+    return;
+  }
+  var fields = editorForm.querySelectorAll("input:not([type=hidden]), textarea");
+  var loaded = Array.prototype.map.call(fields, function (field) {
+    return field.value;
+  });
+  var saving = false;
+
+  function isChanged() {
+    return Array.prototype.some.call(fields, function (field, index) {
+      return field.value !== loaded[index];
+    });
+  }
+
+  editorForm.addEventListener("submit", function () {
+    saving = true;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (saving || !isChanged()) {
+      return;
+    }
+    event.preventDefault();
+    event.returnValue = ""; // older browsers need it to show their own warning
+  });
+})();
