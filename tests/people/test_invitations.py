@@ -126,7 +126,9 @@ def test_a_used_link_says_so_and_offers_a_way_on(client, org):
     again = client.get(path_of(link))
     html = again.get_data(as_text=True)
     assert again.status_code == 410
-    assert "already been used" in html and "/reset" in html
+    # Signing in chose the person's language (German) for this browser; it outlives sign-out.
+    assert '<html lang="de-CH">' in html
+    assert "bereits verwendet" in html and "/reset" in html
 
 
 def test_an_expired_link_says_so_and_a_new_one_can_be_asked_for(client, org, app):
