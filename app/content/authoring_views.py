@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -65,6 +66,8 @@ from app.problems import Problem
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
+# A translation skeleton beyond this many pages would only be noise in the text box.
+MAX_SKELETON_PAGES = 200
 
 
 def _module_or_404(module_id: int) -> Module:
@@ -179,6 +182,11 @@ def _draft_form(module: Module, language: str, draft: ModuleDraft | None) -> Dra
         form.minutes.data = 5
         form.revision.data = 1
         form.translates.data = _source_revision(module)
+        origin = _source_text(module) if language != module.source_language else None
+        if origin is not None:
+            # A new translation starts from the source's pages, so its structure matches.
+            form.minutes.data = origin.minutes
+            form.markdown.data = translation_skeleton(origin.markdown, origin.title)
     if draft is not None:
         form.valid_days.data = draft.valid_days
         form.draft_id.data = str(draft.id)
@@ -199,6 +207,69 @@ def _source_revision(module: Module) -> int:
             if variant.language == module.source_language:
                 return variant.revision or 1
     return 1
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """One page of the source language, as the translator sees it beside the editor."""
+
+    number: int
+    title: str
+    html: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """The source language's current text: its unpublished draft, else the published one."""
+
+    language: str
+    title: str
+    summary: str
+    minutes: int
+    markdown: str
+    is_draft: bool
+
+
+def _source_text(module: Module) -> SourceText | None:
+    draft = draft_for(db.session, module.id, module.source_language)
+    origin: ModuleDraft | ModuleVariant | None = draft
+    if origin is None and module.current_version is not None:
+        origin = next(
+            (v for v in module.current_version.variants if v.language == module.source_language),
+            None,
+        )
+    if origin is None:
+        return None
+    return SourceText(
+        language=module.source_language,
+        title=origin.title,
+        summary=origin.summary or "",
+        minutes=origin.minutes,
+        markdown=(origin.markdown or "").replace("\r\n", "\n"),
+        is_draft=draft is not None,
+    )
+
+
+def translation_skeleton(markdown: str, title: str) -> str:
+    """The source's page headings with empty pages between them: where a translation starts."""
+    pages = split_pages(markdown, title=title)[:MAX_SKELETON_PAGES]
+    # The introduction (text before the first heading) has no heading line of its own.
+    headings = [page.title for page in pages if page.start_line != page.markdown_line]
+    return "".join(f"## {heading}\n\n\n" for heading in headings)
+
+
+def _source_pages(module: Module, origin: SourceText) -> list[SourcePage]:
+    pages = split_pages(origin.markdown, title=origin.title)
+    return [
+        SourcePage(
+            number=page.index + 1,
+            title=render_title(page.title),
+            html=_render(page.markdown, module.id, origin.language, prefix=f"src{page.index + 1}-"),
+            markdown=page.markdown,
+        )
+        for page in pages
+    ]
 
 
 def _editor_page(
@@ -226,13 +297,18 @@ def _editor_page(
         for w in markdown_warning_details(markdown)
     ]
     pages = split_pages(markdown.replace("\r\n", "\n"), title=form.title.data or "")
+    is_source = language == module.source_language
+    origin = None if is_source else _source_text(module)
     return (
         render_template(
             "content/authoring/editor.html",
             module=module,
             language=language,
             language_name=LANGUAGE_NAMES[language],
-            is_source=language == module.source_language,
+            is_source=is_source,
+            source=origin,
+            source_pages=_source_pages(module, origin) if origin is not None else [],
+            source_language_name=LANGUAGE_NAMES[module.source_language],
             form=form,
             upload_form=upload_form or UploadForm(formdata=None, language=language),
             preview_html=_render(markdown, module.id, language),

@@ -131,3 +131,59 @@ def test_json_upload_refusals_use_the_one_error_shape(app, client, cast):
     response = _upload(client, ours.id, token, tiny_png(3, 3), "b.png")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
     assert count(MediaFile) == before
+
+
+def _source_section(page: str) -> str:
+    start = page.index('id="source-text"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_new_translation_shows_the_source_and_starts_from_its_pages(app, client, cast):
+    _org, people, modules = cast
+    ours = modules["ours"]
+    login_as(client, people["trainer"])
+    fields = editor_form(client, ours.id, "de")
+    # Pre-filled with the source's page headings, not blank; the title is left to translate.
+    # (WTForms writes a newline after <textarea>, which browsers drop.)
+    assert fields["markdown"].lstrip("\r\n") == "## One\n\n\n## Two\n\n\n"
+    assert fields["title"] == ""
+    page = html_of(client.get(f"/authoring/modules/{ours.id}/edit/de"))
+    source = _source_section(page)
+    assert "Source text: English" in source and 'lang="en"' in source
+    assert "Module ours (en)" in source and "A short module for tests." in source
+    assert "Page 1" in source and "Page 2" in source and "Second page." in source
+    assert "published text" in source
+    # The source is shown read-only: no field of it is in any form.
+    assert "<textarea" not in source and "<input" not in source
+    # The source language's own editor has no such panel.
+    assert 'id="source-text"' not in html_of(client.get(f"/authoring/modules/{ours.id}/edit/en"))
+
+
+def test_an_existing_translation_keeps_its_text_and_sees_the_latest_source_draft(app, client, cast):
+    _org, people, modules = cast
+    ours = modules["ours"]
+    login_as(client, people["trainer"])
+    fields = editor_form(client, ours.id, "en")
+    fields["markdown"] = (
+        "## One\n\nChanged first page.\n\n## Two\n\nSecond page.\n\n## Three\n\nNew."
+    )
+    response = client.post(f"/authoring/modules/{ours.id}/edit/en", data=fields)
+    assert response.status_code == 303, html_of(response)
+    # The French translation is kept as it is (not replaced by headings).
+    french = editor_form(client, ours.id, "fr")
+    assert "Second page." in french["markdown"] and "Three" not in french["markdown"]
+    source = _source_section(html_of(client.get(f"/authoring/modules/{ours.id}/edit/fr")))
+    assert "latest saved draft" in source
+    assert "Changed first page." in source and "Page 3" in source
+    # After a save refused by the form, the source is still beside the editor.
+    french["title"] = ""
+    response = client.post(f"/authoring/modules/{ours.id}/edit/fr", data=french)
+    assert response.status_code == 422 and 'id="source-text"' in html_of(response)
+
+
+def test_the_translation_skeleton_skips_the_introduction_and_ignores_code_blocks():
+    from app.content.authoring_views import translation_skeleton
+
+    text = "Intro text.\n\n## Start\n\n```\n## not a page\n```\n\n## End ##\n\nBye."
+    assert translation_skeleton(text, "Title") == "## Start\n\n\n## End\n\n\n"
+    assert translation_skeleton("", "Title") == ""
