@@ -22,7 +22,7 @@ class QuizSourceForm(FlaskForm):
             DataRequired(_l("The quiz file is empty.")),
             Length(max=MAX_SOURCE_CHARS, message=_l("The quiz file is too long.")),
         ],
-        description=_l("The format is described in quizzes/README.md. Errors name the line."),
+        description=_l("The format help is linked above. Errors name the line and the question."),
         render_kw={"rows": 30, "spellcheck": "false", "autocapitalize": "off"},
     )
     base_version = HiddenField()

@@ -7,9 +7,12 @@ admins see all. Saving always creates a new version; attempts keep the version t
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
+from pathlib import Path
 from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from app import clock
-from app.assessment import gift, gift_convert, presenters, quiz_format
+from app.assessment import gift, gift_convert, presenters, quiz_format, yaml_help
 from app.assessment.forms import MAX_GIFT_BYTES, GiftUploadForm, NewQuizForm, QuizSourceForm
 from app.assessment.library import (
     as_problem,
@@ -55,23 +58,58 @@ def _load(quiz_slug: str) -> Quiz:
     return quiz
 
 
-def _problem_text(problem: Problem) -> str:
+def _located_problem(problem: Problem, text: str) -> tuple[int, str]:
+    """The problem's line and its message in the trainer's language, naming the question.
+
+    A YAML syntax error gets a plain-language explanation in front of the reader's own words,
+    and the line where the mistake is (the reader may notice it a line or more later).
+    """
     message = _(problem.template, **problem.params) if problem.template else problem.message
-    if problem.line > 0:
-        return _("line %(line)s: %(message)s", line=problem.line, message=message)
-    return message
+    line = problem.line
+    if problem.template == yaml_help.INVALID_YAML and text:
+        detail = str(problem.params.get("problem", ""))
+        hint = yaml_help.explain_yaml_error(text, line, detail)
+        line = hint.line
+        if hint.explanation:
+            message = _(
+                "%(explanation)s (the YAML reader says: %(detail)s)",
+                explanation=_(hint.explanation),
+                detail=detail,
+            )
+    if line <= 0:
+        return line, message
+    place = yaml_help.question_at(text, line) if text else None
+    if place is None:
+        return line, _("line %(line)s: %(message)s", line=line, message=message)
+    if place.id:
+        return line, _(
+            "line %(line)s, question %(number)s (id %(id)s): %(message)s",
+            line=line,
+            number=place.number,
+            id=place.id,
+            message=message,
+        )
+    return line, _(
+        "line %(line)s, question %(number)s: %(message)s",
+        line=line,
+        number=place.number,
+        message=message,
+    )
 
 
 def _problem_rows(problems: list[Problem], text: str) -> list[dict[str, Any]]:
     lines = text.splitlines()
-    return [
-        {
-            "text": _problem_text(problem),
-            "is_error": problem.is_error,
-            "source": lines[problem.line - 1] if 0 < problem.line <= len(lines) else "",
-        }
-        for problem in problems
-    ]
+    rows = []
+    for problem in problems:
+        line, message = _located_problem(problem, text)
+        rows.append(
+            {
+                "text": message,
+                "is_error": problem.is_error,
+                "source": lines[line - 1] if 0 < line <= len(lines) else "",
+            }
+        )
+    return rows
 
 
 def _preview(questions: tuple[Question, ...] | list[Question]) -> list[dict[str, Any]]:
@@ -133,6 +171,55 @@ def trainer_quizzes():
         ],
         can_create=bool(editable_providers(db.session, current_user)),
         export_form=FlaskForm(),
+    )
+
+
+# -- format help ----------------------------------------------------------------------------
+
+# The quiz format help written for trainers (kept beside the quiz library).
+QUIZ_HELP_FILE = Path(__file__).resolve().parents[2] / "quizzes" / "README.md"
+
+
+@functools.lru_cache(maxsize=4)
+def _help_html(path: Path, modified_ns: int) -> str:
+    """The help file through the one Markdown pipeline (cached until the file changes)."""
+    return presenters.markdown_html(outdent_fences(path.read_text(encoding="utf-8")))
+
+
+_INDENTED_FENCE_RE = re.compile(r"^( +)(```.*)$")
+
+
+def outdent_fences(markdown: str) -> str:
+    """Move code fences written inside a list item to the left margin.
+
+    The Markdown pipeline only recognises fences at the margin; an indented one (as GitHub
+    shows it) would otherwise come out as a paragraph of backticks.
+    """
+    lines = markdown.split("\n")
+    indent = ""
+    for number, line in enumerate(lines):
+        if indent:
+            lines[number] = line.removeprefix(indent)
+            if line.strip().startswith("```"):
+                indent = ""
+            continue
+        match = _INDENTED_FENCE_RE.match(line)
+        if match:
+            indent = match.group(1)
+            lines[number] = match.group(2)
+    return "\n".join(lines)
+
+
+@bp.get("/trainer/quizzes/help")
+@roles_required(*TRAINERS)
+def quiz_format_help():
+    """How to write a quiz file: the format help, readable in the browser."""
+    try:
+        modified_ns = QUIZ_HELP_FILE.stat().st_mtime_ns
+    except OSError:
+        abort(404)
+    return render_template(
+        "assessment/trainer_help.html", help_html=_help_html(QUIZ_HELP_FILE, modified_ns)
     )
 
 
