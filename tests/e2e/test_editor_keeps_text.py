@@ -10,7 +10,7 @@ from app.content.models import Module
 from app.extensions import db
 from app.people.models import Role
 from tests.content.builders import import_paths, tiny_png, write_module
-from tests.e2e.browser import sign_in
+from tests.e2e.browser import assert_no_axe_violations, sign_in
 from tests.factories import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -80,3 +80,28 @@ def test_an_upload_keeps_the_unsaved_text_and_inserts_its_snippet(
         page.locator("#editor-form button[type=submit]").click()
     assert dialogs == ["beforeunload"]
     assert snippet in page.locator("#markdown").input_value()
+
+
+def test_translation_editor_and_quiz_format_help_have_no_accessibility_violations(
+    live_server, axe_page, tmp_path
+):
+    org = make_org()
+    trainer = make_user(org.branch_a1, Role.TRAINER, provider=org.provider, language="fr")
+    write_module(
+        tmp_path / "lib",
+        "guichet",
+        languages=("fr",),
+        source_language="fr",
+        body="## Un\n\nPremière page.\n\n## Deux\n\n> [!TIP]\n> Un conseil.\n",
+    )
+    import_paths([tmp_path / "lib"])
+    module_id = db.session.scalar(select(Module.id).where(Module.slug == "guichet"))
+    email, base = trainer.email, live_server.url
+    sign_in(axe_page, base, email, PASSWORD)
+    axe_page.goto(f"{base}/authoring/modules/{module_id}/edit/de")
+    expect(axe_page.locator("#source-text details.source-page")).to_have_count(2)
+    assert axe_page.locator("#markdown").input_value().startswith("## Un\n")
+    assert_no_axe_violations(axe_page)
+    axe_page.goto(f"{base}/trainer/quizzes/help")
+    expect(axe_page.locator("h1")).to_have_count(1)
+    assert_no_axe_violations(axe_page)
