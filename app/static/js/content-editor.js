@@ -123,6 +123,13 @@
 
   uploadForm.addEventListener("submit", function (event) {
     event.preventDefault();
+    // Nothing chosen: say so here instead of sending an empty upload the server must refuse.
+    var picker = uploadForm.querySelector('input[type="file"]');
+    if (picker && picker.files && picker.files.length === 0) {
+      say(uploadForm.getAttribute("data-no-file-label") || "", true);
+      picker.focus();
+      return;
+    }
     var button = uploadForm.querySelector("button[type=submit]");
     var token = uploadForm.querySelector('input[name="csrf_token"]');
     if (button) {
