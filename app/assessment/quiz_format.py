@@ -661,7 +661,8 @@ class _QuizReader:
                 if weight is not None and not -100 <= weight <= 100:
                     self.error(option["weight"].line, N_("'weight' must be between -100 and 100"))
                 values["weight"] = weight
-            if all(value is not None for value in values.values()) and len(values) >= 2:
+            # A missing id or text was reported by mapping(); such an option is left out.
+            if {"id", "text"} <= values.keys() and all(v is not None for v in values.values()):
                 options.append(Option(**values))
         if len(nodes) < 2:
             self.error(entries["options"].line, N_("a choice question needs at least 2 options"))
