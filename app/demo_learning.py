@@ -424,4 +424,6 @@ def _echo_readiness(
     statuses = Counter(
         u.status.value for u in report.units.values() if u.unit.is_branch and u.assigned
     )
-    echo("readiness by branch: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    # The operator's summary reads in words ("at risk"), not status identifiers ("at_risk").
+    counts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(statuses.items()))
+    echo("readiness by branch: " + counts)
