@@ -1,6 +1,6 @@
 """Moodle GIFT reader and writer, following the behaviour of Moodle's `qformat_gift`.
 
-Questions are plain dicts in Moodle's shape (see ../shared/testdata/gift/expected.json):
+Questions are plain dicts in Moodle's shape (see tests/data/gift/expected.json):
 `qtype`, `name` (None without a ::title::), `questiontext`, `questiontextformat`,
 `generalfeedback`, `generalfeedbackformat`, `defaultmark`, `penalty`, `length`, `idnumber`,
 `tags`, and per type `single`/`answers` (multichoice: text, format, fraction, feedback),
