@@ -76,7 +76,6 @@ from app.i18n import select_language
 from app.people.models import Role, Unit, User
 from app.people.operations import find_user_by_email
 from app.permissions import ensure, register_rule, roles_required
-from app.tracking.completion import STALE_TRANSLATION_RULE
 
 bp = Blueprint("campaigns", __name__)
 
@@ -459,7 +458,6 @@ def _render_detail(
             owner=_owner_name(campaign),
             modules=modules,
             stale=stale_languages(db.session, [m.module_id for m in modules if m.is_required]),
-            stale_rule=STALE_TRANSLATION_RULE,
             # Unit names only (who is in them stays within each viewer's scope).
             audience_units=sorted(campaign.audience_units, key=lambda a: a.unit.path),
             role_labels=_role_labels(campaign.audience_roles),

@@ -38,7 +38,6 @@ from app.content.translation_notes import stale_translation
 from app.extensions import db
 from app.i18n import select_language
 from app.permissions import Action, may, signed_in
-from app.tracking.completion import STALE_TRANSLATION_RULE
 
 bp = Blueprint("content", __name__)
 
@@ -71,7 +70,6 @@ def _language_notes(shown: str, source_language: str, is_outdated: bool) -> dict
         "stale": stale_translation(
             language=shown, source_language=source_language, is_outdated=is_outdated
         ),
-        "stale_rule": STALE_TRANSLATION_RULE,
     }
 
 

@@ -9,7 +9,7 @@ Pure: no Flask, no database; the operations and queries feed it plain values.
   (learners must redo the module); minor versions leave it valid (it counts for them too).
 - A version may say its completion is valid for N days: it expires N days after completion
   and no longer counts; within `EXPIRING_SOON` of that the learner is told.
-- A completion made on an out-of-date translation counts (`STALE_TRANSLATION_COUNTS`): the
+- A completion made on an out-of-date translation counts (`pages_complete` accepts any variant): the
   learner read what was published in their language and passed the quiz, which is written
   against the up-to-date source. The reader marks such pages and links the source language;
   trainers and campaigns are warned until the translation is brought up to date. This is the
@@ -26,8 +26,6 @@ from datetime import datetime, timedelta
 from app.i18n_markers import N_
 
 EXPIRING_SOON = timedelta(days=30)
-# Decided for issue 12; `pages_complete` accepts any language variant, stale ones included.
-STALE_TRANSLATION_COUNTS = True
 STALE_TRANSLATION_RULE = N_(
     "A completion on an out-of-date translation counts. Learners see a warning on every page"
     " with a link to the up-to-date source language, and the quiz checks the up-to-date content."
