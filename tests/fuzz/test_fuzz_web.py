@@ -74,7 +74,7 @@ def answered(case: Case | str, send) -> Response:
     except Exception as exc:  # the test client re-raises what the app did not handle
         raise AssertionError(f"{case}: the request raised") from exc
     spent = time.process_time() - started
-    # Known gap: a 2.6 MB field sent to the quiz editor cost 2.2 s of CPU in one run (1.9-2.0 s
+    # Known gap: a 2.6 MB field sent to the quiz editor cost 2.2 s of CPU in one run (under 2 s
     # in others), over the flat 2 s budget, and the cause is not yet profiled. Until it is, the
     # budget grows by one second per MB of input, so small inputs keep the strict budget.
     budget = CPU_BUDGET + (len(case.data) if isinstance(case, Case) else 0) / 2**20
