@@ -30,7 +30,6 @@ INK = "#1d2733"
 GRID = "#d5dbe3"
 # Light to dark blue: the darkest cells carry white text, the lightest dark text (Plotly
 # picks the text colour by contrast).
-HEAT_SCALE = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
 BIN_WIDTH = 10
 
 CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
@@ -198,49 +197,6 @@ def readiness_trend(
             yaxis=_axis(labels["y"], range=[0, 105], ticksuffix=" %"),
             shapes=shapes,
             annotations=annotations,
-        ),
-    }
-
-
-def heat_map(
-    rows: Sequence[str],
-    columns: Sequence[str],
-    shares: Sequence[Sequence[float | None]],
-    *,
-    labels: dict[str, str],
-) -> dict[str, Any]:
-    """Unit (or person) × module: the share of people with a valid completion (0..1).
-
-    `labels` holds the translated axis titles `x` and `y`.
-    """
-    z = [[None if v is None else round(100 * v, 1) for v in row] for row in shares]
-    text = [["–" if v is None else f"{v:.0f} %" for v in row] for row in z]
-    height = max(240, 80 + 36 * len(rows))
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "x": list(columns),
-                "y": list(rows),
-                "z": z,
-                "zmin": 0,
-                "zmax": 100,
-                "text": text,
-                "texttemplate": "%{text}",
-                "colorscale": HEAT_SCALE,
-                # No colour bar: every cell carries its number, and plotly.js draws the bar
-                # with an inline style attribute that our CSP refuses.
-                "showscale": False,
-                "hovertemplate": "%{y} · %{x}: %{text}<extra></extra>",
-                "xgap": 2,
-                "ygap": 2,
-            }
-        ],
-        "layout": _layout(
-            height=height,
-            margin={"l": 160, "r": 20, "t": 20, "b": 120},
-            xaxis=_axis(labels["x"], side="bottom", tickangle=-30),
-            yaxis=_axis(labels["y"], autorange="reversed"),
         ),
     }
 

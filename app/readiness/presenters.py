@@ -264,20 +264,6 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
                 date_format=(tick_format, hover_format),
             )
         )
-    heat = page.heat
-    if heat.rows and heat.modules:
-        rows = heat.rows[:MAX_CHART_ROWS]
-        figures["heat"] = charts.figure_json(
-            charts.heat_map(
-                [name for _id, name in rows],
-                [m.title for m in heat.modules],
-                [[heat.share(row_id, m.id) for m in heat.modules] for row_id, _name in rows],
-                labels={
-                    "x": _("Module"),
-                    "y": _("Unit") if heat.row_kind == "unit" else _("Person"),
-                },
-            )
-        )
     if page.children:
         rows = sorted(page.children, key=lambda u: (-u.overdue, u.unit.name.lower()))
         rows = rows[:MAX_CHART_ROWS]

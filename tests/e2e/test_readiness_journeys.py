@@ -37,8 +37,10 @@ def test_region_manager_drills_down_to_an_overdue_person_and_reminds_them(
     expect(page.locator("#units-table")).to_contain_text("Branch A2")
     expect(page.locator("#units-table")).not_to_contain_text("Branch B1")
     # The charts are drawn by Plotly from the app itself, without breaking the CSP.
-    expect(page.locator("#chart-heat[data-chart-drawn=true]")).to_have_count(1)
-    expect(page.locator("#chart-heat .main-svg").first).to_be_visible()
+    expect(page.locator("#chart-overdue[data-chart-drawn=true]")).to_have_count(1)
+    expect(page.locator("#chart-overdue .main-svg").first).to_be_visible()
+    # The heat map is a shaded table: every cell written as a number.
+    expect(page.locator("#chart-heat td.heat").first).to_be_visible()
 
     page.locator("#units-table").get_by_role("link", name="Branch A1").click()
     expect(page.locator(".breadcrumb")).to_contain_text("Region A")

@@ -1,11 +1,14 @@
-"""Plotly is served by the app from the installed package: no CDN, cacheable, gzipped."""
+"""Plotly is served by the app from its vendored partial bundle: no CDN, cacheable, gzipped."""
 
 from __future__ import annotations
 
 import gzip
 import re
+from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
+from app.readiness import charts
 from app.readiness.assets import plotly_bundle
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
@@ -48,3 +51,25 @@ def test_the_stylesheet_lets_plotly_skip_its_inline_styles():
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in macros
     css = (TEMPLATES.parents[1] / "static" / "css" / "readiness.css").read_text()
     assert ".js-plotly-plot .plotly .main-svg" in css
+
+
+def test_the_partial_bundle_is_small_and_draws_every_trace_the_charts_use():
+    bundle = plotly_bundle()
+    assert len(bundle.raw) <= 1_200_000
+    registered = set(re.findall(rb'moduleType:"trace",name:"([a-z0-9]+)"', bundle.raw))
+    labels = defaultdict(lambda: "label")
+    day = date(2027, 2, 1)
+    figures = [
+        charts.readiness_trend(
+            [charts.TrendSeries("A1", [day], [0.5])],
+            threshold_percent=80,
+            due_day=date(2027, 3, 1),
+            labels=labels,
+            projection=(day, 0.5, date(2027, 3, 1), 0.9, 0.7, 1.0),
+        ),
+        charts.overdue_counts(["A1"], [3], labels=labels),
+        charts.score_distribution([("Quiz", [0] * 9 + [4])], labels=labels),
+        charts.facility_bars(["Q1"], [0.5], [0.2], labels=labels),
+    ]
+    used = {trace["type"].encode() for figure in figures for trace in figure["data"]}
+    assert used and used <= registered, used - registered

@@ -28,19 +28,6 @@ def test_trend_has_a_line_per_unit_the_threshold_due_date_and_forecast():
     assert {s["y0"] for s in shapes if s["yref"] == "y"} == {80}
 
 
-def test_heat_map_values_are_percentages_with_text():
-    figure = charts.heat_map(
-        ["A1", "A2"],
-        ["Tax", "Post"],
-        [[1.0, 0.5], [None, 0.0]],
-        labels={"x": "Module", "y": "Unit"},
-    )
-    trace = figure["data"][0]
-    assert trace["type"] == "heatmap"
-    assert trace["z"] == [[100.0, 50.0], [None, 0.0]]
-    assert trace["text"] == [["100 %", "50 %"], ["–", "0 %"]]
-
-
 def test_figure_json_carries_the_config_and_no_script():
     figure = charts.overdue_counts(["<script>alert(1)</script>"], [3], labels={"x": "n", "y": "u"})
     text = charts.figure_json(figure)

@@ -239,8 +239,10 @@ def test_charts_carry_their_figure_as_data_and_a_table(client, scene):
         client, f"/readiness/campaigns/{scene.campaign_id}/units/{scene.org.region_a.id}"
     )
     assert re.search(
-        r'<div class="chart" id="chart-heat" role="img" aria-label="[^"]+" data-figure="\{', html
+        r'<div class="chart" id="chart-overdue" role="img" aria-label="[^"]+" data-figure="\{', html
     )
+    # The heat map is a table shaded by share, each cell with its number (no chart script).
+    assert re.search(r'<td class="num heat heat-(10|[0-9]|none)">[^<]*</td>', html)
     assert "<script>" not in html
     assert "/readiness/assets/plotly-" in html and "readiness-charts.js" in html
     assert html.count("The numbers of this chart") >= 3
