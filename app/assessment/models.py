@@ -149,3 +149,30 @@ class AttemptAnswer(Base):
     points: Mapped[float | None] = mapped_column(Float)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")
+
+
+class QuizDraft(Base):
+    """The one working copy of a quiz being edited in forms; learners never see it.
+
+    `definition` is `questions.Quiz.to_dict()` of the draft; publishing checks it with the quiz
+    file rules and turns it into the next QuizVersion. `lock_version` guards concurrent edits.
+    """
+
+    __tablename__ = "quiz_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The published version the draft started from (None for a quiz not yet published).
+    base_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quiz_versions.id", ondelete="SET NULL")
+    )
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+
+    quiz: Mapped[Quiz] = relationship()
+
+    # SQLAlchemy adds "AND lock_version = <loaded>" to every UPDATE and raises StaleDataError
+    # when another request changed the draft first.
+    __mapper_args__: dict[str, Any] = {"version_id_col": lock_version}
