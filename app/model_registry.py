@@ -14,6 +14,7 @@ FEATURE_MODEL_MODULES = (
     "app.tracking.models",
     "app.campaigns.models",
     "app.readiness.models",
+    "app.learner_requests.models",
     "app.api.models",
 )
 
