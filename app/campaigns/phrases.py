@@ -12,6 +12,15 @@ from typing import Any
 
 from flask_babel import format_date, gettext, ngettext
 
+# Other features' notice kinds (same bell, same outbox): kind -> an object with
+# `summary(params)`, `intro(params)` and `link_label(params)`, added by `register_kind`.
+_FEATURE_KINDS: dict[str, Any] = {}
+
+
+def register_kind(kind: str, words: Any) -> None:
+    """Let another feature word the notices and e-mails of its own message kind."""
+    _FEATURE_KINDS[kind] = words
+
 
 class Kind:
     """The kinds of campaign messages."""
@@ -34,6 +43,8 @@ def _date(value: str | None) -> str:
 
 def summary(kind: str, params: dict[str, Any]) -> str:
     """One sentence: the e-mail subject and the notice text."""
+    if kind in _FEATURE_KINDS:
+        return str(_FEATURE_KINDS[kind].summary(params))
     campaign = params.get("campaign", "")
     due = _date(params.get("due"))
     if kind == Kind.ASSIGNED:
@@ -64,6 +75,8 @@ def summary(kind: str, params: dict[str, Any]) -> str:
 
 def intro(kind: str, params: dict[str, Any]) -> str:
     """The opening paragraph of an e-mail."""
+    if kind in _FEATURE_KINDS:
+        return str(_FEATURE_KINDS[kind].intro(params))
     campaign = params.get("campaign", "")
     due = _date(params.get("due"))
     if kind == Kind.ASSIGNED:
@@ -113,6 +126,8 @@ def intro(kind: str, params: dict[str, Any]) -> str:
 
 def link_label(kind: str, params: dict[str, Any]) -> str:
     """The words of the message's one link."""
+    if kind in _FEATURE_KINDS:
+        return str(_FEATURE_KINDS[kind].link_label(params))
     if kind in (Kind.ASSIGNED, Kind.REMINDER, Kind.OVERDUE):
         modules = params.get("modules") or []
         if modules:
