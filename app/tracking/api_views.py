@@ -20,6 +20,7 @@ from app.api.pagination import bad_parameter, page_request, paged_response, time
 from app.extensions import db
 from app.permissions import signed_in
 from app.tracking.completion import CompletionStatus
+from app.tracking.operations import tracking_config
 from app.tracking.queries import StatementFilter, completions_page, statements_page
 from app.tracking.statements import XAPI_VERSION, Verb
 
@@ -150,7 +151,7 @@ def _statement_filter() -> StatementFilter:
     verb = None
     raw_verb = request.args.get("verb")
     if raw_verb is not None:
-        verb = Verb.from_iri(raw_verb.strip())
+        verb = Verb.from_iri(raw_verb.strip(), tracking_config().iris)
         if verb is None:
             bad_parameter(_("The parameter “verb” must be the IRI of a verb the platform uses."))
     activity = request.args.get("activity")

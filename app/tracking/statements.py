@@ -29,7 +29,7 @@ DEFAULT_IRI_BASE = "https://readiness.invalid"
 
 
 class Verb(enum.StrEnum):
-    """The ADL verbs the platform emits."""
+    """The verbs the platform emits: ADL's, and a few of its own (`PLATFORM_VERBS`)."""
 
     LAUNCHED = "launched"
     EXPERIENCED = "experienced"
@@ -38,21 +38,45 @@ class Verb(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     COMPLETED = "completed"
+    VOIDED = "voided"
+    # The platform's own vocabulary (docs/ASSISTS.md): IRIs under the IRI base, see `Iris.verb`.
+    ASSISTED = "assisted"
+    # The learner confirmed a version of an attestation by re-authenticating (app/attestations).
+    ATTESTED = "attested"
+
+    @property
+    def is_platform(self) -> bool:
+        """Tell whether this is one of the platform's own verbs (not in the ADL vocabulary)."""
+        return self.value in PLATFORM_VERBS
 
     @property
     def iri(self) -> str:
-        """Return the verb's IRI in the ADL vocabulary."""
+        """Return the verb's IRI in the ADL vocabulary (the platform's own: `Iris.verb`)."""
+        if self.is_platform:
+            # Its IRI depends on the installation's base; guessing one would be silently wrong.
+            raise ValueError(f"'{self.value}' is the platform's own verb: use Iris.verb")
         return f"http://adlnet.gov/expapi/verbs/{self.value}"
 
     @classmethod
-    def from_iri(cls, value: str) -> Verb | None:
-        """Return the verb for an IRI or a bare name ("passed"), or None when unknown."""
+    def from_iri(cls, value: str, iris: Iris | None = None) -> Verb | None:
+        """Return the verb for an IRI or a bare name ("passed"), or None when unknown.
+
+        The platform's own verbs are recognised by their IRI only when `iris` is given.
+        """
         name = value.rsplit("/", 1)[-1] if "/" in value else value
         try:
             verb = cls(name)
         except ValueError:
             return None
-        return verb if value in (verb.value, verb.iri) else None
+        if value == verb.value:
+            return verb
+        if verb.is_platform:
+            return verb if iris is not None and value == iris.verb(verb) else None
+        return verb if value == verb.iri else None
+
+
+# Verbs of the platform's own vocabulary, documented with their IRIs in docs/ASSISTS.md.
+PLATFORM_VERBS = frozenset({"assisted", "attested"})
 
 
 class ObjectKind(enum.StrEnum):
@@ -62,6 +86,8 @@ class ObjectKind(enum.StrEnum):
     PAGE = "page"
     QUIZ = "quiz"
     QUESTION = "question"
+    TOPIC = "topic"  # a topic a learner helped a citizen with (app/assists)
+    STATEMENT = "statement"  # a StatementRef: the object of a `voided` statement
 
 
 ACTIVITY_TYPES: dict[ObjectKind, str] = {
@@ -125,6 +151,10 @@ class Iris:
     def extension(self, name: str) -> str:
         """Return the IRI of one of the platform's extensions."""
         return f"{self.base}/xapi/extensions/{_segment(name)}"
+
+    def verb(self, verb: Verb) -> str:
+        """Return a verb's IRI: the platform's own live under this base, the others are ADL's."""
+        return f"{self.base}/xapi/verbs/{_segment(verb.value)}" if verb.is_platform else verb.iri
 
     @property
     def namespace(self) -> uuid.UUID:
@@ -253,12 +283,16 @@ def statement(
     timestamp: datetime,
     result: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
+    verb_iri: str | None = None,
 ) -> dict[str, Any]:
-    """Assemble a statement; `id`, `timestamp` and `version` are always set by the platform."""
+    """Assemble a statement; `id`, `timestamp` and `version` are always set by the platform.
+
+    The platform's own verbs need their `verb_iri` (`Iris.verb`); ADL's have a fixed one.
+    """
     body: dict[str, Any] = {
         "id": str(uuid.UUID(statement_id)),
         "actor": actor.as_xapi(),
-        "verb": {"id": verb.iri, "display": {"en-US": verb.value}},
+        "verb": {"id": verb_iri or verb.iri, "display": {"en-US": verb.value}},
         "object": obj,
         "result": result,
         "context": context,
