@@ -127,6 +127,9 @@ def _register_blueprints(app: Flask) -> None:
         "app.people.hr_import_views",
     ):
         try:
+        "app.job_aids.views",
+        "app.module_packages.views",
+        "app.plain_language.views",
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name is None or not name.startswith(exc.name):

@@ -254,6 +254,32 @@ class _Recorder:
 
 
 def _module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
+def record_statement(
+    session: Session,
+    user: User,
+    key: str,
+    body: dict[str, Any],
+    *,
+    verb: xapi.Verb,
+    kind: xapi.ObjectKind,
+    now: datetime,
+    registration: str | None = None,
+    config: TrackingConfig | None = None,
+) -> RecordResult:
+    """Record one statement another feature built (an assist, say), queued for the LRS.
+
+    Its id must be the key's (`Iris.statement_id(key)`): the same key again is a duplicate.
+    """
+    if not user.is_active:
+        return _refuse("inactive or unknown learner", user=user.id, key=key)
+    lock_learner(session, user.id)
+    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
+    if recorder.exists(key):
+        return _duplicate(key)
+    recorder.add(key, body, verb=verb, kind=kind, timestamp=now)
+    return RecordResult(Outcome.RECORDED, statements=recorder.added)
+
+
     titles = {variant.language: variant.title for variant in version.variants}
     return xapi.ModuleRef(slug=module.slug, version=version.number, titles=titles)
 
