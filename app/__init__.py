@@ -125,11 +125,11 @@ def _register_blueprints(app: Flask) -> None:
         "app.people.admin_views",
         "app.people.sso",
         "app.people.hr_import_views",
-    ):
-        try:
         "app.job_aids.views",
         "app.module_packages.views",
         "app.plain_language.views",
+    ):
+        try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name is None or not name.startswith(exc.name):
