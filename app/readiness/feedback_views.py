@@ -1,4 +1,4 @@
-"""Learners' feedback on module pages: "was this page helpful?", problem reports, my reports.
+"""Learners' feedback on module pages: "was this page helpful?" and problem reports.
 
 The reader page (content feature) includes `readiness/_page_feedback.html` with `page_id`;
 its two small forms post here and come back to the page.
@@ -6,20 +6,18 @@ its two small forms post here and come back to the page.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Flask, abort, flash, redirect, render_template, url_for
+from flask import Flask, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import clock
 from app.extensions import db
-from app.people.models import Role, User
+from app.people.models import User
 from app.people.safe_redirect import safe_next_path
 from app.permissions import may, signed_in
-from app.readiness.forms import REPORT_STATUS_LABELS, ProblemForm, RatingForm
+from app.readiness.forms import ProblemForm, RatingForm
 from app.readiness.operations import FeedbackRefused, rate_page, report_problem
-from app.readiness.queries import FeedbackPage, feedback_page, my_reports
+from app.readiness.queries import FeedbackPage, feedback_page
 from app.readiness.views import bp
 
 VIEW_MODULE = "content.view_module"
@@ -61,7 +59,7 @@ def rate(page_id: int):
 @bp.post("/pages/<int:page_id>/report")
 @signed_in
 def report(page_id: int):
-    """Report a problem with a page; the learner follows its status under "My reports"."""
+    """Report a problem with a page; the learner follows it under "My requests"."""
     page = _readable_page(page_id)
     form = ProblemForm()
     if not form.validate_on_submit():
@@ -78,11 +76,11 @@ def report(page_id: int):
         )
     except FeedbackRefused as exc:
         db.session.rollback()
-        flash(_(str(exc)), "error")
+        flash(_(exc.message, **exc.params), "error")
         return redirect(_back(form.next.data, page), 303)
     db.session.commit()
     flash(
-        _("Thank you: your report was received. You can follow it under “My reports”."),
+        _("Thank you: your report was received. You can follow it under “My requests”."),
         "success",
     )
     return redirect(_back(form.next.data, page), 303)
@@ -91,29 +89,11 @@ def report(page_id: int):
 @bp.get("/my-reports")
 @signed_in
 def mine():
-    """The problems I reported and where each stands."""
-    return render_template(
-        "readiness/my_reports.html",
-        reports=my_reports(db.session, current_user.id),
-        status_labels=REPORT_STATUS_LABELS,
-    )
-
-
-def _reports_panel(user: User) -> dict[str, Any] | None:
-    """Home panel: the learner's problem reports not yet handled."""
-    if Role.LEARNER not in user.role_set:
-        return None
-    reports = [r for r in my_reports(db.session, user.id) if r.status.value != "handled"]
-    if not reports:
-        return None
-    return {
-        "template": "readiness/_home_panel.html",
-        "reports": reports[:5],
-        "more": len(reports) > 5,
-        "status_labels": REPORT_STATUS_LABELS,
-    }
+    """The old address of "My reports": problem reports are now listed with every request."""
+    return redirect(url_for("requests.mine"), 301)
 
 
 def install(app: Flask) -> None:
-    """Register the learners' home panel (their reports not yet handled)."""
-    app.extensions.setdefault("home_sections", []).append(_reports_panel)
+    """Nothing to add: the home panel of open reports became the one of open requests
+    (app.learner_requests). Kept because `readiness.register` imports this module (and so
+    its routes) through this call."""

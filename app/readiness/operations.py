@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,18 +18,22 @@ from app.audit import record_event
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
 from app.db import TZDateTime
 from app.i18n_markers import N_
+from app.learner_requests import operations as requests
 from app.people.models import Unit, User
-from app.readiness.models import PageRating, ProblemReport, ReadinessSnapshot, ReportStatus
+from app.readiness.models import (
+    PageRating,
+    ProblemReport,
+    ReadinessSnapshot,
+    ReportStatus,
+    RequestKind,
+)
 from app.readiness.queries import FeedbackPage, valid_completions
 
 log = logging.getLogger(__name__)
 
-MAX_COMMENT = 2000
-MAX_REPORTS_PER_DAY = 20
-
-
-class FeedbackRefused(ValueError):
-    """A rating or report that cannot be accepted; the message (marked with N_) says why."""
+# A problem report is one kind of request: the same limits and the same refusal.
+MAX_COMMENT = requests.MAX_TEXT
+FeedbackRefused = requests.RequestRefused
 
 
 def _dialect_insert(session: Session, model: Any) -> Any:
@@ -291,33 +295,28 @@ def rate_page(
 def report_problem(
     session: Session, *, user: User, page: FeedbackPage, comment: str, now: datetime
 ) -> ProblemReport:
-    """Store a learner's problem report on a page (status "received")."""
+    """Store a learner's problem report on a page (status "received", its first event)."""
     text = (comment or "").strip()
     if not text:
-        raise FeedbackRefused(N_("Describe the problem."))
+        raise FeedbackRefused(N_("Describe the problem."), "comment")
     if len(text) > MAX_COMMENT:
-        raise FeedbackRefused(N_("The description is too long."))
-    since = now - timedelta(days=1)
-    recent = session.scalar(
-        select(func.count(ProblemReport.id)).where(
-            ProblemReport.user_id == user.id, ProblemReport.created_at >= since
-        )
-    )
-    if (recent or 0) >= MAX_REPORTS_PER_DAY:
-        raise FeedbackRefused(
-            N_("You have sent too many reports today. Please try again tomorrow.")
-        )
+        raise FeedbackRefused(N_("The description is too long."), "comment")
+    requests.check_daily_limit(session, user.id, now)
     report = ProblemReport(
         user_id=user.id,
+        kind=RequestKind.PROBLEM,
         page_id=page.page_id,
         module_id=page.module_id,
         version_id=page.version_id,
+        provider_id=page.provider_id,
+        subject=page.title[: requests.MAX_SUBJECT],
         comment=text,
         status=ReportStatus.RECEIVED,
         created_at=now,
     )
     session.add(report)
     session.flush()
+    requests.record_received(session, report, now)
     return report
 
 
@@ -330,23 +329,8 @@ def set_report_status(
     now: datetime,
     ip: str | None = None,
 ) -> bool:
-    """Move a report to `status` (received, in progress, handled); False if it was there."""
-    if report.status == status:
-        return False
-    previous = report.status
-    report.status = status
-    report.status_changed_at = now
-    report.status_changed_by_id = actor.id
-    record_event(
-        session,
-        "readiness.report_status",
-        actor_id=actor.id,
-        object_type="problem_report",
-        object_id=report.id,
-        ip_address=ip,
-        now=now,
-        old=previous.value,
-        new=status.value,
-    )
-    session.flush()
-    return True
+    """Move a report to `status` (received, in progress, handled); False if it was there.
+
+    The learner gets a notice (and an e-mail) about it, as for every request.
+    """
+    return requests.set_status(session, report, status, actor=actor, now=now, ip=ip)

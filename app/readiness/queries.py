@@ -1520,18 +1520,6 @@ def module_reports(
     ]
 
 
-def my_reports(session: Session, user_id: int) -> list[ReportRow]:
-    """The problem reports a learner sent, newest first (one query)."""
-    return [
-        _report_row(row)
-        for row in session.execute(
-            _report_query()
-            .where(ProblemReport.user_id == user_id)
-            .order_by(ProblemReport.created_at.desc(), ProblemReport.id.desc())
-        )
-    ]
-
-
 def report_in_trainer_scope(session: Session, viewer: User, report_id: int) -> ProblemReport | None:
     """The report if the trainer looks after its module (admins: any), else None."""
     return session.scalar(

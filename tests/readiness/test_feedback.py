@@ -29,7 +29,7 @@ def pages(app):
 
 
 def token(client):
-    return get_csrf(client, "/readiness/my-reports")
+    return get_csrf(client, "/requests/")
 
 
 def test_the_include_renders_two_forms_for_the_page(app, client, pages):
@@ -97,10 +97,12 @@ def test_a_report_is_escaped_everywhere_and_its_status_reaches_the_learner(clien
     assert response.status_code == 303
     report = db.session.query(ProblemReport).one()
     assert report.comment == XSS and report.status == ReportStatus.RECEIVED
-    mine = client.get("/readiness/my-reports").get_data(as_text=True)
+    # The old address of "My reports" leads to "My requests", where reports are listed now.
+    assert client.get("/readiness/my-reports").headers["Location"] == "/requests/"
+    mine = client.get("/requests/").get_data(as_text=True)
     assert "<script>alert" not in mine and "&lt;script&gt;" in mine and "Received" in mine
     home = client.get("/home").get_data(as_text=True)
-    assert "My reports" in home and "Received" in home
+    assert "My requests" in home and "Received" in home
 
     login_as(client, trainer)
     listing = client.get("/readiness/feedback").get_data(as_text=True)
@@ -119,7 +121,7 @@ def test_a_report_is_escaped_everywhere_and_its_status_reaches_the_learner(clien
     assert audit.actor_id == trainer.id and audit.details["new"] == "in_progress"
 
     login_as(client, learner)
-    assert "In progress" in client.get("/readiness/my-reports").get_data(as_text=True)
+    assert "In progress" in client.get("/requests/").get_data(as_text=True)
 
 
 def test_empty_and_too_long_reports_are_refused(client, pages):
