@@ -61,6 +61,12 @@ class Module(Base):
     )
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    # Set when the module is a copy imported from a package (app/module_packages): where it
+    # came from, and the licence it was received under (shown to trainers and learners).
+    origin: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    licence_spdx: Mapped[str | None] = mapped_column(String(100))
+    licence_url: Mapped[str | None] = mapped_column(String(500))
+    licence_text: Mapped[str | None] = mapped_column(Text)
 
     provider: Mapped[Provider] = relationship()
     refresher_of: Mapped[Module | None] = relationship(remote_side=[id])

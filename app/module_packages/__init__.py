@@ -1,0 +1,1 @@
+"""Module packages: a module, its media and quizzes as one file that providers share."""
