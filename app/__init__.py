@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         "app.campaigns.views",
         "app.readiness.views",
         "app.api.views",
+        "app.learner_requests.views",
         "app.people.admin_views",
         "app.people.sso",
         "app.people.hr_import_views",
