@@ -23,6 +23,7 @@ from app.db import Base, TZDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from app.content.models import Module
+    from app.people.models import User
 
 
 # Answers sent while the timer reached zero are still on the wire: accept them for a moment.
@@ -172,6 +173,7 @@ class QuizDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
     quiz: Mapped[Quiz] = relationship()
+    updated_by: Mapped[User | None] = relationship("User")
 
     # SQLAlchemy adds "AND lock_version = <loaded>" to every UPDATE and raises StaleDataError
     # when another request changed the draft first.

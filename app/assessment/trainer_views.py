@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from app import clock
-from app.assessment import gift, gift_convert, presenters, quiz_format, yaml_help
+from app.assessment import drafts, gift, gift_convert, presenters, quiz_format, yaml_help
 from app.assessment.forms import MAX_GIFT_BYTES, GiftUploadForm, NewQuizForm, QuizSourceForm
 from app.assessment.library import (
     as_problem,
@@ -31,10 +31,9 @@ from app.assessment.library import (
     merge_questions,
 )
 from app.assessment.models import Quiz
-from app.assessment.operations import definition_of, save_quiz_definition
+from app.assessment.operations import definition_of
 from app.assessment.queries import (
     editable_providers,
-    module_by_slug,
     quiz_by_slug,
     quiz_statistics,
     trainer_quiz_rows,
@@ -129,29 +128,7 @@ def _owner_problems(
     definition: QuizDefinition, text: str, provider_id: int
 ) -> tuple[int | None, list[Problem]]:
     """Find the module of a definition; it must belong to the quiz's provider."""
-    if definition.module_id is None:
-        return None, []
-    module = module_by_slug(db.session, definition.module_id)
-    line = key_line(text, "module")
-    if module is None:
-        return None, [
-            make_problem(
-                "",
-                line,
-                N_("module '%(module)s' is not on the platform: import the module first"),
-                module=definition.module_id,
-            )
-        ]
-    if module.provider_id != provider_id:
-        return None, [
-            make_problem(
-                "",
-                line,
-                N_("module '%(module)s' belongs to another provider"),
-                module=definition.module_id,
-            )
-        ]
-    return module.id, []
+    return drafts.module_problems(db.session, definition, provider_id, key_line(text, "module"))
 
 
 # -- list -----------------------------------------------------------------------------------
@@ -243,6 +220,7 @@ def _render_editor(
             has_errors=any(p.is_error for p in problems or []),
             preview=preview,
             export_form=FlaskForm(),
+            draft=drafts.draft_of(db.session, quiz) if quiz is not None else None,
         ),
         status,
     )
@@ -251,14 +229,14 @@ def _render_editor(
 @bp.get("/trainer/quizzes/<quiz_slug>/edit")
 @roles_required(*TRAINERS)
 def quiz_edit(quiz_slug: str):
-    """Show the quiz in its file format, ready to edit, with a preview of its questions."""
+    """The draft (or the published version) in the quiz file format, to edit or replace."""
     quiz = _load(quiz_slug)
+    draft = drafts.draft_of(db.session, quiz)
+    definition = drafts.working_definition(quiz, draft)
     form = QuizSourceForm(formdata=None)
-    definition = None
-    if quiz.current_version is not None:
-        form.source.data = export_quiz(db.session, quiz)
-        form.base_version.data = str(quiz.current_version.number)
-        definition = definition_of(quiz.current_version)
+    if definition is not None:
+        form.source.data = quiz_format.dump_quiz(definition)
+    form.base_version.data = str(drafts.lock_of(draft))
     preview = _preview(definition.all_questions()) if definition else None
     return _render_editor(quiz, form, preview=preview)
 
@@ -266,7 +244,7 @@ def quiz_edit(quiz_slug: str):
 @bp.post("/trainer/quizzes/<quiz_slug>/save")
 @roles_required(*TRAINERS)
 def quiz_edit_save(quiz_slug: str):
-    """Check the edited file; preview it, or save it as a new version."""
+    """Check the quiz file; preview it, or import it as the draft (learners see no change)."""
     quiz = _load(quiz_slug)
     form = QuizSourceForm()
     if not form.validate_on_submit():
@@ -274,7 +252,6 @@ def quiz_edit_save(quiz_slug: str):
     text = form.source.data.replace("\r\n", "\n")
     definition, problems = quiz_format.parse_quiz_text(text, f"{quiz.slug}.yaml")
     problems = [as_problem(p) for p in problems]
-    module_id = None
     if definition is not None:
         if definition.id != quiz.slug:
             problems.append(
@@ -285,7 +262,7 @@ def quiz_edit_save(quiz_slug: str):
                     id=quiz.slug,
                 )
             )
-        module_id, found = _owner_problems(definition, text, quiz.provider_id)
+        _module_id, found = _owner_problems(definition, text, quiz.provider_id)
         problems += found
     has_errors = any(p.is_error for p in problems)
     preview = _preview(definition.all_questions()) if definition is not None else None
@@ -293,32 +270,27 @@ def quiz_edit_save(quiz_slug: str):
         return _render_editor(
             quiz, form, problems=problems, preview=preview, status=400 if has_errors else 200
         )
-    current = quiz.current_version.number if quiz.current_version else 0
-    if (form.base_version.data or "0") != str(current):
-        message = _(
-            "Someone saved version %(number)s while you were editing. Copy your changes, "
-            "reload the page and apply them again.",
-            number=current,
+    try:
+        lock = int(form.base_version.data or "0")
+    except ValueError:
+        lock = -1
+    try:
+        drafts.replace_draft(
+            db.session, quiz, definition, lock=lock, now=clock.now(), actor_id=current_user.id
         )
-        flash(message, "error")
-        return _render_editor(quiz, form, problems=problems, preview=preview, status=409)
-    _quiz, version = save_quiz_definition(
-        db.session,
-        definition,
-        provider_id=quiz.provider_id,
-        module_id=module_id,
-        now=clock.now(),
-        actor_id=current_user.id,
-        source="editor",
-    )
-    db.session.commit()
-    if version is None:
+    except drafts.DraftConflict:
+        db.session.rollback()
         flash(
-            _("Nothing changed: the quiz stays at version %(number)s.", number=current), "success"
+            _(
+                "Someone changed the draft while you were editing. Copy your changes, "
+                "reload the page and apply them again."
+            ),
+            "error",
         )
-    else:
-        flash(_("Saved as version %(number)s.", number=version.number), "success")
-    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+        return _render_editor(quiz, form, problems=problems, preview=preview, status=409)
+    db.session.commit()
+    flash(_("Imported into the draft: check it, then publish it."), "success")
+    return redirect(url_for(".quiz_draft", quiz_slug=quiz.slug), 303)
 
 
 NEW_QUIZ_TEMPLATE = """id: my-new-quiz
@@ -387,18 +359,17 @@ def quiz_create():
         return _render_editor(
             None, form, problems=problems, preview=preview, status=400 if has_errors else 200
         )
-    quiz, _version = save_quiz_definition(
+    quiz = drafts.create_quiz(
         db.session,
         definition,
         provider_id=form.provider.data,
         module_id=module_id,
         now=clock.now(),
         actor_id=current_user.id,
-        source="editor",
     )
     db.session.commit()
-    flash(_("The quiz has been created."), "success")
-    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+    flash(_("The quiz has been created as a draft: publish it when it is ready."), "success")
+    return redirect(url_for(".quiz_draft", quiz_slug=quiz.slug), 303)
 
 
 # -- GIFT upload ---------------------------------------------------------------------------
@@ -452,10 +423,10 @@ def gift_import(quiz_slug: str):
     questions, converted = gift_convert.gift_to_questions(result.questions, filename, lang)
     problems = [as_problem(p) for p in [*result.problems, *converted]]
     definition = None
-    if questions and quiz.current_version is not None:
-        definition, found = check_definition(
-            merge_questions(definition_of(quiz.current_version), questions), filename
-        )
+    # The questions go into the draft (started from the published version if there is none).
+    base = drafts.working_definition(quiz, drafts.draft_of(db.session, quiz))
+    if questions and base is not None:
+        definition, found = check_definition(merge_questions(base, questions), filename)
         problems += found
     errors = [p for p in problems if p.is_error]
     if not questions:
@@ -471,28 +442,19 @@ def gift_import(quiz_slug: str):
     if request.form.get("action") != "import" or blocked:
         status = 400 if request.form.get("action") == "import" else 200
         return _render_gift(quiz, form, status=status, **context)
-    _quiz, version = save_quiz_definition(
-        db.session,
-        definition,
-        provider_id=quiz.provider_id,
-        module_id=quiz.module_id,
-        now=clock.now(),
-        actor_id=current_user.id,
-        source=f"gift:{filename}"[:60],
+    drafts.replace_draft(
+        db.session, quiz, definition, lock=None, now=clock.now(), actor_id=current_user.id
     )
     db.session.commit()
-    if version is None:
-        flash(_("These questions are already in the quiz: nothing changed."), "success")
-    else:
-        flash(
-            _(
-                "%(count)s questions imported: the quiz is now at version %(number)s.",
-                count=len(questions),
-                number=version.number,
-            ),
-            "success",
-        )
-    return redirect(url_for(".quiz_edit", quiz_slug=quiz.slug), 303)
+    flash(
+        ngettext(
+            "%(num)s question imported into the draft: check it, then publish it.",
+            "%(num)s questions imported into the draft: check them, then publish them.",
+            len(questions),
+        ),
+        "success",
+    )
+    return redirect(url_for(".quiz_draft", quiz_slug=quiz.slug), 303)
 
 
 # -- export ---------------------------------------------------------------------------------

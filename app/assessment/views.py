@@ -553,7 +553,12 @@ def _home_panel(user: Any) -> dict[str, Any] | None:
 
 def register(app: Flask) -> None:
     """Plug quizzes into the app: routes, CLI, permission rules, navigation, home panel."""
-    from app.assessment import trainer_views  # noqa: F401 - adds the trainer routes to bp
+    from app.assessment import (
+        draft_views,  # noqa: F401 - adds the draft's settings, preview and publish to bp
+        editor_views,  # noqa: F401 - adds the quiz editor's routes to bp
+        quiz_create_views,  # noqa: F401 - adds "new quiz in forms" to bp
+        trainer_views,  # noqa: F401 - adds the trainer routes to bp
+    )
     from app.assessment.cli import quizzes_cli
 
     register_rule(TAKE_QUIZ, _take_quiz)

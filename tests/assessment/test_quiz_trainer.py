@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.assessment import drafts
 from app.assessment.models import Quiz, QuizVersion
 from app.audit import AuditEvent
 from app.extensions import db
@@ -65,7 +66,7 @@ def test_trainers_of_another_provider_get_404_and_learners_403(app, org):
 def test_list_links_the_providers_quizzes(org, trainer):
     make_quiz(org.provider)
     page = trainer.get("/trainer/quizzes").get_data(as_text=True)
-    assert "All types check" in page and "/trainer/quizzes/check-all/edit" in page
+    assert "All types check" in page and "/trainer/quizzes/check-all/draft" in page
     assert 'href="/trainer/quizzes"' in trainer.get("/home").get_data(as_text=True)
 
 
@@ -90,7 +91,7 @@ def test_editor_shows_line_errors_and_saves_nothing(org, trainer):
     assert reply.status_code == 400 and "the quiz id cannot change" in reply.get_data(as_text=True)
 
 
-def test_editor_preview_renders_sanitised_questions_and_save_makes_a_version(org, trainer):
+def test_yaml_preview_renders_sanitised_questions_and_import_makes_a_draft(org, trainer):
     quiz = make_quiz(org.provider)
     token, _ = edit_form(trainer, quiz)
     source = quiz_yaml().replace(
@@ -98,7 +99,7 @@ def test_editor_preview_renders_sanitised_questions_and_save_makes_a_version(org
     )
     preview = trainer.post(
         f"/trainer/quizzes/{quiz.slug}/save",
-        data={"csrf_token": token, "source": source, "base_version": "1", "action": "preview"},
+        data={"csrf_token": token, "source": source, "base_version": "0", "action": "preview"},
     )
     assert preview.status_code == 200
     text = preview.get_data(as_text=True)
@@ -108,15 +109,21 @@ def test_editor_preview_renders_sanitised_questions_and_save_makes_a_version(org
     assert "Answer key of question 1" in text and versions(quiz) == 1
     saved = trainer.post(
         f"/trainer/quizzes/{quiz.slug}/save",
-        data={"csrf_token": token, "source": source, "base_version": "1", "action": "save"},
+        data={"csrf_token": token, "source": source, "base_version": "0", "action": "save"},
     )
-    assert saved.status_code == 303 and versions(quiz) == 2
-    # A form based on version 1 cannot overwrite version 2 silently.
+    # The import is a draft: learners still get version 1 until it is published.
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/draft")
+    assert versions(quiz) == 1
+    draft = drafts.draft_of(db.session, quiz)
+    assert draft is not None and XSS_STEM in str(draft.definition)
+    # A form shown before that import cannot overwrite the draft silently.
     stale = trainer.post(
         f"/trainer/quizzes/{quiz.slug}/save",
-        data={"csrf_token": token, "source": quiz_yaml(), "base_version": "1", "action": "save"},
+        data={"csrf_token": token, "source": quiz_yaml(), "base_version": "0", "action": "save"},
     )
-    assert stale.status_code == 409 and versions(quiz) == 2
+    assert stale.status_code == 409 and versions(quiz) == 1
+    # The YAML page now shows the draft, ready to export or change again.
+    assert "onerror" in edit_form(trainer, quiz)[1].split("</textarea>", 1)[0]
 
 
 def test_new_quiz_is_created_for_the_trainers_provider(org, trainer):
@@ -131,6 +138,8 @@ def test_new_quiz_is_created_for_the_trainers_provider(org, trainer):
     assert created.status_code == 303
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "brand-new"))
     assert quiz.provider_id == org.provider.id
+    # Created as a draft: nothing for learners until it is published.
+    assert quiz.current_version_id is None and drafts.draft_of(db.session, quiz) is not None
     again = trainer.post("/trainer/quizzes/create", data=dict(data, provider=str(org.provider.id)))
     assert again.status_code == 400
     assert "there is already a quiz with the id" in again.get_data(as_text=True)
@@ -169,11 +178,11 @@ def test_gift_upload_previews_then_imports(org, trainer):
         },
     )
     assert imported.status_code == 303, imported.get_data(as_text=True)
-    assert versions(quiz) == 2
+    # The questions land in the draft; learners keep version 1 until it is published.
+    assert versions(quiz) == 1
     db.session.expire_all()
-    from app.assessment.operations import definition_of
-
-    definition = definition_of(db.session.get(Quiz, quiz.id).current_version)
+    quiz = db.session.get(Quiz, quiz.id)
+    definition = drafts.working_definition(quiz, drafts.draft_of(db.session, quiz))
     assert len(definition.questions) == 7 + 6
 
 
