@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         "app.people.sso",
         "app.people.hr_import_views",
         "app.job_aids.views",
+        "app.assists.views",
         "app.module_packages.views",
         "app.plain_language.views",
     ):

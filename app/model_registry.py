@@ -14,6 +14,8 @@ FEATURE_MODEL_MODULES = (
     "app.tracking.models",
     "app.campaigns.models",
     "app.readiness.models",
+    "app.assists.models",
+    "app.plain_language.models",
     "app.learner_requests.models",
     "app.api.models",
 )
