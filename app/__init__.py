@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         "app.content.views",
         "app.assessment.views",
         "app.tracking.views",
+        "app.attestations.views",
         "app.campaigns.views",
         "app.readiness.views",
         "app.api.views",

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.library_check import check_readings, read_library
-from app.content.models import MediaFile, Module, ModuleStatus
+from app.content.models import MediaFile, Module, ModuleKind, ModuleStatus
 from app.content.module_format import (
     MAX_FILE_BYTES,
     ModuleSource,
@@ -290,6 +290,7 @@ def _import_module(
         return module, ModuleOutcome(source.id, "unchanged", module.current_version.number)
     module.provider_id = provider.id
     module.source_language = source.source_language
+    module.kind = ModuleKind(source.source.kind or ModuleKind.MODULE)
 
     used = sorted({path for v in source.variants.values() for path in v.media_paths})
     media_by_path: dict[str, MediaFile] = {}

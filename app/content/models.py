@@ -38,6 +38,13 @@ class ModuleStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class ModuleKind(enum.StrEnum):
+    """What a module asks of the learner: to learn it, or to confirm a policy text (attest)."""
+
+    MODULE = "module"
+    ATTESTATION = "attestation"
+
+
 class Module(Base):
     """A unit of learning; its content lives in versions (published) and drafts (being written)."""
 
@@ -51,6 +58,10 @@ class Module(Base):
     source_language: Mapped[str] = mapped_column(String(5))
     status: Mapped[ModuleStatus] = mapped_column(
         str_enum(ModuleStatus), default=ModuleStatus.DRAFT, index=True
+    )
+    # An attestation is completed by confirming its current version (app/attestations).
+    kind: Mapped[ModuleKind] = mapped_column(
+        str_enum(ModuleKind, 16), default=ModuleKind.MODULE, server_default=ModuleKind.MODULE.value
     )
     refresher_of_id: Mapped[int | None] = mapped_column(
         ForeignKey("modules.id", ondelete="SET NULL")

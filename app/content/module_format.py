@@ -64,11 +64,17 @@ FRONT_MATTER_KEYS = (
     "tags",
     "valid_days",
     "refresher_of",
+    "kind",
     "version_note",
 )
+# `kind: attestation` makes the module a policy text that learners confirm (app/attestations);
+# absent (or `module`), it is a module to learn. Stored as None for a plain module.
+KINDS = ("module", "attestation")
+# Keys added after HASH_VERSION v1: hashed only when set, so existing modules keep their hash.
+_HASHED_WHEN_SET = ("kind",)
 REQUIRED_KEYS = ("id", "title", "summary", "language", "provider", "minutes", "source_language")
 # Properties of the module itself: every language must agree on them.
-MODULE_KEYS = ("source_language", "provider", "valid_days", "refresher_of")
+MODULE_KEYS = ("source_language", "provider", "valid_days", "refresher_of", "kind")
 
 _PAGE_HEADING_RE = re.compile(r"^##(?!#)(.*)$")
 _CLOSING_HASHES_RE = re.compile(r"(?<!\\)#+[ \t]*$")
@@ -118,6 +124,8 @@ class VariantSource:
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
     # Paths (inside the module folder) of the media files this variant links or shows.
     media_paths: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    # "attestation", or None for a plain module (see KINDS).
+    kind: str | None = None
 
     @property
     def is_source(self) -> bool:
@@ -208,7 +216,11 @@ def compute_content_hash(
     """sha256 over the parsed front matter, the normalised body and the referenced media."""
     document = {
         "format": HASH_VERSION,
-        "front_matter": {key: front_matter.get(key) for key in FRONT_MATTER_KEYS},
+        "front_matter": {
+            key: front_matter.get(key)
+            for key in FRONT_MATTER_KEYS
+            if key not in _HASHED_WHEN_SET or front_matter.get(key) is not None
+        },
         "body": body,
         "media": dict(sorted(media_hashes.items())),
     }
@@ -506,6 +518,7 @@ def _check_front_matter(
         "tags": _tags(present.get("tags"), checker),
         "valid_days": _integer(present.get("valid_days"), checker, 1, MAX_VALID_DAYS),
         "refresher_of": _slug(present.get("refresher_of"), checker),
+        "kind": _kind(present.get("kind"), checker),
         "version_note": _text(
             present.get("version_note"), checker, MAX_NOTE_LENGTH, allow_empty=True
         )
@@ -598,6 +611,21 @@ def _slug(entry: _Entry | None, checker: _FileChecker) -> str | None:
         )
         return None
     return value
+
+
+def _kind(entry: _Entry | None, checker: _FileChecker) -> str | None:
+    """`kind`: None for a plain module (absent or `module`), else `attestation`."""
+    value = _text(entry, checker, 20)
+    if value is None or entry is None:
+        return None
+    if value not in KINDS:
+        checker.error(
+            entry.value_line,
+            N_("'kind' must be module or attestation (not '%(value)s')"),
+            value=value,
+        )
+        return None
+    return None if value == "module" else value
 
 
 def _language(entry: _Entry | None, checker: _FileChecker) -> str | None:

@@ -568,7 +568,14 @@ def variant_source_from_row(
         body_markdown=row.markdown,
         pages=[],
         content_hash=row.content_hash,
+        kind=_file_kind(module),
     )
+
+
+def _file_kind(module: Module) -> str | None:
+    """The module's `kind` as the file format writes it (None: a plain module)."""
+    # None also before the first flush, when the column default is not applied yet.
+    return None if module.kind in (None, "module") else str(module.kind)
 
 
 def draft_file_text(
@@ -601,6 +608,7 @@ def draft_file_text(
         body_markdown=body + "\n" if body else "",
         pages=[],
         content_hash="",
+        kind=_file_kind(module),
     )
     return format_variant(variant)
 

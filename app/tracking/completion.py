@@ -5,6 +5,10 @@ Pure: no Flask, no database; the operations and queries feed it plain values.
 - A module version is complete when every page of one of its language variants has been seen
   (in the current cycle: after a completion, a redo starts from nothing) and, where the module
   has a quiz, an attempt was passed in that cycle.
+- An attestation (a policy text, `Module.kind`) is complete only when, besides, the learner
+  confirmed that very version by re-authenticating (app/attestations): reading alone never
+  completes it. A later major version makes the confirmation out of date like any completion,
+  so everyone is asked to confirm again.
 - A completion of version n stops counting as soon as a *major* version m > n is published
   (learners must redo the module); minor versions leave it valid (it counts for them too).
 - A version may say its completion is valid for N days: it expires N days after completion
@@ -83,9 +87,15 @@ def is_module_complete(
     seen_pages: Collection[int],
     has_quiz: bool,
     quiz_passed: bool,
+    needs_confirmation: bool = False,
+    is_confirmed: bool = False,
 ) -> bool:
-    """Apply the completion rule: all pages of one variant seen, and the quiz passed if any."""
-    return pages_complete(variant_pages, seen_pages) and (quiz_passed or not has_quiz)
+    """Apply the completion rule: one variant read, quiz passed, attestation confirmed (if any)."""
+    return (
+        pages_complete(variant_pages, seen_pages)
+        and (quiz_passed or not has_quiz)
+        and (is_confirmed or not needs_confirmation)
+    )
 
 
 def expiry_of(completed_at: datetime, valid_days: int | None) -> datetime | None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import (
     Module,
+    ModuleKind,
     ModulePage,
     ModuleStatus,
     ModuleVariant,
@@ -253,7 +254,6 @@ class _Recorder:
         return statement
 
 
-def _module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
 def record_statement(
     session: Session,
     user: User,
@@ -280,6 +280,7 @@ def record_statement(
     return RecordResult(Outcome.RECORDED, statements=recorder.added)
 
 
+def _module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
     titles = {variant.language: variant.title for variant in version.variants}
     return xapi.ModuleRef(slug=module.slug, version=version.number, titles=titles)
 
@@ -318,13 +319,23 @@ def _seen_pages(session: Session, user_id: int, version_id: int, cycle: int) -> 
     )
 
 
-def _complete_if_due(recorder: _Recorder, module: Module) -> Completion | None:
-    """Apply the completion rule to the learner's current cycle; record `completed` if met."""
+def _complete_if_due(
+    recorder: _Recorder,
+    module: Module,
+    *,
+    confirmed: bool = False,
+    version_id: int | None = None,
+) -> Completion | None:
+    """Apply the completion rule to the learner's current cycle; record `completed` if met.
+
+    `confirmed`: the learner has just confirmed `version_id` (an attestation needs it); without
+    it the version judged is the one the learner read last.
+    """
     session = recorder.session
     progress = recorder.store.module(recorder.user.id, module.id)
-    if progress is None or progress.module_version_id is None:
+    if progress is None or (version_id or progress.module_version_id) is None:
         return None
-    version = session.get(ModuleVersion, progress.module_version_id)
+    version = session.get(ModuleVersion, version_id or progress.module_version_id)
     if version is None:
         return None
     cycle = progress.cycle
@@ -333,6 +344,8 @@ def _complete_if_due(recorder: _Recorder, module: Module) -> Completion | None:
         seen_pages=_seen_pages(session, recorder.user.id, version.id, cycle),
         has_quiz=_has_quiz(session, module.id),
         quiz_passed=progress.quiz_passed_cycle == cycle,
+        needs_confirmation=module.kind == ModuleKind.ATTESTATION,
+        is_confirmed=confirmed,
     )
     if not complete:
         return None
@@ -590,6 +603,92 @@ def record_attempt(
     completion = None
     if module is not None and attempt.is_passed:
         completion = _complete_if_due(recorder, module)
+    return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
+
+
+# Why an attestation was not recorded (RecordResult.reason), for the attestation's messages.
+NOT_AN_ATTESTATION = "not a published attestation"
+NOT_CURRENT_VERSION = "not the current version"
+PAGES_NOT_READ = "not every page read"
+
+
+def record_attestation(
+    session: Session,
+    user: User | None,
+    version: ModuleVersion,
+    *,
+    language: str,
+    method: str,
+    now: datetime,
+    registration: str | None = None,
+    config: TrackingConfig | None = None,
+) -> RecordResult:
+    """Record that the learner confirmed this version of an attestation, and its completion.
+
+    The caller has checked who the learner is (password or single sign-on: `method`). Refused,
+    with nothing written: an inactive learner, a module that is not a published attestation, a
+    version that is not the current one (a new version was published while they read), or a
+    version whose pages were not all read in this cycle. The same confirmation twice (in one
+    cycle) is a duplicate.
+    """
+    if user is None or not user.is_active:
+        return _refuse("inactive or unknown learner", user=getattr(user, "id", None))
+    module = session.get(Module, version.module_id)
+    if (
+        module is None
+        or module.status != ModuleStatus.PUBLISHED
+        or module.kind != ModuleKind.ATTESTATION
+    ):
+        return _refuse(NOT_AN_ATTESTATION, user=user.id, version=version.id)
+    lock_learner(session, user.id)
+    if version.id != module.current_version_id:
+        return _refuse(
+            NOT_CURRENT_VERSION, user=user.id, module=module.slug, version=version.number
+        )
+    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
+    progress = recorder.store.module(user.id, module.id)
+    cycle = progress.cycle if progress else 0
+    key = f"attested|user:{user.id}|version:{version.id}|cycle:{cycle}"
+    if recorder.exists(key):
+        return _duplicate(key)
+    # The completion rule decides, before anything is written: confirming is the last step.
+    readable = is_module_complete(
+        variant_pages=_version_pages(session, version.id),
+        seen_pages=_seen_pages(session, user.id, version.id, cycle),
+        has_quiz=_has_quiz(session, module.id),
+        quiz_passed=progress is not None and progress.quiz_passed_cycle == cycle,
+        needs_confirmation=True,
+        is_confirmed=True,
+    )
+    if not readable:
+        return _refuse(PAGES_NOT_READ, user=user.id, module=module.slug, version=version.number)
+    recorder.add(
+        key,
+        xapi.module_attested(
+            recorder.iris,
+            statement_id=recorder.iris.statement_id(key),
+            actor=recorder.actor,
+            module=_module_ref(version, module),
+            language=language,
+            content_hash=version.content_hash,
+            method=method,
+            timestamp=now,
+            registration=registration,
+        ),
+        verb=xapi.Verb.ATTESTED,
+        kind=xapi.ObjectKind.MODULE,
+        module_id=module.id,
+        module_version_id=version.id,
+        timestamp=now,
+    )
+    completion = _complete_if_due(recorder, module, confirmed=True, version_id=version.id)
+    log.info(
+        "tracking: user=%s attested module=%s version=%s by %s",
+        user.id,
+        module.slug,
+        version.number,
+        method,
+    )
     return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
 
 

@@ -397,6 +397,43 @@ def module_completed(
     )
 
 
+def module_attested(
+    iris: Iris,
+    *,
+    statement_id: str,
+    actor: Actor,
+    module: ModuleRef,
+    language: str,
+    content_hash: str,
+    method: str,
+    timestamp: datetime,
+    registration: str | None = None,
+) -> dict[str, Any]:
+    """The learner confirmed one version of an attestation (its content hash) by re-authenticating.
+
+    `method` says how they proved who they were: "password" or "sso". The `completed` statement
+    that follows (the completion rule) is what readiness and campaigns count.
+    """
+    return statement(
+        statement_id=statement_id,
+        actor=actor,
+        verb=Verb.ATTESTED,
+        verb_iri=iris.verb(Verb.ATTESTED),
+        obj=module.activity(iris),
+        timestamp=timestamp,
+        result={"success": True},
+        context=_context(
+            revision=module.version,
+            language=language,
+            registration=registration,
+            extensions={
+                iris.extension("content-hash"): content_hash,
+                iris.extension("authentication"): method,
+            },
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class QuizRef:
     """What statements say about a quiz version, and the module it ends (if any)."""

@@ -1,0 +1,24 @@
+"""The confirmation form: the version and language read, the page it sits on, the password."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, PasswordField
+from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm a version of an attestation by typing one's password again."""
+
+    version_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    language = HiddenField(validators=[DataRequired()])
+    # The page the form is on (1-based): confirming there counts as having read it.
+    page = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("Type the password you sign in with, to confirm that it is you."),
+        validators=[DataRequired(message=_l("Type your password to confirm."))],
+        render_kw={"autocomplete": "current-password"},
+    )
