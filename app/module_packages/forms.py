@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from app.module_packages.package_format import (
@@ -17,9 +18,9 @@ from app.module_packages.package_format import (
 )
 
 LICENCE_CHOICES = [
-    ("", _l("Choose a licence")),
-    *((spdx, spdx) for spdx in COMMON_LICENCES),
-    (CUSTOM_LICENCE, _l("Another licence (give its text or its address)")),
+    SelectChoice("", _l("Choose a licence")),
+    *(SelectChoice(spdx, spdx) for spdx in COMMON_LICENCES),
+    SelectChoice(CUSTOM_LICENCE, _l("Another licence (give its text or its address)")),
 ]
 
 
