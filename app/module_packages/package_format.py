@@ -472,7 +472,9 @@ def _check_listing(manifest: Manifest, members: Mapping[str, zipfile.ZipInfo]) -
     """The manifest lists exactly the archive's files, under the module's and quizzes' folders."""
     problems = []
     if manifest.listing_sha256 != manifest.stated_listing_sha256:
-        problems.append(make_problem(MANIFEST_NAME, 0, N_("the file listing does not match")))
+        problems.append(
+            make_problem(MANIFEST_NAME, 0, N_("the file listing does not match its checksum"))
+        )
     listed = {f.path: f for f in manifest.files}
     prefix = module_prefix(manifest.slug)
     quiz_files = {quiz_name(q) for q in manifest.quizzes}
