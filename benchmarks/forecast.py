@@ -10,8 +10,13 @@ of four curves, a quarter each:
 - stalled: 20-70 % of the people finish, all before a stop at 30-60 % of the campaign.
 
 Noise comes from the individual draws and from missed snapshot days (each day's snapshot is
-missing with 10 % chance). The forecast is made `--horizon` (14) days before the due date with
-the real `app.readiness.forecast.project`; the outcome is the share ready on the due date.
+missing with 10 % chance). Every branch also has 3 earlier campaigns, drawn apart (own seed,
+length and parameters, size within 3 people): the reference class the platform would read from
+its snapshots. An earlier campaign follows the same curve as the evaluated one with chance
+`--keep` (default 0: branches do not repeat themselves beyond chance), otherwise any of the four.
+The forecast is made `--horizon` (14) days before the due date with the real
+`app.readiness.forecast.project` (given the earlier curves, and once without them: the deadline
+pace); the outcome is the share ready on the due date.
 Prints the mean absolute error in percentage points, per curve, against a naive baseline
 (today's share), against an oracle that knows each branch's true curve and parameters (the
 error no forecast from the history can beat: what is left is the chance of who finishes) and
@@ -19,7 +24,8 @@ against guessing the average outcome of all branches for every branch (hindsight
 coverage of the 80 % range, and the error of forecasts made earlier (the data behind the
 "too early to tell" rule).
 
-    .venv/bin/python benchmarks/forecast.py [--branches 200] [--seed 2027] [--horizon 14]
+    .venv/bin/python benchmarks/forecast.py [--branches 200] [--seed 2027 | --seeds 2027,2028]
+        [--horizon 14] [--keep 0.0]
 """
 
 from __future__ import annotations
@@ -35,11 +41,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.readiness.forecast import DayCount, Projection, project  # noqa: E402
+from app.readiness.forecast import (  # noqa: E402
+    DayCount,
+    Projection,
+    ReferenceCurve,
+    project,
+    reference_curve,
+)
 
 SHAPES = ("start_slow", "steady", "late_rush", "stalled")
 START = date(2027, 1, 4)
 MISSED_SNAPSHOT = 0.10
+PAST_CAMPAIGNS = 3  # earlier campaigns of every branch, the reference class
+KEEP = 0.0  # chance that an earlier campaign of a branch followed the same curve as the new one
 
 
 @dataclass(frozen=True)
@@ -94,11 +108,11 @@ class Branch:
         return self.ready_on(self.length) / self.people
 
 
-def simulate(rng: random.Random, shape: str) -> Branch:
-    """Draw one branch's campaign with the given completion curve."""
+def simulate(rng: random.Random, shape: str, people: int | None = None) -> Branch:
+    """Draw one branch's campaign with the given completion curve (and size, if given)."""
     if shape not in SHAPES:
         raise ValueError(f"unknown curve {shape!r}")
-    people = rng.randint(5, 40)
+    people = rng.randint(5, 40) if people is None else people
     length = rng.randint(28, 56)
     if shape == "stalled":
         curve = Curve(shape, length, rng.uniform(0.2, 0.7), stop=length * rng.uniform(0.3, 0.6))
@@ -127,22 +141,61 @@ def oracle_share(branch: Branch, day: int, draws: int = 4000) -> float:
     return (ready + (branch.people - ready) * chance) / branch.people
 
 
-def forecast_at(branch: Branch, day: int, **options: float) -> Projection:
-    """The real forecast, made at the end of `day` from the snapshots before it."""
-    history = [
+def snapshots(branch: Branch, until: int) -> list[DayCount]:
+    """The daily snapshots the platform would hold of a branch before day `until`."""
+    return [
         DayCount(START + timedelta(days=d), branch.ready_on(d), branch.people)
-        for d in range(day)
+        for d in range(until)
         if d not in branch.missed
     ]
+
+
+def forecast_at(
+    branch: Branch,
+    day: int,
+    references: list[ReferenceCurve] | None = None,
+    unit_id: int | None = None,
+    **options: float,
+) -> Projection:
+    """The real forecast, made at the end of `day` from the snapshots before it."""
     return project(
-        history,
+        snapshots(branch, day),
         today=START + timedelta(days=day),
         due_day=branch.due_day,
         start_day=START,
         ready=branch.ready_on(day),
         assigned=branch.people,
+        references=references or (),
+        unit_id=unit_id,
         **options,  # type: ignore[arg-type]
     )
+
+
+def past_campaigns(
+    seed: int, branches: list[Branch], *, keep: float = KEEP, count: int = PAST_CAMPAIGNS
+) -> list[ReferenceCurve]:
+    """Earlier campaigns of the same branches, as the platform keeps them: their curves.
+
+    Drawn apart from the evaluated campaigns (their own seed, length and parameters), so no
+    evaluated outcome leaks into them. A branch's earlier campaign follows the same curve as
+    its new one with chance `keep` (otherwise any of the four), and has about as many people.
+    """
+    rng = random.Random(f"past-{seed}")
+    curves = []
+    for index, branch in enumerate(branches):
+        for _ in range(count):
+            shape = branch.shape if rng.random() < keep else rng.choice(SHAPES)
+            people = max(5, branch.people + rng.randint(-3, 3))
+            past = simulate(rng, shape, people)
+            curve = reference_curve(
+                snapshots(past, past.length + 1),
+                start_day=START,
+                due_day=past.due_day,
+                unit_id=index,
+            )
+            if curve is not None:
+                curves.append(curve)
+    return curves
 
 
 @dataclass(frozen=True)
@@ -150,6 +203,7 @@ class Result:
     """Errors of one run, in percentage points."""
 
     forecast_mae: float
+    pace_mae: float
     naive_mae: float
     oracle_mae: float
     constant_mae: float
@@ -159,15 +213,22 @@ class Result:
     count: int
 
 
-def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
-    """Forecast each branch `horizon` days before its due date; compare with the outcome."""
+def evaluate(
+    branches: list[Branch], horizon: int = 14, references: list[ReferenceCurve] | None = None
+) -> Result:
+    """Forecast each branch `horizon` days before its due date; compare with the outcome.
+
+    With `references` (earlier campaigns' curves, branch i's as unit i) the app's forecast uses
+    them; the deadline pace (what the app does without earlier campaigns) is measured too.
+    """
     errors: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
-    oracle = 0.0
+    oracle = pace = 0.0
     inside = 0
     bounded = True
-    for branch in branches:
+    for index, branch in enumerate(branches):
         day = branch.length - horizon
-        projection = forecast_at(branch, day)
+        projection = forecast_at(branch, day, references, unit_id=index)
+        pace += abs((forecast_at(branch, day).share or 0.0) - branch.outcome) * 100
         share = projection.share or 0.0
         today = branch.ready_on(day) / branch.people
         bounded &= today - 1e-9 <= share <= 1.0 + 1e-9
@@ -182,6 +243,7 @@ def evaluate(branches: list[Branch], horizon: int = 14) -> Result:
     count = len(flat)
     return Result(
         forecast_mae=sum(f for f, _n in flat) / count,
+        pace_mae=pace / count,
         naive_mae=sum(n for _f, n in flat) / count,
         oracle_mae=oracle / count,
         constant_mae=_constant_error(branches),
@@ -208,7 +270,9 @@ def branches_for(seed: int, count: int) -> list[Branch]:
     return [simulate(rng, SHAPES[index % len(SHAPES)]) for index in range(count)]
 
 
-def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, float]]:
+def earlier_errors(
+    branches: list[Branch], references: list[ReferenceCurve] | None = None
+) -> list[tuple[str, float, float]]:
     """Error of forecasts made after N days or a share of the campaign (no too-early rule),
     with the naive error at the same moment."""
     rows = []
@@ -222,29 +286,28 @@ def earlier_errors(branches: list[Branch]) -> list[tuple[str, float, float]]:
         ("after 50 % of the campaign", lambda b: round(b.length * 0.50)),
     ):
         total = naive = 0.0
-        for branch in branches:
+        for index, branch in enumerate(branches):
             day = pick(branch)
-            projection = forecast_at(branch, day, min_data_days=2, min_elapsed=0.0)
+            projection = forecast_at(
+                branch, day, references, unit_id=index, min_data_days=2, min_elapsed=0.0
+            )
             total += abs((projection.share or 0.0) - branch.outcome) * 100
             naive += abs(branch.ready_on(day) / branch.people - branch.outcome) * 100
         rows.append((label, total / len(branches), naive / len(branches)))
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--branches", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=2027)
-    parser.add_argument("--horizon", type=int, default=14)
-    args = parser.parse_args(argv)
-    branches = branches_for(args.seed, args.branches)
-    result = evaluate(branches, args.horizon)
+def run(seed: int, count: int, horizon: int, keep: float, *, earlier: bool = True) -> Result:
+    """Simulate one network (earlier campaigns and the evaluated one), print its figures."""
+    branches = branches_for(seed, count)
+    references = past_campaigns(seed, branches, keep=keep)
+    result = evaluate(branches, horizon, references)
     print(
-        f"{result.count} simulated branches, seed {args.seed}, "
-        f"forecast {args.horizon} days before the due date"
+        f"{result.count} simulated branches, seed {seed}, forecast {horizon} days before the "
+        f"due date; {len(references)} curves of earlier campaigns (same curve kept: {keep:.0%})"
     )
-    print(f"  forecast MAE:         {result.forecast_mae:5.1f} points")
+    print(f"  forecast MAE (reference class): {result.forecast_mae:5.1f} points")
+    print(f"  deadline pace (no earlier campaigns): {result.pace_mae:5.1f} points")
     print(f"  naive (today's share): {result.naive_mae:5.1f} points")
     print(f"  oracle (knows each branch's true curve): {result.oracle_mae:5.1f} points")
     print(f"  average outcome for every branch:        {result.constant_mae:5.1f} points")
@@ -252,9 +315,41 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    {shape:<11} forecast {forecast_mae:5.1f}   naive {naive_mae:5.1f}")
     print(f"  outcome inside the 80 % range: {100 * result.coverage:.0f} % of branches")
     print(f"  forecast bounded (today's share .. 100 %): {result.bounded}")
-    print("  forecasts made earlier (no too-early rule), MAE:")
-    for label, mae, naive in earlier_errors(branches):
-        print(f"    {label:<27} forecast {mae:5.1f}   naive {naive:5.1f} points")
+    if earlier:
+        print("  forecasts made earlier (no too-early rule), MAE:")
+        for label, mae, naive in earlier_errors(branches, references):
+            print(f"    {label:<27} forecast {mae:5.1f}   naive {naive:5.1f} points")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark for one or several seeds and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--branches", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument(
+        "--seeds", type=lambda text: [int(s) for s in text.split(",")], help="e.g. 2027,2028"
+    )
+    parser.add_argument("--horizon", type=int, default=14)
+    parser.add_argument(
+        "--keep", type=float, default=KEEP, help="chance an earlier campaign kept the curve"
+    )
+    args = parser.parse_args(argv)
+    seeds = args.seeds or [args.seed]
+    results = [
+        run(seed, args.branches, args.horizon, args.keep, earlier=len(seeds) == 1) for seed in seeds
+    ]
+    if len(results) > 1:
+
+        def mean(values: list[float]) -> float:
+            return sum(values) / len(values)
+
+        print(f"mean of {len(results)} seeds:")
+        print(f"  forecast MAE:  {mean([r.forecast_mae for r in results]):5.1f} points")
+        print(f"  deadline pace: {mean([r.pace_mae for r in results]):5.1f} points")
+        print(f"  naive:         {mean([r.naive_mae for r in results]):5.1f} points")
+        print(f"  oracle:        {mean([r.oracle_mae for r in results]):5.1f} points")
+        print(f"  80 % range coverage: {100 * mean([r.coverage for r in results]):.0f} %")
     return 0
 
 

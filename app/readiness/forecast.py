@@ -1,35 +1,53 @@
 """Forecast of a unit's readiness on the due date (pure).
 
-Method ("deadline pace"): the people not yet ready are assumed to become ready at a daily rate
-that rises as the due date approaches, in proportion to 1 / (days left + 5), the pattern of
-most mandatory-training campaigns (slow start, rush before the due date). The one parameter,
-how strongly the unit follows that pattern, is fitted to the unit's last 14 days of daily
-snapshots and today's live number, and pulled towards the pattern of a typical campaign
-while the unit has had few new ready people (three people's worth of evidence); a unit where
-nobody became ready in the last 7 days is forecast to stay where it is (stalled). The
-forecast is bounded: never below today's number, never above the people assigned.
+Method 1, "reference class" (used once the units have `MIN_REFERENCES` (20) curves from
+earlier campaigns): each earlier campaign's curve of a branch (share ready at every 2.5 % of
+its time, `reference_curve`) says which share of its people not yet ready at this point of
+the campaign became ready by its due date. The branch's history is compared with every curve
+at a few checkpoints (the pace between them and today's share, in units of binomial spread);
+the branch's people not yet ready are expected to do as the best-matching curves did (an
+earlier campaign of the same branch counts `OWN_WEIGHT` times). The forecast is the median of
+that mixture (binomial per curve), the 80 % range its 20th to 80th percentiles (the matched
+curves spread wider than the outcomes: these percentiles hold the outcome in 75-78 % of the
+branches on seeds 2027-2029; the 10th to 90th held it in about 95 % on the tuning seeds 1-4,
+on which the matching constants below were chosen, apart from the seeds reported here).
+
+Method 2, "deadline pace" (no earlier campaigns yet): the people not yet ready are assumed to
+become ready at a daily rate that rises as the due date approaches, in proportion to
+1 / (days left + 5), the pattern of most mandatory-training campaigns (slow start, rush before
+the due date). The one parameter, how strongly the unit follows that pattern, is fitted to the
+unit's last 14 days of daily snapshots and today's live number, and pulled towards the pattern
+of a typical campaign while the unit has had few new ready people (three people's worth of
+evidence); a unit where nobody became ready in the last 7 days is forecast to stay where it is
+(stalled). Its 80 % range is ±1.28 standard deviations: the binomial spread of the people not
+yet ready, the residuals of the fitted curve and a model error of 30 % of the people not yet
+ready (the amount that makes the range hold the outcome in 81-86 % of simulated branches).
+Both methods are bounded: never below today's number, never above the people assigned.
+
+Measured by `benchmarks/forecast.py` (200 simulated branches, each with 3 earlier campaigns
+drawn apart from the evaluated one; forecast 14 days before the due date; mean absolute error
+in points, seeds 2027/2028/2029): reference class 13.9/14.0/14.2, deadline pace 15.3/15.2/15.2,
+today's share 30.6/30.1/31.2, an oracle that knows each branch's true curve and parameters
+5.3/5.0/5.4. The issue's target, 10, is not met, and no method that sees only the branch's
+history and the network's earlier campaigns can meet it on this simulation: the best possible
+such forecast (the Bayes posterior over the simulator's own four curves and parameter ranges,
+a scratch computation, not in the app) is off by 12.1/12.0/12.3, because 14 days before the
+due date a late rush (which starts 10 days before it) is not yet visible, and a steady branch
+looks the same. Knowing each branch's curve but not its parameters would give 8.1/7.8/8.2.
 
 Too early to tell: a forecast is given only once there are at least `MIN_DATA_DAYS` (7) days
 with data (daily snapshots plus today) and half of the time from the assignment date to the
 due date has passed; before that the page says "too early to tell" (on launch day, a unit
-with nobody ready yet is not "at risk"). The rule comes from `benchmarks/forecast.py`, which
-measures forecasts made at different moments (seed 2027, mean absolute error in points):
-after 3, 5 or 7 days 52, 47 and 42; after 25 % of the time 35, after 40 % 26, after half
-24 (today's share: 40); 14 days before the due date 15. Before half-way a forecast is off by
-26 to 52 points and is not shown. Even half-way it is no better than
-guessing the average outcome of all simulated branches (17, known only in hindsight): its
-worth is following each branch's own pace, and its range says how unsure it is.
-
-Confidence: an 80 % range around the forecast (±1.28 standard deviations), bounded like the
-forecast. The deviation adds three parts: the binomial spread of the people not yet ready (each
-becomes ready with the forecast's probability), the residuals of the fitted curve over the
-window, and a model error of 30 % of the people not yet ready, the amount that makes the range
-hold the known outcome in about 8 of 10 simulated branches (81-86 % on three seeds of
-`benchmarks/forecast.py`).
+with nobody ready yet is not "at risk"). Measured on seed 2027: the reference class made after
+3, 5 or 7 days, or after 10, 25, 40 or 50 % of the time is off by 17-18 points, no better than
+guessing the average outcome of all branches (17, known only in hindsight), so before half-way
+it says nothing about the branch itself; the deadline pace is off by 24-52 points then.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,24 +64,35 @@ TYPICAL_PULL = 1.0  # the pull of a typical campaign (exponent 1: an even pace t
 PRIOR_WEIGHT = 3.0  # newly ready people's worth of evidence that the typical pattern counts as
 Z_80 = 1.2816
 MODEL_SPREAD = 0.3  # model error, as a share of the people not yet ready (see the docstring)
+GRID_STEPS = 40  # a reference curve keeps its share ready at every 2.5 % of the campaign's time
+MIN_REFERENCES = 20  # fewer earlier curves than this: the deadline pace is used instead
+CHECKPOINTS_BACK = (0.0, 0.1, 0.2, 0.35, 1.0)  # fractions of time before today
+MATCH_SLACK = 0.02  # shares closer than this count as alike whatever the branch's size
+MATCH_TEMPERATURE = 0.3  # how sharply the best-matching curves win over the others
+LEVEL_WEIGHT = 1.0  # how much today's share counts beside the pace between checkpoints
+OWN_WEIGHT = 30.0  # an earlier campaign of the same unit counts as much as this many others
+RANGE_LOW = 0.2  # the range runs from this quantile of the matching curves' outcomes to 1 - it
+EXACT_LIMIT = 400  # above this many people not yet ready, the binomial spread is left out
 
 
 DEADLINE_PACE = "deadline_pace"
+REFERENCE_CLASS = "reference_class"
 TOO_EARLY = "too_early"
 CLOSED = "closed"
 SUM = "sum"
 
 METHOD_SENTENCE = N_(
-    "How the forecast works: for each branch we assume that the people not yet ready become "
-    "ready at a pace that rises as the due date approaches, as in most campaigns, fitted to "
-    "the branch's daily figures of the last 14 days (a branch where nobody became ready in "
-    "the last 7 days is assumed to stay where it is). A region's forecast is the sum of its "
-    "branches'. The range is where the number is expected to end up 8 times out of 10. On "
-    "simulated campaigns, forecasts made 14 days before the due date were off by "
-    "%(error)s percentage points on average. Until there are %(days)s days of figures and "
-    "half of the time to the due date has passed, the page says it is too early to tell."
+    "How the forecast works: we compare each branch's daily figures so far with the same "
+    "branches' figures in earlier campaigns and expect the people not yet ready to do as in "
+    "the earlier campaigns that looked most alike (without earlier campaigns, we assume a pace "
+    "that rises as the due date approaches, fitted to the branch's last 14 days). A region's "
+    "forecast is the sum of its branches'. The range is where the number is expected to end "
+    "up 8 times out of 10. On simulated campaigns, forecasts made 14 days before the due date "
+    "were off by %(error)s percentage points on average. Until there are %(days)s days of "
+    "figures and half of the time to the due date has passed, the page says it is too early "
+    "to tell."
 )
-BENCHMARK_MAE_POINTS = 15  # mean absolute error measured by benchmarks/forecast.py (seed 2027)
+BENCHMARK_MAE_POINTS = 14  # mean absolute error of benchmarks/forecast.py (seeds 2027-2029)
 
 
 @dataclass(frozen=True)
@@ -193,8 +222,14 @@ def project(
     window_days: int = WINDOW_DAYS,
     min_data_days: int = MIN_DATA_DAYS,
     min_elapsed: float = MIN_ELAPSED,
+    references: Sequence[ReferenceCurve] = (),
+    unit_id: int | None = None,
 ) -> Projection:
-    """Project the number of ready people on `due_day` from today's numbers and the history."""
+    """Project the number of ready people on `due_day` from today's numbers and the history.
+
+    With at least `MIN_REFERENCES` curves of earlier campaigns the reference class is used,
+    otherwise the deadline pace.
+    """
     days_left = (due_day - today).days
     if days_left <= 0:
         return Projection(CLOSED, float(ready), assigned, 0.0, max(days_left, 0))
@@ -211,6 +246,10 @@ def project(
         return Projection(TOO_EARLY, float(ready), assigned, 0.0, days_left)
     if assigned <= 0:
         return Projection(DEADLINE_PACE, 0.0, 0, 0.0, days_left, 0.0, 0.0)
+    if len(references) >= MIN_REFERENCES:
+        return _reference_class(
+            known, today, start_day, due_day, ready, assigned, references, unit_id
+        )
     since = today.toordinal() - window_days
     points = sorted(
         (day.toordinal(), min(n, assigned)) for day, n in known.items() if day.toordinal() >= since
@@ -230,6 +269,215 @@ def project(
     high = max(min(projected + Z_80 * spread, float(assigned)), projected)
     per_day = (projected - ready) / days_left
     return Projection(DEADLINE_PACE, projected, assigned, per_day, days_left, low, high)
+
+
+# --- reference class: earlier campaigns' curves -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferenceCurve:
+    """An earlier campaign's readiness curve of one unit: share ready at each step of its time."""
+
+    unit_id: int | None
+    people: int
+    shares: tuple[float, ...]  # share ready at fractions 0, 1/GRID_STEPS, ..., 1 of the campaign
+
+    def at(self, fraction: float) -> float:
+        """The share ready at a fraction of the campaign's time (linear between the steps)."""
+        position = min(max(fraction, 0.0), 1.0) * GRID_STEPS
+        below = min(int(position), GRID_STEPS - 1)
+        weight = position - below
+        return self.shares[below] * (1.0 - weight) + self.shares[below + 1] * weight
+
+
+def _carried_share(days: Sequence[int], shares: Sequence[float], ordinal: float) -> float:
+    """The share known at `ordinal`: the latest snapshot on or before it (the first before any)."""
+    index = bisect.bisect_right(days, ordinal) - 1
+    return shares[max(index, 0)]
+
+
+def reference_curve(
+    history: Iterable[DayCount], *, start_day: date, due_day: date, unit_id: int | None = None
+) -> ReferenceCurve | None:
+    """Turn a finished campaign's daily snapshots of one unit into its curve.
+
+    None when the campaign has no length, nobody was assigned on the last snapshot, or the
+    snapshots stop before the last tenth of its time (the outcome would be unknown).
+    """
+    span = (due_day - start_day).days
+    known = sorted(
+        (p.day.toordinal(), p.ready, p.assigned)
+        for p in history
+        if start_day <= p.day <= due_day and p.assigned > 0
+    )
+    if span <= 0 or not known:
+        return None
+    last_day, _ready, people = known[-1]
+    if last_day < due_day.toordinal() - span * 0.1:
+        return None
+    days = [day for day, _r, _a in known]
+    shares = [min(ready / assigned, 1.0) for _d, ready, assigned in known]
+    start = start_day.toordinal()
+    grid = tuple(
+        _carried_share(days, shares, start + span * step / GRID_STEPS)
+        for step in range(GRID_STEPS + 1)
+    )
+    return ReferenceCurve(unit_id, people, grid)
+
+
+def _checkpoints(fraction: float) -> list[float]:
+    """The moments at which a unit's history is compared with the reference curves."""
+    return sorted({max(fraction - back, 0.0) for back in CHECKPOINTS_BACK})
+
+
+def _hazard(before: float, after: float) -> float:
+    """The share of the people not ready at one moment who were ready at a later one."""
+    return min(max((after - before) / (1.0 - before), 0.0), 1.0) if before < 1.0 else 0.0
+
+
+def _mismatch(mine: float, theirs: float, mine_n: float, theirs_n: float) -> float:
+    """Squared difference of two shares in units of their binomial spread (plus slack)."""
+    mean = (mine + theirs) / 2.0
+    spread = mean * (1.0 - mean) * (1.0 / max(mine_n, 1.0) + 1.0 / max(theirs_n, 1.0))
+    return (mine - theirs) ** 2 / (spread + MATCH_SLACK**2)
+
+
+def reference_weights(
+    own: Sequence[tuple[float, float]],
+    people: int,
+    references: Sequence[ReferenceCurve],
+    *,
+    unit_id: int | None = None,
+) -> list[float]:
+    """How well each reference curve matches a unit's history (weights that sum to 1).
+
+    `own` is (fraction of the campaign's time, share ready) at the checkpoints, oldest first.
+    Compared are the pace between checkpoints (the share of the people not yet ready who
+    became ready) and the share ready today, each in units of its binomial spread, so a small
+    branch matches more curves than a large one; an earlier campaign of the same unit counts
+    `OWN_WEIGHT` times.
+    """
+    logs = []
+    for curve in references:
+        theirs = [curve.at(fraction) for fraction, _share in own]
+        distance = LEVEL_WEIGHT * _mismatch(own[-1][1], theirs[-1], people, curve.people)
+        for index in range(1, len(own)):
+            mine_before, mine_after = own[index - 1][1], own[index][1]
+            their_before, their_after = theirs[index - 1], theirs[index]
+            distance += _mismatch(
+                _hazard(mine_before, mine_after),
+                _hazard(their_before, their_after),
+                people * (1.0 - mine_before),
+                curve.people * (1.0 - their_before),
+            )
+        prior = OWN_WEIGHT if unit_id is not None and curve.unit_id == unit_id else 1.0
+        logs.append(math.log(prior) - distance / (2.0 * MATCH_TEMPERATURE))
+    top = max(logs)
+    raw = [math.exp(value - top) for value in logs]
+    total = sum(raw)
+    return [value / total for value in raw]
+
+
+def _binomial_pmf(trials: int, chance: float) -> list[float]:
+    """P(k successes) for k = 0..trials."""
+    chance = min(max(chance, 0.0), 1.0)
+    if chance <= 0.0 or chance >= 1.0:
+        pmf = [0.0] * (trials + 1)
+        pmf[trials if chance >= 1.0 else 0] = 1.0
+        return pmf
+    return [
+        math.comb(trials, k) * chance**k * (1 - chance) ** (trials - k) for k in range(trials + 1)
+    ]
+
+
+def _mixture_quantiles(
+    remaining: int, chances: Sequence[tuple[float, float]], levels: Sequence[float]
+) -> list[float]:
+    """Quantiles of the newly ready people when each `(weight, chance)` is one binomial."""
+    kept = [(w, q) for w, q in chances if w > 1e-4]
+    total = sum(w for w, _q in kept)
+    if remaining > EXACT_LIMIT:
+        # Many people: the binomial spread is small beside the spread between curves.
+        ordered = sorted((q, w / total) for w, q in kept)
+        result = []
+        for level in levels:
+            running = 0.0
+            for chance, weight in ordered:
+                running += weight
+                if running >= level:
+                    result.append(remaining * chance)
+                    break
+            else:
+                result.append(remaining * ordered[-1][0])
+        return result
+    pmf = [0.0] * (remaining + 1)
+    for weight, chance in kept:
+        for k, p in enumerate(_binomial_pmf(remaining, chance)):
+            pmf[k] += weight / total * p
+    cumulative = list(itertools.accumulate(pmf))
+    return [float(min(bisect.bisect_left(cumulative, level), remaining)) for level in levels]
+
+
+def reference_projection(
+    own: Sequence[tuple[float, float]],
+    *,
+    fraction: float,
+    ready: int,
+    assigned: int,
+    references: Sequence[ReferenceCurve],
+    unit_id: int | None = None,
+) -> tuple[float, float, float]:
+    """Projected ready people on the due date, with its 80 % range, from matching curves.
+
+    Each reference curve says which share of its people not yet ready at this point of the
+    campaign became ready by its due date; the unit's people not yet ready are expected to do
+    the same, weighted by how well each curve matches the unit so far. The forecast is the
+    median of that mixture, the range its 10th and 90th percentiles.
+    """
+    remaining = assigned - min(ready, assigned)
+    weights = reference_weights(own, assigned, references, unit_id=unit_id)
+    chances = []
+    for weight, curve in zip(weights, references, strict=True):
+        now_share = curve.at(fraction)
+        end_share = curve.at(1.0)
+        chance = (end_share - now_share) / (1.0 - now_share) if now_share < 1.0 else 0.0
+        chances.append((weight, min(max(chance, 0.0), 1.0)))
+    low, middle, high = _mixture_quantiles(remaining, chances, (RANGE_LOW, 0.5, 1.0 - RANGE_LOW))
+    return ready + middle, ready + low, ready + high
+
+
+def _reference_class(
+    known: dict[date, int],
+    today: date,
+    start_day: date,
+    due_day: date,
+    ready: int,
+    assigned: int,
+    references: Sequence[ReferenceCurve],
+    unit_id: int | None,
+) -> Projection:
+    """The reference-class forecast of `project` (its history already checked)."""
+    span = (due_day - start_day).days
+    start = start_day.toordinal()
+    fraction = (today - start_day).days / span
+    days = sorted(known)
+    ordinals = [day.toordinal() for day in days]
+    shares = [min(known[day] / assigned, 1.0) for day in days]
+    own = [
+        (point, _carried_share(ordinals, shares, start + point * span))
+        for point in _checkpoints(fraction)
+    ]
+    projected, low, high = reference_projection(
+        own,
+        fraction=fraction,
+        ready=min(ready, assigned),
+        assigned=assigned,
+        references=references,
+        unit_id=unit_id,
+    )
+    days_left = (due_day - today).days
+    per_day = (projected - ready) / days_left
+    return Projection(REFERENCE_CLASS, projected, assigned, per_day, days_left, low, high)
 
 
 def add_up(parts: Sequence[Projection], *, days_left: int) -> Projection:

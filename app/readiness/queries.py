@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +48,14 @@ from app.permissions import (
     trainer_provider_ids,
     unit_scope_clause,
 )
-from app.readiness.forecast import WINDOW_DAYS, DayCount, Projection, add_up, project
+from app.readiness.forecast import (
+    DayCount,
+    Projection,
+    ReferenceCurve,
+    add_up,
+    project,
+    reference_curve,
+)
 from app.readiness.models import PageRating, ProblemReport, ReadinessSnapshot, ReportStatus
 from app.readiness.rules import Rule, Status, classify
 from app.tracking.completion import CompletionStatus, completion_status
@@ -404,6 +411,51 @@ def snapshot_history(
     return history
 
 
+def reference_curves(
+    session: Session, campaign_id: int, unit_ids: Iterable[int], *, now: datetime, tz: ZoneInfo
+) -> list[ReferenceCurve]:
+    """The curves of some units in earlier campaigns whose due date has passed (one query).
+
+    They are the reference class of the forecast (`app.readiness.forecast`): how the same
+    units' readiness went from assignment to due date before.
+    """
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            ReadinessSnapshot.campaign_id,
+            ReadinessSnapshot.unit_id,
+            Campaign.assign_at,
+            Campaign.due_at,
+            ReadinessSnapshot.day,
+            ReadinessSnapshot.ready,
+            ReadinessSnapshot.assigned,
+        )
+        .join(Campaign, Campaign.id == ReadinessSnapshot.campaign_id)
+        .where(
+            ReadinessSnapshot.campaign_id != campaign_id,
+            ReadinessSnapshot.unit_id.in_(ids),
+            Campaign.due_at < now,
+        )
+        .order_by(ReadinessSnapshot.campaign_id, ReadinessSnapshot.unit_id)
+    ).all()
+    grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.campaign_id, row.unit_id)].append(row)
+    curves = []
+    for (_campaign_id, unit_id), points in grouped.items():
+        curve = reference_curve(
+            [DayCount(p.day, p.ready, p.assigned) for p in points],
+            start_day=local_day(points[0].assign_at, tz),
+            due_day=local_day(points[0].due_at, tz),
+            unit_id=unit_id,
+        )
+        if curve is not None:
+            curves.append(curve)
+    return curves
+
+
 @dataclass
 class UnitReadiness:
     """A unit's readiness (its whole subtree, within the viewer's scope)."""
@@ -569,8 +621,9 @@ def readiness_report(
 ) -> ReadinessReport:
     """Readiness, forecast and status of every unit under `root` (whole scope for None).
 
-    Three statements: the units, the per-unit counts (aggregated in SQL from the people) and
-    the last 14 days of snapshots; the roll-up and the forecast are per unit, in Python.
+    Four statements: the units, the per-unit counts (aggregated in SQL from the people), this
+    campaign's snapshots and the branches' curves in earlier campaigns (the forecast's
+    reference class); the roll-up and the forecast are per unit, in Python.
     Forecasts are made for the people who belong to each unit and added up the tree, so a
     region's forecast is the sum of its branches' (and of its own staff's), and statuses are
     judged from the branches up (`app.readiness.rules`).
@@ -583,9 +636,11 @@ def readiness_report(
     today = local_day(now, tz)
     due_day = local_day(campaign.due_at, tz)
     start_day = local_day(campaign.assign_at, tz)
-    history = snapshot_history(
-        session, campaign.id, result.keys(), since=today - timedelta(days=WINDOW_DAYS)
-    )
+    # The whole campaign's snapshots: the forecast compares the pace since the start with
+    # the same units' curves in earlier campaigns (one more statement, set-based).
+    history = snapshot_history(session, campaign.id, result.keys(), since=start_day)
+    branch_ids = [node.unit.id for node in result.values() if node.unit.is_branch]
+    references = reference_curves(session, campaign.id, branch_ids, now=now, tz=tz)
     rule = campaign.rule
     days_left = (due_day - today).days
     children: dict[int, list[UnitReadiness]] = defaultdict(list)
@@ -603,6 +658,8 @@ def readiness_report(
             start_day=start_day,
             ready=node.direct_ready,
             assigned=node.direct_assigned,
+            references=references,
+            unit_id=node.unit.id if node.unit.is_branch else None,
         )
         if not below:
             node.projection = own
