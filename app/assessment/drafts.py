@@ -73,29 +73,37 @@ def all_questions(definition: QuizDefinition) -> list[tuple[Question, int | None
 # -- the draft row ------------------------------------------------------------------------------
 
 
-def _open(
-    session: Session, quiz: Quiz, lock: int | None, *, now: datetime, actor_id: int | None
-) -> tuple[QuizDraft, QuizDefinition]:
-    """The draft to change (started from the published version if there is none yet).
+def _current(session: Session, quiz: Quiz, lock: int) -> tuple[QuizDraft | None, QuizDefinition]:
+    """The draft (None if there is none yet) and the quiz it holds, or the published one.
 
-    `lock` is what the trainer's form was based on; None skips the check (imports).
+    `lock` is what the trainer's form was based on; a different draft means a conflict.
+    Nothing is written: a change that breaks a rule must leave no trace, not even a draft.
     """
     draft = draft_of(session, quiz)
-    if lock is not None and lock != lock_of(draft):
+    if lock != lock_of(draft):
         raise DraftConflict()
+    definition = working_definition(quiz, draft)
+    if definition is None:
+        raise DraftError(N_("this quiz has neither a draft nor a published version"))
+    return draft, definition
+
+
+def _save(
+    session: Session,
+    quiz: Quiz,
+    draft: QuizDraft | None,
+    definition: QuizDefinition,
+    *,
+    now: datetime,
+    actor_id: int | None,
+) -> QuizDraft:
+    """Store the quiz as the draft, starting the draft from the published version if needed."""
     if draft is None:
-        if quiz.current_version is None:
-            raise DraftError(N_("this quiz has neither a draft nor a published version"))
-        draft = QuizDraft(
-            quiz_id=quiz.id,
-            definition=quiz.current_version.definition,
-            base_version_id=quiz.current_version_id,
-            updated_by_id=actor_id,
-            updated_at=now,
-        )
+        draft = QuizDraft(quiz_id=quiz.id, base_version_id=quiz.current_version_id)
         session.add(draft)
-        session.flush()
-    return draft, QuizDefinition.from_dict(draft.definition)
+    _store(draft, definition, now=now, actor_id=actor_id)
+    session.flush()
+    return draft
 
 
 def _store(
@@ -109,7 +117,7 @@ def _store(
 def _change(
     session: Session,
     quiz: Quiz,
-    lock: int | None,
+    lock: int,
     edit: Callable[[QuizDefinition], QuizDefinition],
     blocking: Callable[[DraftIssue], bool],
     *,
@@ -117,13 +125,12 @@ def _change(
     actor_id: int | None,
 ) -> list[DraftIssue]:
     """Apply `edit` to the draft; store it unless a `blocking` error is found (then nothing)."""
-    draft, definition = _open(session, quiz, lock, now=now, actor_id=actor_id)
+    draft, definition = _current(session, quiz, lock)
     changed = edit(definition)
     _parsed, issues = check_quiz(changed)
     if any(issue.is_error and blocking(issue) for issue in issues):
         return issues
-    _store(draft, changed, now=now, actor_id=actor_id)
-    session.flush()
+    _save(session, quiz, draft, changed, now=now, actor_id=actor_id)
     return issues
 
 
@@ -196,15 +203,10 @@ def delete_question(
     actor_id: int | None,
 ) -> None:
     """Take a question out of the draft (an empty quiz is refused only when publishing)."""
-    draft, definition = _open(session, quiz, lock, now=now, actor_id=actor_id)
+    draft, definition = _current(session, quiz, lock)
     index, pool = _find(definition, question_id)
-    _store(
-        draft,
-        _map_questions(definition, lambda qs: qs[:index] + qs[index + 1 :], pool),
-        now=now,
-        actor_id=actor_id,
-    )
-    session.flush()
+    changed = _map_questions(definition, lambda qs: qs[:index] + qs[index + 1 :], pool)
+    _save(session, quiz, draft, changed, now=now, actor_id=actor_id)
 
 
 def move_question(
@@ -218,7 +220,7 @@ def move_question(
     actor_id: int | None,
 ) -> bool:
     """Move a question up (-1) or down (+1) within its list; False when it is already at the end."""
-    draft, definition = _open(session, quiz, lock, now=now, actor_id=actor_id)
+    draft, definition = _current(session, quiz, lock)
     index, pool = _find(definition, question_id)
     size = len(definition.questions if pool is None else definition.pools[pool].questions)
     target = index + offset
@@ -229,8 +231,7 @@ def move_question(
         questions[index], questions[target] = questions[target], questions[index]
         return questions
 
-    _store(draft, _map_questions(definition, swap, pool), now=now, actor_id=actor_id)
-    session.flush()
+    _save(session, quiz, draft, _map_questions(definition, swap, pool), now=now, actor_id=actor_id)
     return True
 
 
@@ -277,12 +278,7 @@ def replace_draft(
     draft = draft_of(session, quiz)
     if lock is not None and lock != lock_of(draft):
         raise DraftConflict()
-    if draft is None:
-        draft = QuizDraft(quiz_id=quiz.id, base_version_id=quiz.current_version_id)
-        session.add(draft)
-    _store(draft, definition, now=now, actor_id=actor_id)
-    session.flush()
-    return draft
+    return _save(session, quiz, draft, definition, now=now, actor_id=actor_id)
 
 
 def create_quiz(
