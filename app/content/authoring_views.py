@@ -61,6 +61,7 @@ from app.extensions import db
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required
+from app.plain_language.views import editor_remarks as plain_language_remarks
 from app.problems import Problem
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
@@ -296,6 +297,7 @@ def _editor_page(
         _("line %(line)d: %(message)s", line=w.line, message=_(w.template, **w.params))
         for w in markdown_warning_details(markdown)
     ]
+    warnings += plain_language_remarks(module, language, markdown, form.title.data or "")
     pages = split_pages(markdown.replace("\r\n", "\n"), title=form.title.data or "")
     is_source = language == module.source_language
     origin = None if is_source else _source_text(module)
@@ -449,6 +451,7 @@ def preview(module_id: int):
         _("line %(line)d: %(message)s", line=w.line, message=_(w.template, **w.params))
         for w in markdown_warning_details(markdown)
     ]
+    warnings += plain_language_remarks(module, language, markdown)
     return jsonify(html=_render(markdown, module.id, language), warnings=warnings)
 
 

@@ -17,7 +17,7 @@ from app.content.importing import ImportRefused, check_paths, import_library
 from app.content.media_store import check_media, repair_media
 from app.content.operations import media_folder
 from app.extensions import db
-from app.problems import Problem
+from app.problems import Problem, sort_problems
 
 content_cli = click.Group("content", help="Check, import and export the module library.")
 
@@ -72,7 +72,13 @@ class _ProgressBar:
 def check_command(paths: tuple[Path, ...]) -> None:
     """Check module folders, libraries and quiz files; print every problem as file:line."""
     modules, problems = check_paths(list(paths))
-    errors, warnings = _print_problems(problems)
+    from app.plain_language.content_check import check_module_sources
+
+    plain = check_module_sources(db.session, modules)  # warnings only: never blocks an import
+    db.session.rollback()
+    errors, warnings = _print_problems(sort_problems([*problems, *plain.warnings]))
+    for note in plain.notes:
+        click.echo(str(note))
     click.echo(
         f"{len(modules) if not errors else 'no'} module(s) ready to import; "
         f"{errors} error(s), {warnings} warning(s)."
