@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import tempfile
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -35,6 +37,7 @@ from app.module_packages.operations import (
     SlugRefused,
     choose_licence,
     discard_pending,
+    discard_stale_pending,
     export_package,
     import_package,
     keep_pending,
@@ -318,8 +321,13 @@ def _export_context(module) -> dict:
     return {"origin": origin_of(module), "licence": module_licence(module), "form": form}
 
 
+def discard_stale_uploads(session: Any, now: datetime) -> None:
+    """Tick task: delete uploaded packages nobody confirmed within a day."""
+    discard_stale_pending(pending_folder(current_app.config["UPLOAD_PATH"]), now=now)
+
+
 def register(app: Flask) -> None:
-    """Register the blueprint, the template helpers and `flask content package`."""
+    """Register the blueprint, template helpers, `flask content package` and the tick task."""
     from app.content.cli import content_cli
     from app.module_packages.cli import package_cli
 
@@ -331,3 +339,4 @@ def register(app: Flask) -> None:
         return origin_by_module_id(db.session, module_id)
 
     app.jinja_env.globals.update(module_origin=module_origin, package_sharing=_export_context)
+    app.extensions.setdefault("tick_tasks", []).append(discard_stale_uploads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from tests.factories import make_org, make_user
 from tests.module_packages.package_builders import (
     counts,
     files_under,
+    read_manifest,
     rewrite_package,
     shipped_module,
 )
@@ -27,6 +29,7 @@ UPLOAD = "/authoring/packages/import"
 PREVIEW = "/authoring/packages/import/preview"
 CONFIRM = "/authoring/packages/import/confirm"
 CANCEL = "/authoring/packages/import/cancel"
+PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
@@ -251,3 +254,36 @@ def test_the_shell_exports_and_imports_and_refuses_a_tampered_package(app, runne
     assert "manifest.json: the package has no manifest.json" in result.output
     assert "Nothing was imported" in result.output
     assert counts() == before
+
+
+def test_markup_in_a_manifest_is_shown_as_text_in_the_preview(client, cast, tmp_path):
+    _, people, module = cast
+    login_as(client, people["trainer_a"])
+    package = tmp_path / "p.zip"
+    package.write_bytes(download(client, module.id).get_data())
+    manifest = read_manifest(package)
+    manifest["origin"]["provider"] = PAYLOAD
+    manifest["licence"]["text"] = PAYLOAD
+    marked = rewrite_package(package, tmp_path / "marked.zip", manifest=manifest)
+    login_as(client, people["trainer_b"])
+    assert upload(client, marked.read_bytes()).status_code == 303
+    preview = page(client.get(PREVIEW))
+    assert PAYLOAD not in preview
+    assert "&lt;img src=x onerror=alert(1)&gt;" in preview
+
+
+def test_packages_waiting_longer_than_a_day_are_removed_by_the_tick(app, client, cast):
+    _, people, module = cast
+    login_as(client, people["trainer_a"])
+    package = download(client, module.id).get_data()
+    login_as(client, people["trainer_b"])
+    upload(client, package)
+    folder = pending_folder(app.config["UPLOAD_PATH"])
+    assert len(files_under(folder)) == 1
+    tasks = app.extensions["tick_tasks"]
+    task = next(t for t in tasks if t.__name__ == "discard_stale_uploads")
+    task(db.session, datetime.now(UTC) + timedelta(hours=23))
+    assert len(files_under(folder)) == 1
+    task(db.session, datetime.now(UTC) + timedelta(hours=25))
+    assert files_under(folder) == []
+    assert client.get(PREVIEW).status_code == 302
