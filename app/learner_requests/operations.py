@@ -28,6 +28,7 @@ MAX_TEXT = 2000
 MAX_AUDIENCE = 500
 MAX_ANSWER = 4000
 MAX_REQUESTS_PER_DAY = 20
+MAX_FOLLOW_UPS_PER_DAY = 20
 # How much of the subject a notice or e-mail subject line quotes.
 NOTICE_SUBJECT = 80
 
@@ -308,6 +309,17 @@ def add_follow_up(
         missing=N_("Write what you want to add."),
         too_long=N_("The follow-up can have at most %(max)d characters."),
     )
+    recent = session.scalar(
+        select(func.count(RequestEvent.id)).where(
+            RequestEvent.actor_id == user.id,
+            RequestEvent.kind == EventKind.FOLLOW_UP,
+            RequestEvent.created_at >= now - timedelta(days=1),
+        )
+    )
+    if (recent or 0) >= MAX_FOLLOW_UPS_PER_DAY:
+        raise RequestRefused(
+            N_("You have added too many follow-ups today. Please try again tomorrow.")
+        )
     events = [
         _add_event(session, request, EventKind.FOLLOW_UP, actor_id=user.id, now=now, text=text)
     ]

@@ -337,14 +337,16 @@ def respond(request_id: int):
 
 
 def _home_panel(user: User) -> dict[str, Any] | None:
-    """Home panel: my requests not yet handled, with their state."""
+    """Home panel: my requests not yet handled, and (trainers) how many wait for an answer."""
     rows = [r for r in queries.my_requests(db.session, user.id, _language()) if r.is_open]
-    if not rows:
+    waiting = queries.open_inbox_count(db.session, user) if access.is_request_handler(user) else 0
+    if not rows and not waiting:
         return None
     return {
         "template": "learner_requests/_home_panel.html",
         "rows": rows[:5],
         "more": len(rows) > 5,
+        "waiting": waiting,
         "status_label": status_label,
     }
 

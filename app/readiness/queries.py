@@ -56,7 +56,13 @@ from app.readiness.forecast import (
     project,
     reference_curve,
 )
-from app.readiness.models import PageRating, ProblemReport, ReadinessSnapshot, ReportStatus
+from app.readiness.models import (
+    PageRating,
+    ProblemReport,
+    ReadinessSnapshot,
+    ReportStatus,
+    RequestKind,
+)
 from app.readiness.rules import Rule, Status, classify
 from app.tracking.completion import CompletionStatus, completion_status
 from app.tracking.models import Completion, ModuleProgress
@@ -1373,6 +1379,12 @@ def feedback_page(session: Session, page_id: int) -> FeedbackPage | None:
     return FeedbackPage(*row) if row is not None else None
 
 
+def _is_problem() -> ColumnElement[bool]:
+    # The table also holds questions and new-module requests (app.learner_requests): module
+    # feedback counts and lists problem reports only.
+    return ProblemReport.kind == RequestKind.PROBLEM
+
+
 def _module_scope(viewer: User) -> ColumnElement[bool]:
     if is_admin(viewer):
         return literal(True)
@@ -1416,7 +1428,7 @@ def feedback_by_module(session: Session, viewer: User) -> list[ModuleFeedbackRow
     for module_id, status, n in session.execute(
         select(ProblemReport.module_id, ProblemReport.status, func.count())
         .join(Module, Module.id == ProblemReport.module_id)
-        .where(_module_scope(viewer))
+        .where(_module_scope(viewer), _is_problem())
         .group_by(ProblemReport.module_id, ProblemReport.status)
     ):
         reports[module_id][status.value] = int(n)
@@ -1475,7 +1487,7 @@ def feedback_by_page(session: Session, module_id: int) -> list[PageFeedbackRow]:
     reports = dict(
         session.execute(
             select(ProblemReport.page_id, func.count())
-            .where(ProblemReport.module_id == module_id)
+            .where(ProblemReport.module_id == module_id, _is_problem())
             .group_by(ProblemReport.page_id)
         ).all()
     )
@@ -1559,7 +1571,7 @@ def module_reports(
     session: Session, module_id: int, *, status: ReportStatus | None = None, limit: int = 500
 ) -> list[ReportRow]:
     """A module's problem reports, open ones first, newest first (one query)."""
-    query = _report_query().where(ProblemReport.module_id == module_id)
+    query = _report_query().where(ProblemReport.module_id == module_id, _is_problem())
     if status is not None:
         query = query.where(ProblemReport.status == status)
     order = case(
@@ -1582,7 +1594,7 @@ def report_in_trainer_scope(session: Session, viewer: User, report_id: int) -> P
     return session.scalar(
         select(ProblemReport)
         .join(Module, Module.id == ProblemReport.module_id)
-        .where(ProblemReport.id == report_id, _module_scope(viewer))
+        .where(ProblemReport.id == report_id, _module_scope(viewer), _is_problem())
     )
 
 

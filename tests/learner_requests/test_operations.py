@@ -259,3 +259,16 @@ def test_a_problem_report_moved_on_the_feedback_page_tells_the_learner_too(world
     db.session.commit()
     assert _kinds(report) == ["received", "status"]
     assert db.session.scalars(select(Notice)).one().params["status"] == "in_progress"
+
+
+def test_follow_ups_have_a_daily_limit_too(world):
+    request = _question(world)
+    for n in range(ops.MAX_FOLLOW_UPS_PER_DAY):
+        ops.add_follow_up(
+            db.session, request, user=world.learner, text=f"more {n}", now=T0 + timedelta(minutes=n)
+        )
+    with pytest.raises(ops.RequestRefused) as refused:
+        ops.add_follow_up(
+            db.session, request, user=world.learner, text="again", now=T0 + timedelta(hours=1)
+        )
+    assert "too many follow-ups" in refused.value.message

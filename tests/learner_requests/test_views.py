@@ -213,3 +213,21 @@ def test_the_home_page_lists_open_requests_and_the_reader_links_to_the_question_
     assert "My requests" in home and "My open question" in home
     reader = client.get("/modules/digital-post/pages/1").get_data(as_text=True)
     assert "/requests/ask?module=digital-post" in reader
+
+
+def test_questions_stay_out_of_the_module_feedback_counts(client, world):
+    login_as(client, world.learner)
+    _ask(client, module="digital-post", subject="Not a problem", text="Just asking")
+    request = db.session.scalars(select(ProblemReport)).one()
+    login_as(client, world.trainer)
+    assert "digital-post" not in client.get("/readiness/feedback").get_data(as_text=True)
+    page = client.get(f"/readiness/feedback/modules/{world.module.module.id}")
+    assert "Just asking" not in page.get_data(as_text=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+    moved = client.post(
+        f"/readiness/feedback/reports/{request.id}/status",
+        data={"csrf_token": token, "status": "handled"},
+    )
+    assert moved.status_code == 404  # a question is answered in the inbox, not here
+    home = client.get("/home").get_data(as_text=True)
+    assert "1 request waits for an answer" in home
