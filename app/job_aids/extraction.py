@@ -164,7 +164,7 @@ class Layout:
     chars_per_line: int
     heading_lines: float = 1.6  # a page title and the space around it
     steps_lines: float = 0.4  # space around a step list
-    say_lines: float = 1.8  # a say-box's title, border and padding
+    say_lines: float = 2.2  # a say-box's title, border and padding
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ class Sheet:
 # Measured in Chromium; the Chromium test proves that an over-long module still prints on one
 # page with these figures.
 COLUMNS = 2
-COLUMN_LINES = 44  # lines of one column below the header
+COLUMN_LINES = 45  # lines of one column below the header
 COLUMN_CHARS = 48
 WIDE_CHARS = 100
 MISSED_HEADING_LINES = 2.5
