@@ -8,6 +8,7 @@ the YAML nodes to its place in the quiz: the question (its number in the list), 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import yaml
@@ -16,7 +17,7 @@ from app.assessment import quiz_format
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.i18n_markers import N_
-from app.problems import Problem
+from app.problems import Problem, make_problem
 
 # The question types in words, for messages that name a question ("Question 3 (single choice)").
 TYPE_LABELS: dict[str, str] = {
@@ -30,6 +31,12 @@ TYPE_LABELS: dict[str, str] = {
 }
 
 Path = tuple[str | int, ...]
+
+# quiz_format's message, and the same message for the editor in forms, where lines do not exist.
+DUPLICATE_QUESTION_ID = "duplicate question id '%(id)s' (first on line %(first)s)"
+DUPLICATE_QUESTION_ID_IN_FORMS = N_(
+    "the question id '%(id)s' is already used by question %(first)s"
+)
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,22 @@ def check_quiz(definition: QuizDefinition) -> tuple[QuizDefinition | None, list[
     text = quiz_format.dump_quiz(definition)
     parsed, problems = quiz_format.parse_quiz_text(text, "draft")
     paths = _line_paths(text)
-    return parsed, [
-        _place(definition, problem, paths.get(problem.line, ())) for problem in problems
-    ]
+    placed = []
+    for problem in problems:
+        issue = _place(definition, problem, paths.get(problem.line, ()))
+        if problem.template == DUPLICATE_QUESTION_ID:
+            # The line of the first use means nothing in a form: name that question instead.
+            first = _place(definition, problem, paths.get(int(problem.params["first"]), ()))
+            renamed = make_problem(
+                problem.file,
+                problem.line,
+                DUPLICATE_QUESTION_ID_IN_FORMS,
+                id=problem.params["id"],
+                first=first.number,
+            )
+            issue = dataclasses.replace(issue, problem=renamed)
+        placed.append(issue)
+    return parsed, placed
 
 
 def _line_paths(text: str) -> dict[int, Path]:

@@ -314,6 +314,9 @@ def _save_question(quiz: Quiz, question_id: str | None, qtype: str) -> Any:
         )
     db.session.commit()
     flash(_("The question was saved in the draft."), "success")
+    for issue in issues:
+        if not issue.is_error and issue.question_id == question.id:
+            flash(issue_message(issue), "warning")
     return redirect(url_for(".quiz_draft", quiz_slug=quiz.slug, _anchor=f"row-{question.id}"), 303)
 
 
