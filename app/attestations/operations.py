@@ -9,9 +9,10 @@ it makes; anything else records nothing. The view commits once after a confirmat
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -85,20 +86,81 @@ def confirm_with_password(
         return Confirmation(ConfirmResult.THROTTLED, wait_seconds=check.refusal.wait_seconds)
     if not check.is_good:
         return Confirmation(ConfirmResult.WRONG_PASSWORD)
-    if form_page is not None and form_page.variant.version_id == version.id:
-        record_page_view(
-            session,
-            user,
-            module,
-            form_page,
-            version_id=version.id,
-            language=form_page.variant.language,
-            resume_at=form_page.position,
-            now=now,
-            listeners=listeners,
-        )
+    _read_form_page(session, user, module, version, form_page, now=now, listeners=listeners)
     return record_confirmation(
         session, user, module, version, language=language, method=PASSWORD, now=now, ip=ip_address
+    )
+
+
+def _read_form_page(
+    session: Session,
+    user: User,
+    module: Module,
+    version: ModuleVersion,
+    page: ModulePage | None,
+    *,
+    now: datetime,
+    listeners: Iterable[PageViewListener],
+) -> None:
+    """Record the view of the page the form was on (the learner read it before confirming)."""
+    if page is None or page.variant.version_id != version.id:
+        return
+    record_page_view(
+        session,
+        user,
+        module,
+        page,
+        version_id=version.id,
+        language=page.variant.language,
+        resume_at=page.position,
+        now=now,
+        listeners=listeners,
+    )
+
+
+# The provider's clock and ours may differ a little; a sign-in older than this is not fresh.
+SSO_CLOCK_SKEW = timedelta(seconds=60)
+
+
+def sso_proof_problem(
+    claims: Mapping[str, Any], *, linked: Iterable[tuple[str, str]], started_at: datetime
+) -> str | None:
+    """Why a verified ID token does not prove the learner signed in again just now, or None.
+
+    "identity": the token names another account than one linked to the learner;
+    "stale": no sign-in at the provider since the confirmation was started (`auth_time`,
+    which the provider must send because we ask with `max_age=0`).
+    """
+    if (claims.get("iss"), claims.get("sub")) not in set(linked):
+        return "identity"
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
+        return "stale"
+    if auth_time < (started_at - SSO_CLOCK_SKEW).timestamp():
+        return "stale"
+    return None
+
+
+def confirm_after_sso(
+    session: Session,
+    user: User,
+    module: Module,
+    version: ModuleVersion,
+    *,
+    language: str,
+    now: datetime,
+    ip_address: str | None,
+    form_page: ModulePage | None = None,
+    listeners: Iterable[PageViewListener] = (),
+) -> Confirmation:
+    """Confirm the version after a fresh sign-in at the identity provider (already checked)."""
+    if version.module_id != module.id:
+        return Confirmation(ConfirmResult.REFUSED)
+    if version.id != module.current_version_id:
+        return Confirmation(ConfirmResult.NOT_CURRENT)
+    _read_form_page(session, user, module, version, form_page, now=now, listeners=listeners)
+    return record_confirmation(
+        session, user, module, version, language=language, method=SSO, now=now, ip=ip_address
     )
 
 

@@ -6,8 +6,11 @@ The feature plugs itself in with `register(app)`: routes, the reader's confirmat
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import requests
+from authlib.common.errors import AuthlibBaseError
 from flask import (
     Blueprint,
     Flask,
@@ -18,16 +21,23 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from app import clock
-from app.attestations.forms import ConfirmForm
-from app.attestations.operations import ConfirmResult, confirm_with_password
+from app.attestations.forms import ConfirmForm, ConfirmTargetForm
+from app.attestations.operations import (
+    ConfirmResult,
+    confirm_after_sso,
+    confirm_with_password,
+    sso_proof_problem,
+)
 from app.attestations.queries import (
     LearnerState,
     attestation_summaries,
@@ -37,12 +47,16 @@ from app.attestations.queries import (
     published_attestation,
     signed_record,
 )
+from app.audit import record_event
 from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVersion
 from app.content.queries import page_in_version
+from app.db import write_lock_up_front
 from app.extensions import db
 from app.i18n import select_language
+from app.people import sso
 from app.people.models import Role, User
 from app.people.signin_throttle import throttled, too_many_attempts_message
+from app.people.sso_models import UserIdentity
 from app.permissions import ensure, public, roles_required, signed_in
 from app.tracking.certificates import format_code, normalise_code
 from app.tracking.views import VIEW_CERTIFICATE
@@ -78,10 +92,7 @@ def confirm(slug: str):
     is_valid = form.validate_on_submit()
     if "csrf_token" in form.errors:
         abort(400)
-    version_id = form.version_id.data
-    version = db.session.get(ModuleVersion, version_id) if isinstance(version_id, int) else None
-    if version is None or version.module_id != module.id:
-        abort(404)
+    version = _target(form, module)
     if not is_valid:
         return _confirm_page(module, version, form, 400)
     page = page_in_version(db.session, module.id, version.id, form.language.data, form.page.data)
@@ -106,25 +117,164 @@ def confirm(slug: str):
         form.password.errors = [too_many_attempts_message(outcome.wait_seconds)]
         body, _status = _confirm_page(module, version, form, 429)
         return throttled(body, outcome.wait_seconds)
-    if outcome.result == ConfirmResult.NOT_CURRENT:
-        db.session.rollback()
-        flash(
-            _(
-                "This text has a new version since you opened it. Please read the current "
-                "version and confirm that one."
-            ),
-            "warning",
+    return _after_confirmation(slug, module, outcome.result)
+
+
+# --- confirming by signing in again at the identity provider -----------------------------------
+
+# The confirmation waiting for the provider's answer (one at a time, in the signed session).
+SSO_PENDING = "attestation_sso"
+
+
+def _sso_client() -> Any:
+    """The OpenID Connect client of the sign-in feature (404 when single sign-on is off)."""
+    if not sso.is_enabled():
+        abort(404)
+    return current_app.extensions["authlib.integrations.flask_client"].create_client(sso.CLIENT)
+
+
+def _target(form: ConfirmTargetForm, module: Module) -> ModuleVersion:
+    """The version a confirmation form names, if it belongs to the module (else 404)."""
+    version_id = form.version_id.data
+    version = db.session.get(ModuleVersion, version_id) if isinstance(version_id, int) else None
+    if version is None or version.module_id != module.id:
+        abort(404)
+    return version
+
+
+def _not_current(slug: str) -> Response:
+    flash(
+        _(
+            "This text has a new version since you opened it. Please read the current "
+            "version and confirm that one."
+        ),
+        "warning",
+    )
+    return redirect(url_for("content.reader", slug=slug, number=1), 303)
+
+
+@bp.post("/<slug>/confirm-sso")
+@signed_in
+def confirm_sso(slug: str):
+    """Send the learner to the identity provider to sign in again (`prompt=login`)."""
+    module = published_attestation(db.session, slug)
+    if module is None:
+        abort(404)
+    form = ConfirmTargetForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = _target(form, module)
+    if version.id != module.current_version_id:
+        return _not_current(slug)
+    client = _sso_client()
+    session[SSO_PENDING] = {
+        "user_id": current_user.id,
+        "slug": slug,
+        "version_id": version.id,
+        "language": form.language.data,
+        "page": form.page.data,
+        "started_at": clock.now().timestamp(),
+    }
+    try:
+        # max_age=0 makes the provider send auth_time, and prompt=login asks for the password
+        # even when the learner still has a session there (OpenID Connect Core 1.0, 3.1.2.1).
+        return client.authorize_redirect(
+            url_for(".sso_callback", _external=True), prompt="login", max_age=0
         )
-        return redirect(url_for("content.reader", slug=slug, number=1), 303)
-    if outcome.result == ConfirmResult.UNREAD:
+    except requests.RequestException:
+        session.pop(SSO_PENDING, None)
+        flash(_("The sign-in provider cannot be reached. Please try again later."), "error")
+        return redirect(url_for("content.reader", slug=slug, number=form.page.data), 303)
+
+
+@bp.get("/sso-callback")
+@signed_in
+def sso_callback():
+    """Check the provider's answer: the learner's own account, signed in just now; confirm."""
+    pending = session.pop(SSO_PENDING, None)
+    if not isinstance(pending, dict) or pending.get("user_id") != current_user.id:
+        abort(400)
+    slug = pending["slug"]
+    back = url_for("content.reader", slug=slug, number=pending["page"])
+    module = published_attestation(db.session, slug)
+    if module is None:
+        abort(404)
+    client = _sso_client()
+    claims: dict[str, Any] = {}
+    if request.args.get("code") and not request.args.get("error"):
+        try:
+            token = client.authorize_access_token()
+            claims = dict(token.get("userinfo") or {})
+        except (AuthlibBaseError, JoseError, ValueError, requests.RequestException) as exc:
+            current_app.logger.warning("attestation sign-in refused: %s", type(exc).__name__)
+    linked = db.session.execute(
+        select(UserIdentity.issuer, UserIdentity.subject).where(
+            UserIdentity.user_id == current_user.id
+        )
+    ).all()
+    started_at = datetime.fromtimestamp(pending["started_at"], UTC)
+    problem = (
+        sso_proof_problem(claims, linked=[tuple(row) for row in linked], started_at=started_at)
+        if claims
+        else "provider"
+    )
+    # A GET that writes: end the read transaction, then take the write lock up front.
+    db.session.rollback()
+    with write_lock_up_front():
+        if problem is not None:
+            record_event(
+                db.session,
+                "attestation.sso_refused",
+                actor_id=current_user.id,
+                object_type="module",
+                object_id=module.id,
+                ip_address=request.remote_addr,
+                now=clock.now(),
+                reason=problem,
+            )
+            db.session.commit()
+            flash(
+                _(
+                    "The sign-in at your organisation did not confirm that it is you. "
+                    "Nothing was recorded; please try again."
+                ),
+                "error",
+            )
+            return redirect(back, 303)
+        version = db.session.get(ModuleVersion, pending["version_id"])
+        if version is None:
+            abort(404)
+        page = page_in_version(
+            db.session, module.id, version.id, pending["language"], pending["page"]
+        )
+        outcome = confirm_after_sso(
+            db.session,
+            current_user,
+            module,
+            version,
+            language=pending["language"],
+            now=clock.now(),
+            ip_address=request.remote_addr,
+            form_page=page,
+            listeners=current_app.extensions.get("page_view_listeners", []),
+        )
+        return _after_confirmation(slug, module, outcome.result)
+
+
+def _after_confirmation(slug: str, module: Module, result: ConfirmResult) -> Response:
+    """Commit a confirmation (or not) and say what happened: the record, or why not."""
+    if result == ConfirmResult.NOT_CURRENT:
+        db.session.rollback()
+        return _not_current(slug)
+    if result == ConfirmResult.UNREAD:
         db.session.rollback()
         flash(_("Please read every page of the text before you confirm it."), "warning")
         return redirect(url_for("content.reader", slug=slug, number=1), 303)
-    if outcome.result == ConfirmResult.REFUSED:
+    if result not in (ConfirmResult.CONFIRMED, ConfirmResult.ALREADY):
         db.session.rollback()
         abort(404)
     db.session.commit()
-    if outcome.result == ConfirmResult.ALREADY:
+    if result == ConfirmResult.ALREADY:
         flash(_("You have already confirmed this version."), "success")
     else:
         flash(_("Thank you. Your confirmation has been recorded."), "success")
@@ -228,15 +378,18 @@ def attestation_panel(page: Any) -> dict[str, Any] | None:
     if module is None or module.kind != ModuleKind.ATTESTATION:
         return None
     state: LearnerState = learner_state(db.session, current_user.id, module, now=clock.now())
-    form = ConfirmForm(
-        formdata=None, version_id=page.version_id, language=page.language, page=page.number
+    target = {"version_id": page.version_id, "language": page.language, "page": page.number}
+    uses_password = bool(current_user.password_hash) and current_app.config.get(
+        "LOCAL_PASSWORDS", True
     )
     return {
         "module": module,
         "state": state,
-        "form": form,
+        "form": ConfirmForm(formdata=None, **target),
+        "sso_form": ConfirmTargetForm(formdata=None, **target),
         "is_current_version": page.version_id == module.current_version_id,
-        "has_password": bool(current_user.password_hash),
+        "has_password": uses_password,
+        "sso_provider": current_app.config.get("OIDC_PROVIDER_NAME") if sso.is_enabled() else None,
         "code": format_code(state.code) if state.code else None,
     }
 
