@@ -273,8 +273,11 @@ def _home_panel(user: User) -> dict[str, Any] | None:
 
 
 def register(app: Flask) -> None:
-    """Register the blueprint, the navigation entries and the learners' home panel."""
+    """Register the blueprints, the navigation entries and the learners' home panel."""
+    from app.assists.api import api_bp
+
     app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
     app.extensions.setdefault("nav_entries", []).extend(
         [
             ("assists.counter", _l("Counter"), {Role.LEARNER}),

@@ -237,3 +237,42 @@ def test_assists_are_statements_of_the_api_filterable_by_verb(world, client):
         headers={"Authorization": f"Bearer {make_token(other_region)}"},
     ).get_json()
     assert hidden["statements"] == []
+
+
+def test_the_assists_api_gives_grouped_counts_of_the_managers_units(world, client):
+    log(world["helper"], "impots", now=NOW)
+    log(world["helper"], "impots", now=NOW)
+    log(world["far_away"], "impots", now=NOW)
+    answer = client.get(
+        "/api/v1/assists?weeks=2",
+        headers={"Authorization": f"Bearer {make_token(world['manager_a'])}"},
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["data"] == [
+        {
+            "unit": {"id": world["org"].branch_a1.id, "code": "a1", "name": "Branch A1"},
+            "week": "2027-W07",
+            "topic": "impots",
+            "outcome": "solved",
+            "assists": 2,
+        }
+    ]
+    learner = client.get(
+        "/api/v1/assists", headers={"Authorization": f"Bearer {make_token(world['helper'])}"}
+    )
+    assert learner.status_code == 403
+    bad = client.get(
+        "/api/v1/assists?weeks=0",
+        headers={"Authorization": f"Bearer {make_token(world['manager_a'])}"},
+    )
+    assert bad.status_code == 400 and "weeks" in bad.get_data(as_text=True)
+
+
+def test_my_assists_are_in_my_personal_data_export(world, client):
+    log(world["helper"], "impots", now=NOW)
+    login_as(client, world["helper"])
+    token = get_csrf(client, "/learning")
+    answer = client.post("/learning/my-data/statements.csv", data={"csrf_token": token})
+    assert answer.status_code == 200
+    text = answer.get_data(as_text=True)
+    assert "assisted" in text and f"{BASE}/xapi/topics/impots" in text
