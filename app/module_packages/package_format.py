@@ -14,6 +14,7 @@ the archive. Pure: no Flask, no database.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import stat
@@ -440,19 +441,16 @@ def open_package(path: Path, dest: Path, limits: PackageLimits) -> Manifest:
             raise refuse(MANIFEST_NAME, N_("the package has no manifest.json"))
         budget = _Budget(limits.max_total_bytes)
 
-        class _Collect:
-            data = bytearray()
-
-            def write(self, chunk: bytes) -> None:
-                self.data.extend(chunk)
-
-        collected = _Collect()
+        collected = io.BytesIO()
         _read_member(archive, manifest_info, limits.max_manifest_bytes, budget, collected)
-        manifest = parse_manifest(bytes(collected.data))
+        manifest = parse_manifest(collected.getvalue())
         _check_listing(manifest, members)
         for entry in manifest.files:
             info = members[entry.path]
             target = dest.joinpath(*PurePosixPath(entry.path).parts)
+            # The names were checked above; this guards the rule itself against a slip.
+            if not target.resolve().is_relative_to(dest.resolve()):
+                raise refuse(entry.path, N_("absolute paths are not allowed inside a package"))
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "xb") as sink:
                 _, digest = _read_member(archive, info, limits.max_file_bytes, budget, sink)

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.module_packages.operations import pending_folder
 from app.people.models import Role
 from tests.conftest import csrf_token_from, login_as
+from tests.content.builders import in_transaction
 from tests.factories import make_org, make_user
 from tests.module_packages.package_builders import (
     counts,
@@ -228,6 +229,19 @@ def test_the_shell_exports_and_imports_and_refuses_a_tampered_package(app, runne
     )
     assert result.exit_code == 1
     assert "already used" in result.output
+    before = counts()
+    stored = files_under(media_folder())
+    with in_transaction():  # a real transaction, as in `flask`, so the rollback undoes
+        result = runner.invoke(
+            args=[
+                *("content", "package", "import", str(target)),
+                *("--provider", org.other_provider.slug, "--id", "trial", "--dry-run"),
+            ]
+        )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Dry run, nothing written: would import trial: copy of")
+    assert counts() == before
+    assert files_under(media_folder()) == stored
     result = runner.invoke(
         args=[
             "content",
