@@ -521,9 +521,8 @@ class _ManifestReader:
         self.problems: list[Problem] = []
 
     def problem(self, key: str, template: str, **params: Any) -> None:
-        self.problems.append(
-            make_problem(MANIFEST_NAME, 0, "'%(key)s': " + template, key=key, **params)
-        )
+        # The field goes with the file name, so the message stays one translatable template.
+        self.problems.append(make_problem(f"{MANIFEST_NAME} ({key})", 0, template, **params))
 
     def text(
         self, data: Mapping[str, Any], key: str, where: str, *, limit: int, optional: bool = False

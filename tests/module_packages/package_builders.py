@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import stat
@@ -18,6 +19,8 @@ from app.extensions import db
 from app.module_packages.package_format import (
     Licence,
     Origin,
+    PackageFile,
+    listing_sha256,
     write_package,
 )
 from tests.content.builders import import_paths, tiny_png, write_module
@@ -133,6 +136,18 @@ def rewrite_package(
         for name, data in (extra or {}).items():
             new.writestr(name, data)
     return target
+
+
+def repack(source: Path, target: Path, replace: Mapping[str, bytes]) -> Path:
+    """Change files and recompute their checksums: a package edited by someone who knows how."""
+    manifest = read_manifest(source)
+    for entry in manifest["files"]:
+        if entry["path"] in replace:
+            data = replace[entry["path"]]
+            entry["size"] = len(data)
+            entry["sha256"] = hashlib.sha256(data).hexdigest()
+    manifest["listing_sha256"] = listing_sha256(PackageFile(**f) for f in manifest["files"])
+    return rewrite_package(source, target, replace=replace, manifest=manifest)
 
 
 def read_manifest(path: Path) -> dict:

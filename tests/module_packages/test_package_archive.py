@@ -228,15 +228,14 @@ def test_manifest_fields_are_checked_and_named(tmp_path):
     manifest["module"]["slug"] = "Not A Slug"
     bad = rewrite_package(path, tmp_path / "fields.zip", manifest=manifest)
     problems = refusal(bad, tmp_path)
-    assert "manifest.json: 'licence': a licence of your own needs its text or its address" in (
+    assert "manifest.json (licence): a licence of your own needs its text or its address" in (
         problems
     )
-    assert "manifest.json: 'origin.installation': an http:// or https:// address expected" in (
+    assert "manifest.json (origin.installation): an http:// or https:// address expected" in (
         problems
     )
     assert (
-        "manifest.json: 'module.slug': an id of lowercase letters, digits and - expected"
-        in problems
+        "manifest.json (module.slug): an id of lowercase letters, digits and - expected" in problems
     )
 
 

@@ -36,6 +36,7 @@ from tests.module_packages.package_builders import (
     counts,
     files_under,
     read_manifest,
+    repack,
     rewrite_package,
     shipped_module,
     symlink_info,
@@ -334,23 +335,34 @@ def test_a_module_file_with_an_error_is_refused_with_its_archive_name_and_line(s
     with zipfile.ZipFile(package) as archive:
         text = archive.read("courses/tax-online/index.fr.md").decode()
     broken = text.replace("minutes: 5", "minutes: 500").encode()
-    manifest = read_manifest(package)
-    for entry in manifest["files"]:
-        if entry["path"] == "courses/tax-online/index.fr.md":
-            entry["size"] = len(broken)
-            entry["sha256"] = hashlib.sha256(broken).hexdigest()
-    from app.module_packages.package_format import PackageFile, listing_sha256
-
-    manifest["listing_sha256"] = listing_sha256(PackageFile(**f) for f in manifest["files"])
-    bad = rewrite_package(
-        package,
-        tmp_path / "minutes.zip",
-        replace={"courses/tax-online/index.fr.md": broken},
-        manifest=manifest,
-    )
+    bad = repack(package, tmp_path / "minutes.zip", {"courses/tax-online/index.fr.md": broken})
     before = counts()
     problems = refused_import(bad, org.other_provider)
+    line = text.split("\n").index("minutes: 5") + 1
     assert len(problems) == 1
-    assert problems[0].startswith("courses/tax-online/index.fr.md:")
+    assert problems[0].startswith(f"courses/tax-online/index.fr.md:{line}: ")
     assert "minutes" in problems[0]
     assert counts() == before
+
+
+def test_a_quiz_of_another_module_or_with_an_error_is_refused_by_its_archive_name(shared, tmp_path):
+    org, _, package = shared
+    name = "quizzes/tax-online-quiz.yaml"
+    with zipfile.ZipFile(package) as archive:
+        text = archive.read(name).decode()
+    elsewhere = repack(
+        package,
+        tmp_path / "elsewhere.zip",
+        {name: text.replace("module: tax-online", "module: payroll").encode()},
+    )
+    assert refused_import(elsewhere, org.other_provider) == [
+        f"{name}: the quiz must have the id tax-online-quiz and belong to module tax-online"
+    ]
+    broken = repack(
+        package,
+        tmp_path / "broken.zip",
+        {name: text.replace("pass_mark: 80", "pass_mark: 800").encode()},
+    )
+    problems = refused_import(broken, org.other_provider)
+    assert problems and all(p.startswith(f"{name}:") for p in problems), problems
+    assert "pass_mark" in " ".join(problems)
