@@ -42,6 +42,19 @@ class BranchRow:
 
 
 @dataclass(frozen=True)
+class TopicWeeks:
+    """One topic's assists per week in the viewer's units."""
+
+    topic: str
+    by_week: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """The topic's assists in all the weeks shown."""
+        return sum(self.by_week.values())
+
+
+@dataclass(frozen=True)
 class BranchReport:
     """Every branch in the viewer's scope over some weeks, with the grouped counts behind it."""
 
@@ -57,6 +70,15 @@ class BranchReport:
         for row in self.counts:
             totals[row.week] = totals.get(row.week, 0) + row.count
         return totals
+
+    @property
+    def topics(self) -> list[TopicWeeks]:
+        """Every topic asked in the viewer's units, per week, the most frequent first."""
+        by_topic: dict[str, TopicWeeks] = {}
+        for row in self.counts:
+            topic = by_topic.setdefault(row.topic, TopicWeeks(row.topic, {}))
+            topic.by_week[row.week] = topic.by_week.get(row.week, 0) + row.count
+        return sorted(by_topic.values(), key=lambda t: (-t.total, t.topic.casefold()))
 
     @property
     def total_by_outcome(self) -> dict[AssistOutcome, int]:

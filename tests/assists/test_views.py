@@ -122,6 +122,7 @@ def test_undo_from_the_confirmation(world, client):
     )
     assist = db.session.scalar(select(CounterAssist))
     token = get_csrf(client, f"/assists/counter?logged={assist.id}")
+    assert client.post(f"/assists/{assist.id}/undo", data={}).status_code == 400  # no CSRF
     answer = client.post(f"/assists/{assist.id}/undo", data={"csrf_token": token})
     assert answer.status_code == 303
     db.session.expire_all()
@@ -179,6 +180,9 @@ def test_managers_see_their_branches_assists_beside_readiness(world, client):
     assert "50" in row  # one of the two assigned people in A1 is ready
     assert "impots (1), declaration (1)" in row or "declaration (1), impots (1)" in row
     assert '<td class="num"><strong>2</strong></td>' in row  # the undone assist does not count
+    topics = html.split('id="assists-by-topic"', 1)[1].split("</table>", 1)[0]
+    impots = topics.split(">impots<", 1)[1].split("</tr>", 1)[0]
+    assert "<strong>1</strong>" in impots  # A1's one, not B1's
 
 
 def test_a_campaign_outside_the_managers_units_answers_404(world, client):
