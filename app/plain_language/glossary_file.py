@@ -143,3 +143,22 @@ def shipped_glossary(language: str) -> list[GlossaryRow]:
         return []
     path = SHIPPED_FOLDER / f"{language}.csv"
     return read_glossary(path.read_bytes(), str(path))
+
+
+@dataclass(frozen=True)
+class ShippedAcceptance:
+    """A glossary term a shipped module keeps on purpose (and why, for the reader of the file)."""
+
+    module: str
+    language: str
+    term: str
+
+
+def shipped_acceptances() -> list[ShippedAcceptance]:
+    """The terms the shipped library keeps on purpose (glossaries/accepted.csv)."""
+    path = SHIPPED_FOLDER / "accepted.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            ShippedAcceptance(row["module"], row["language"], row["term"])
+            for row in csv.DictReader(handle)
+        ]

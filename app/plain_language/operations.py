@@ -21,6 +21,7 @@ from app.plain_language.glossary_file import (
     GlossaryRow,
     check_entry,
     read_glossary,
+    shipped_acceptances,
     shipped_glossary,
 )
 from app.plain_language.models import AcceptedTerm, GlossaryEntry
@@ -246,3 +247,19 @@ def withdraw_acceptance(session: Session, accepted: AcceptedTerm) -> None:
     """Show the term's warning in that module again."""
     session.delete(accepted)
     session.flush()
+
+
+def load_shipped_acceptances(session: Session, *, now: datetime) -> tuple[int, int]:
+    """Keep the terms the shipped modules use on purpose; (kept, skipped: module not imported)."""
+    from app.content.models import Module
+
+    modules = {m.slug: m for m in session.scalars(select(Module))}
+    kept = skipped = 0
+    for row in shipped_acceptances():
+        module = modules.get(row.module)
+        if module is None:
+            skipped += 1
+            continue
+        accept_term(session, module, row.language, row.term, actor=None, now=now)
+        kept += 1
+    return kept, skipped

@@ -34,6 +34,7 @@ from app.plain_language.operations import (
     add_entry,
     delete_entry,
     import_glossary,
+    load_shipped_acceptances,
     load_shipped_glossaries,
     update_entry,
     withdraw_acceptance,
@@ -430,12 +431,18 @@ plain_language_cli = click.Group("plain-language", help="The plain-language glos
 
 def load_glossaries(echo: Callable[[str], None] = print) -> None:
     """Bring the shared glossary up to the shipped files (also run by `flask demo`)."""
-    results = load_shipped_glossaries(db.session, now=clock.now())
+    now = clock.now()
+    results = load_shipped_glossaries(db.session, now=now)
     for language, result in results.items():
         echo(
             f"glossary {language}: {len(result.created)} added, {len(result.updated)} updated, "
             f"{result.unchanged} unchanged"
         )
+    kept, skipped = load_shipped_acceptances(db.session, now=now)
+    echo(
+        f"terms kept on purpose by shipped modules: {kept} "
+        f"({skipped} for modules not imported yet: run this again after `flask content import`)"
+    )
 
 
 @plain_language_cli.command("load")

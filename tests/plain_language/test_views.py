@@ -323,3 +323,30 @@ def test_plain_language_load_command(runner, app):
     assert result.exit_code == 0, result.output
     assert "glossary de: " in result.output and "added" in result.output
     assert count_entries() >= 160
+
+
+def test_the_load_command_keeps_the_shipped_modules_deliberate_terms(runner, app, tmp_path):
+    make_org()
+    body = (
+        "## Betrug\n\nDie Nachricht droht: «sonst Betreibung». Die Betreibung kommt nie per SMS.\n"
+    )
+    write_module(
+        tmp_path / "lib",
+        "phishing-arnaques",
+        languages=("de",),
+        source_language="de",
+        texts={"de": module_text("phishing-arnaques", "de", source_language="de", body=body)},
+    )
+    import_paths([tmp_path / "lib"])
+    result = runner.invoke(args=["plain-language", "load"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "terms kept on purpose by shipped modules: 3 (21 for modules not imported" in result.output
+    )
+    kept = {(a.language, a.term) for a in db.session.scalars(select(AcceptedTerm))}
+    assert kept == {("de", "Betreibung"), ("fr", "poursuite"), ("it", "esecuzione")}
+    result = runner.invoke(args=["content", "check", str(tmp_path / "lib")])
+    assert "Betreibung" not in result.output and "0 warning(s)" in result.output
+    again = runner.invoke(args=["plain-language", "load"])
+    assert again.exit_code == 0 and "0 added, 0 updated" in again.output
+    assert db.session.scalar(select(func.count(AcceptedTerm.id))) == 3
