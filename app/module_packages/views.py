@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    abort,
     current_app,
     flash,
     redirect,
@@ -52,7 +51,7 @@ from app.module_packages.operations import (
 from app.module_packages.package_format import PackageLimits, PackageRefused
 from app.module_packages.queries import origin_by_module_id, origin_of
 from app.people.models import Provider, Role
-from app.permissions import Action, ensure, may, roles_required
+from app.permissions import Action, ensure, roles_required
 from app.problems import Problem
 
 bp = Blueprint("module_packages", __name__, url_prefix="/authoring/packages")
@@ -272,8 +271,8 @@ def confirm():
         provider = db.session.get(Provider, form.provider.data)
         # Into one's own provider only: the choices are the trainer's providers, and the
         # rule is asked again here for the id that came back.
-        if provider is None or not may(current_user, Action.EDIT_CONTENT, provider.id):
-            abort(404)
+        ensure(Action.EDIT_CONTENT, provider.id if provider else None)
+        assert provider is not None
         try:
             module = import_package(
                 db.session,
@@ -291,6 +290,7 @@ def confirm():
             return _preview_page(reading, form, state, 422)
         except PackageRefused as refused:
             db.session.rollback()
+            _forget_pending()
             problems = [problem_text(p) for p in refused.problems]
             return render_template(
                 "module_packages/upload.html", form=PackageUploadForm(), problems=problems
