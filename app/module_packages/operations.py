@@ -250,11 +250,13 @@ def _archive_name(problem: Problem, root: Path, renames: dict[str, str] | None =
     return dataclasses.replace(problem, file=file)
 
 
-def read_package(path: Path, workdir: Path, limits: PackageLimits) -> PackageReading:
+def read_package(
+    path: Path, workdir: Path, limits: PackageLimits, *, label: str | None = None
+) -> PackageReading:
     """Unpack and check a package with the library's own readers; raise PackageRefused."""
     unpacked = workdir / "package"
     unpacked.mkdir()
-    manifest = open_package(path, unpacked, limits)
+    manifest = open_package(path, unpacked, limits, label=label)
     folder = unpacked / COURSES_FOLDER / manifest.slug
     if not folder.is_dir():
         raise refuse(
@@ -401,6 +403,7 @@ def import_package(
     now: datetime,
     limits: PackageLimits,
     media_store: Path,
+    label: str | None = None,
 ) -> Module:
     """Import a package as a new module `slug` owned by `provider`; the caller commits once.
 
@@ -411,7 +414,7 @@ def import_package(
     if problem is not None:
         raise SlugRefused(problem, slug)
     with tempfile.TemporaryDirectory(prefix="package-import-") as work:
-        reading = read_package(path, Path(work), limits)
+        reading = read_package(path, Path(work), limits, label=label)
         manifest = reading.manifest
         quiz_ids = quiz_slugs(session, [d.id for d in reading.quizzes.values()], slug)
         copy_root = Path(work) / "copy"
@@ -494,7 +497,9 @@ def pending_path(folder: Path, token: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def keep_pending(folder: Path, stream: Any, *, limit: int, now: datetime) -> str:
+def keep_pending(
+    folder: Path, stream: Any, *, limit: int, now: datetime, label: str = "package.zip"
+) -> str:
     """Store an uploaded package under a random name; refuse it unread beyond `limit` bytes."""
     folder.mkdir(parents=True, exist_ok=True)
     discard_stale_pending(folder, now=now)
@@ -508,7 +513,7 @@ def keep_pending(folder: Path, stream: Any, *, limit: int, now: datetime) -> str
                 handle.close()
                 path.unlink(missing_ok=True)
                 raise refuse(
-                    MANIFEST_NAME,
+                    label,
                     N_("the package is too large (more than %(max)d bytes)"),
                     max=limit,
                 )

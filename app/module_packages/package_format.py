@@ -298,12 +298,14 @@ def _same_name_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
-def _check_members(archive: zipfile.ZipFile, limits: PackageLimits) -> list[zipfile.ZipInfo]:
+def _check_members(
+    archive: zipfile.ZipFile, limits: PackageLimits, label: str
+) -> list[zipfile.ZipInfo]:
     """Check every member before anything is read; return the regular files."""
     infos = archive.infolist()
     if len(infos) > limits.max_files:
         raise refuse(
-            MANIFEST_NAME,
+            label,
             N_("the package holds %(count)d files, at most %(max)d are allowed"),
             count=len(infos),
             max=limits.max_files,
@@ -363,7 +365,7 @@ def _check_members(archive: zipfile.ZipFile, limits: PackageLimits) -> list[zipf
         raise PackageRefused(problems)
     if declared_total > limits.max_total_bytes:
         raise refuse(
-            MANIFEST_NAME,
+            label,
             N_("the package unpacks to %(size)d bytes, at most %(max)d are allowed"),
             size=declared_total,
             max=limits.max_total_bytes,
@@ -413,15 +415,18 @@ def _read_member(
     return size, digest.hexdigest()
 
 
-def open_package(path: Path, dest: Path, limits: PackageLimits) -> Manifest:
+def open_package(
+    path: Path, dest: Path, limits: PackageLimits, *, label: str | None = None
+) -> Manifest:
     """Check a package and unpack its files under `dest`; raise PackageRefused on any problem.
 
     Checked in this order, so nothing is unpacked from a package refused early: the archive
     size, the member names and kinds, the member count and declared sizes, the manifest and
     its format version, the listing against the members, then each file's bytes (counted while
-    unpacking) against its size and SHA-256.
+    unpacking) against its size and SHA-256. Problems of the whole package are named after
+    `label` (the name the person gave the file), those of a member after the member.
     """
-    label = path.name
+    label = label or path.name
     size = path.stat().st_size
     if size > limits.max_archive_bytes:
         raise refuse(
@@ -435,7 +440,7 @@ def open_package(path: Path, dest: Path, limits: PackageLimits) -> Manifest:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise refuse(label, N_("this is not a zip file (%(reason)s)"), reason=exc) from exc
     with archive:
-        members = {info.filename: info for info in _check_members(archive, limits)}
+        members = {info.filename: info for info in _check_members(archive, limits, label)}
         manifest_info = members.pop(MANIFEST_NAME, None)
         if manifest_info is None:
             raise refuse(MANIFEST_NAME, N_("the package has no manifest.json"))

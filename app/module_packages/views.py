@@ -88,6 +88,13 @@ def _pending() -> tuple[dict, Path] | tuple[None, None]:
     return state, path
 
 
+def _filename(raw: str | None) -> str:
+    """The uploaded file's own name (its last part, printable), to name it in messages."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())[:200]
+    return name or "package.zip"
+
+
 def _forget_pending() -> None:
     state = session.pop(SESSION_KEY, None)
     if isinstance(state, dict):
@@ -162,25 +169,27 @@ def upload():
         _forget_pending()
         folder = pending_folder(current_app.config["UPLOAD_PATH"])
         limits = package_limits()
+        filename = _filename(form.package.data.filename)
         try:
             token = keep_pending(
-                folder, form.package.data.stream, limit=limits.max_archive_bytes, now=clock.now()
+                folder,
+                form.package.data.stream,
+                limit=limits.max_archive_bytes,
+                now=clock.now(),
+                label=filename,
             )
             with tempfile.TemporaryDirectory(prefix="package-check-") as work:
                 path = pending_path(folder, token)
                 assert path is not None
                 try:
-                    read_package(path, Path(work), limits)
+                    read_package(path, Path(work), limits, label=filename)
                 except PackageRefused:
                     discard_pending(folder, token)
                     raise
         except PackageRefused as refused:
             problems = [problem_text(p) for p in refused.problems]
         else:
-            session[SESSION_KEY] = {
-                "token": token,
-                "filename": (form.package.data.filename or "package.zip")[:200],
-            }
+            session[SESSION_KEY] = {"token": token, "filename": filename}
             return redirect(url_for(".preview"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("module_packages/upload.html", form=form, problems=problems), status
@@ -240,7 +249,7 @@ def preview():
         return redirect(url_for(".upload"))
     with tempfile.TemporaryDirectory(prefix="package-preview-") as work:
         try:
-            reading = read_package(path, Path(work), package_limits())
+            reading = read_package(path, Path(work), package_limits(), label=state.get("filename"))
         except PackageRefused as refused:
             _forget_pending()
             for problem in refused.problems:
@@ -259,7 +268,7 @@ def confirm():
         return redirect(url_for(".upload"), 303)
     with tempfile.TemporaryDirectory(prefix="package-confirm-") as work:
         try:
-            reading = read_package(path, Path(work), package_limits())
+            reading = read_package(path, Path(work), package_limits(), label=state.get("filename"))
         except PackageRefused as refused:
             _forget_pending()
             for problem in refused.problems:
@@ -283,6 +292,7 @@ def confirm():
                 now=clock.now(),
                 limits=package_limits(),
                 media_store=media_folder(),
+                label=state.get("filename"),
             )
         except SlugRefused as refused:
             db.session.rollback()

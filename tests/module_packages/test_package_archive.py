@@ -130,7 +130,7 @@ def test_many_small_members_adding_up_past_the_total_are_refused(tmp_path):
     path = zip_with(tmp_path / "sum.zip", [("manifest.json", b"{}"), *members])
     problems = refusal(path, tmp_path)
     assert problems == [
-        f"manifest.json: the package unpacks to {8 * 200_000 + 2} bytes, "
+        f"sum.zip: the package unpacks to {8 * 200_000 + 2} bytes, "
         f"at most {SMALL.max_total_bytes} are allowed"
     ]
 
@@ -138,7 +138,7 @@ def test_many_small_members_adding_up_past_the_total_are_refused(tmp_path):
 def test_too_many_members_are_refused(tmp_path):
     members = [(f"courses/mod/media/{n}.png", b"x") for n in range(30)]
     problems = refusal(zip_with(tmp_path / "many.zip", members), tmp_path)
-    assert problems == ["manifest.json: the package holds 30 files, at most 20 are allowed"]
+    assert problems == ["many.zip: the package holds 30 files, at most 20 are allowed"]
 
 
 def test_a_member_holding_more_than_it_declares_is_refused_while_reading(tmp_path):

@@ -301,3 +301,15 @@ def test_packages_waiting_longer_than_a_day_are_removed_by_the_tick(app, client,
     task(db.session, datetime.now(UTC) + timedelta(hours=25))
     assert files_under(folder) == []
     assert client.get(PREVIEW).status_code == 302
+
+
+def test_an_upload_over_the_limit_is_refused_by_its_own_name_and_not_kept(app, client, cast):
+    _, people, module = cast
+    login_as(client, people["trainer_a"])
+    package = download(client, module.id).get_data()
+    app.config["MODULE_PACKAGE_MAX_BYTES"] = 1000
+    login_as(client, people["trainer_b"])
+    response = upload(client, package, name="C:\\Users\\me\\steuern.zip")
+    assert response.status_code == 422
+    assert "steuern.zip: the package is too large (more than 1000 bytes)" in page(response)
+    assert files_under(pending_folder(app.config["UPLOAD_PATH"])) == []
