@@ -50,6 +50,7 @@ from app.attestations.queries import (
 from app.audit import record_event
 from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVersion
 from app.content.queries import page_in_version
+from app.content.views import LANGUAGE_LABELS
 from app.db import write_lock_up_front
 from app.extensions import db
 from app.i18n import select_language
@@ -295,6 +296,7 @@ def record(code: str):
     return render_template(
         "attestations/record.html",
         record=found,
+        language_name=LANGUAGE_LABELS.get(found.language, found.language),
         code=code,
         verify_url=url_for(".verify", code=code, _external=True),
     )
