@@ -18,19 +18,25 @@ The forecast is made `--horizon` (14) days before the due date with the real
 `app.readiness.forecast.project` (given the earlier curves, and once without them: the deadline
 pace); the outcome is the share ready on the due date.
 Prints the mean absolute error in percentage points, per curve, against a naive baseline
-(today's share), against an oracle that knows each branch's true curve and parameters (the
-error no forecast from the history can beat: what is left is the chance of who finishes) and
-against guessing the average outcome of all branches for every branch (hindsight too), the
-coverage of the 80 % range, and the error of forecasts made earlier (the data behind the
-"too early to tell" rule).
+(today's share), against an oracle that knows each branch's true curve and parameters (what
+is left is the chance of who finishes; it knows what no history shows) and against guessing
+the average outcome of all branches for every branch (hindsight too), the coverage of the 80 %
+range, and the error of forecasts made earlier (the data behind the "too early to tell" rule).
+
+With `--floor` it also prints the error of the best forecast that sees only the branch's
+history: the posterior median over this simulator's own four curves and parameter ranges
+(Bayes, with the true prior: no method that learns the curves from data can do better on
+average). That is the limit the target has to be judged against; it takes a few seconds more.
 
     .venv/bin/python benchmarks/forecast.py [--branches 200] [--seed 2027 | --seeds 2027,2028]
-        [--horizon 14] [--keep 0.0]
+        [--horizon 14] [--keep 0.0] [--floor]
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import math
 import random
 import sys
 from dataclasses import dataclass
@@ -150,6 +156,91 @@ def snapshots(branch: Branch, until: int) -> list[DayCount]:
     ]
 
 
+def _start_slow_sample(draws: int = 20_000) -> list[float]:
+    """Sorted draws of a start-slow finisher's day as a fraction of the campaign."""
+    rng = random.Random(1)
+    return sorted(rng.betavariate(2.5, 1.2) * rng.uniform(0.95, 1.1) for _ in range(draws))
+
+
+def _hypotheses(length: int) -> list[tuple[float, Curve]]:
+    """The simulator's curves on a grid of their parameters, with prior weights (sum 1)."""
+
+    def grid(low: float, high: float, count: int) -> list[float]:
+        return [low + (high - low) * (i + 0.5) / count for i in range(count)]
+
+    high_f, low_f = grid(0.6, 1.0, 20), grid(0.2, 0.7, 25)
+    families = {
+        "start_slow": [Curve("start_slow", length, f) for f in high_f],
+        "steady": [
+            Curve("steady", length, f, spread=x) for f in high_f for x in grid(0.95, 1.15, 5)
+        ],
+        "late_rush": [
+            Curve("late_rush", length, f, rush=x) for f in high_f for x in grid(0.3, 0.6, 7)
+        ],
+        "stalled": [
+            Curve("stalled", length, f, stop=length * x) for f in low_f for x in grid(0.3, 0.6, 13)
+        ],
+    }
+    return [(0.25 / len(curves), c) for curves in families.values() for c in curves]
+
+
+def _cdf(curve: Curve, day: float, slow: list[float]) -> float:
+    """The chance that a person of `curve` is ready at the end of `day`."""
+    length = curve.length
+    if curve.shape == "steady":
+        share = min(max(day / (length * curve.spread), 0.0), 1.0)
+    elif curve.shape == "start_slow":
+        share = bisect.bisect_right(slow, day / length) / len(slow)
+    elif curve.shape == "late_rush":
+        early = min(max(day / length, 0.0), 1.0)
+        late = min(max((day - (length - 10)) / 10, 0.0), 1.0)
+        share = (1 - curve.rush) * early + curve.rush * late
+    else:
+        share = min(max(day / curve.stop, 0.0), 1.0)
+    return curve.finish * share
+
+
+def bayes_floor_share(branch: Branch, day: int, slow: list[float]) -> float:
+    """The best forecast from the branch's snapshots alone: the posterior median of the
+    outcome over the simulator's own curves (it knows the family and its priors)."""
+    observed = [d for d in range(day) if d not in branch.missed] + [day]
+    counts = [branch.ready_on(d) for d in observed]
+    people, ready = branch.people, counts[-1]
+    posterior = []
+    for prior, curve in _hypotheses(branch.length):
+        log_p, before, count_before = math.log(prior), 0.0, 0
+        for d, count in zip(observed, counts, strict=True):
+            now = _cdf(curve, d, slow)
+            if count > count_before:
+                log_p += (count - count_before) * math.log(max(now - before, 1e-12))
+            before, count_before = now, count
+        log_p += (people - ready) * math.log(max(1.0 - before, 1e-12))
+        chance = (_cdf(curve, branch.length, slow) - before) / max(1.0 - before, 1e-12)
+        posterior.append((log_p, chance))
+    top = max(lp for lp, _c in posterior)
+    weights = [(math.exp(lp - top), c) for lp, c in posterior]
+    total = sum(w for w, _c in weights)
+    remaining = people - ready
+    pmf = [0.0] * (remaining + 1)
+    for weight, chance in weights:
+        if weight / total < 1e-6:
+            continue
+        for k in range(remaining + 1):
+            pmf[k] += (
+                weight
+                / total
+                * math.comb(remaining, k)
+                * chance**k
+                * (1 - chance) ** (remaining - k)
+            )
+    running = 0.0
+    for k, p in enumerate(pmf):
+        running += p
+        if running >= 0.5:
+            return (ready + k) / people
+    return 1.0
+
+
 def forecast_at(
     branch: Branch,
     day: int,
@@ -207,6 +298,7 @@ class Result:
     naive_mae: float
     oracle_mae: float
     constant_mae: float
+    floor_mae: float | None
     by_shape: dict[str, tuple[float, float]]
     coverage: float
     bounded: bool
@@ -214,7 +306,11 @@ class Result:
 
 
 def evaluate(
-    branches: list[Branch], horizon: int = 14, references: list[ReferenceCurve] | None = None
+    branches: list[Branch],
+    horizon: int = 14,
+    references: list[ReferenceCurve] | None = None,
+    *,
+    floor: bool = False,
 ) -> Result:
     """Forecast each branch `horizon` days before its due date; compare with the outcome.
 
@@ -222,7 +318,8 @@ def evaluate(
     them; the deadline pace (what the app does without earlier campaigns) is measured too.
     """
     errors: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
-    oracle = pace = 0.0
+    oracle = pace = best = 0.0
+    slow = _start_slow_sample() if floor else []
     inside = 0
     bounded = True
     for index, branch in enumerate(branches):
@@ -236,6 +333,8 @@ def evaluate(
         high = projection.high_share if projection.high_share is not None else share
         inside += int(low - 1e-9 <= branch.outcome <= high + 1e-9)
         oracle += abs(oracle_share(branch, day) - branch.outcome) * 100
+        if floor:
+            best += abs(bayes_floor_share(branch, day, slow) - branch.outcome) * 100
         errors[branch.shape].append(
             (abs(share - branch.outcome) * 100, abs(today - branch.outcome) * 100)
         )
@@ -247,6 +346,7 @@ def evaluate(
         naive_mae=sum(n for _f, n in flat) / count,
         oracle_mae=oracle / count,
         constant_mae=_constant_error(branches),
+        floor_mae=best / count if floor else None,
         by_shape={
             shape: (sum(f for f, _n in pairs) / len(pairs), sum(n for _f, n in pairs) / len(pairs))
             for shape, pairs in errors.items()
@@ -297,11 +397,19 @@ def earlier_errors(
     return rows
 
 
-def run(seed: int, count: int, horizon: int, keep: float, *, earlier: bool = True) -> Result:
+def run(
+    seed: int,
+    count: int,
+    horizon: int,
+    keep: float,
+    *,
+    earlier: bool = True,
+    floor: bool = False,
+) -> Result:
     """Simulate one network (earlier campaigns and the evaluated one), print its figures."""
     branches = branches_for(seed, count)
     references = past_campaigns(seed, branches, keep=keep)
-    result = evaluate(branches, horizon, references)
+    result = evaluate(branches, horizon, references, floor=floor)
     print(
         f"{result.count} simulated branches, seed {seed}, forecast {horizon} days before the "
         f"due date; {len(references)} curves of earlier campaigns (same curve kept: {keep:.0%})"
@@ -311,6 +419,8 @@ def run(seed: int, count: int, horizon: int, keep: float, *, earlier: bool = Tru
     print(f"  naive (today's share): {result.naive_mae:5.1f} points")
     print(f"  oracle (knows each branch's true curve): {result.oracle_mae:5.1f} points")
     print(f"  average outcome for every branch:        {result.constant_mae:5.1f} points")
+    if result.floor_mae is not None:
+        print(f"  best possible from the history (Bayes):  {result.floor_mae:5.1f} points")
     for shape, (forecast_mae, naive_mae) in result.by_shape.items():
         print(f"    {shape:<11} forecast {forecast_mae:5.1f}   naive {naive_mae:5.1f}")
     print(f"  outcome inside the 80 % range: {100 * result.coverage:.0f} % of branches")
@@ -334,10 +444,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=float, default=KEEP, help="chance an earlier campaign kept the curve"
     )
+    parser.add_argument("--floor", action="store_true", help="also the best possible error")
     args = parser.parse_args(argv)
     seeds = args.seeds or [args.seed]
     results = [
-        run(seed, args.branches, args.horizon, args.keep, earlier=len(seeds) == 1) for seed in seeds
+        run(
+            seed,
+            args.branches,
+            args.horizon,
+            args.keep,
+            earlier=len(seeds) == 1,
+            floor=args.floor,
+        )
+        for seed in seeds
     ]
     if len(results) > 1:
 
@@ -349,6 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  deadline pace: {mean([r.pace_mae for r in results]):5.1f} points")
         print(f"  naive:         {mean([r.naive_mae for r in results]):5.1f} points")
         print(f"  oracle:        {mean([r.oracle_mae for r in results]):5.1f} points")
+        floors = [r.floor_mae for r in results if r.floor_mae is not None]
+        if floors:
+            print(f"  best possible: {mean(floors):5.1f} points")
         print(f"  80 % range coverage: {100 * mean([r.coverage for r in results]):.0f} %")
     return 0
 

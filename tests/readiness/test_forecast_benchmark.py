@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from app.readiness.forecast import REFERENCE_CLASS
 from benchmarks.forecast import SHAPES, branches_for, evaluate, forecast_at, main, simulate
 
 
@@ -33,3 +34,26 @@ def test_the_script_prints_its_error(capsys):
     assert main(["--branches", "8", "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "forecast MAE" in out and "naive" in out
+
+
+def test_the_script_prints_each_seed_the_mean_and_the_best_possible(capsys):
+    assert main(["--branches", "8", "--seeds", "1,2", "--floor"]) == 0
+    out = capsys.readouterr().out
+    assert "seed 1," in out and "seed 2," in out and "mean of 2 seeds" in out
+    assert out.count("best possible from the history") == 2
+
+
+def test_earlier_campaigns_are_drawn_apart_and_forecast_with():
+    from benchmarks.forecast import past_campaigns
+
+    branches = branches_for(seed=5, count=8)
+    curves = past_campaigns(5, branches, keep=1.0)
+    assert {c.unit_id for c in curves} == set(range(8))
+    assert len(curves) == 3 * 8  # three earlier campaigns of each branch
+    for curve in curves:  # the same branch a year earlier: about as many people
+        assert abs(curve.people - branches[curve.unit_id].people) <= 3 or curve.people == 5
+    projection = forecast_at(branches[0], branches[0].length - 14, curves, unit_id=0)
+    assert projection.method == REFERENCE_CLASS
+    result = evaluate(branches, references=curves, floor=True)
+    assert result.count == 8 and result.bounded
+    assert result.floor_mae is not None and 0.0 <= result.floor_mae <= 100.0
