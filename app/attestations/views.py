@@ -374,7 +374,8 @@ def people(slug: str):
 
 def attestation_panel(page: Any) -> dict[str, Any] | None:
     """For the reader's last page: the confirmation form or the learner's confirmation."""
-    if not getattr(current_user, "is_authenticated", False):
+    # Plain modules (nearly every page) cost no query.
+    if page.kind != ModuleKind.ATTESTATION or not getattr(current_user, "is_authenticated", False):
         return None
     module = db.session.get(Module, page.module_id)
     if module is None or module.kind != ModuleKind.ATTESTATION:

@@ -236,6 +236,8 @@ class ReaderPage:
     # The variant shown translates an older revision of the source (`source_language`).
     is_outdated: bool = False
     source_language: str = ""
+    # "attestation": the last page asks for a confirmation (app/attestations).
+    kind: str = "module"
 
     @property
     def previous(self) -> PageLink | None:
@@ -283,6 +285,7 @@ def reader_page(
         pages=pages,
         is_outdated=variant.is_outdated,
         source_language=module.source_language,
+        kind=module.kind,
     )
 
 
