@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-import zxingcpp
 
 from app.content.module_format import parse_variant_text
 from app.content.rendering import render_markdown, render_pages
@@ -24,6 +23,7 @@ from app.job_aids.extraction import (
     shorten,
 )
 from app.job_aids.qr import QUIET_ZONE, qr_matrix, qr_svg
+from tests.job_aids.helpers import decode_matrix, svg_matrix
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 SHIPPED = sorted(COURSES.glob("*/index.*.md"))
@@ -148,17 +148,6 @@ def test_missed_points_take_room_from_the_steps():
 # --- QR code -----------------------------------------------------------------------------------
 
 
-def decode_matrix(matrix: list[list[bool]], scale: int = 4) -> list[str]:
-    """Rasterise a module matrix as grey pixels and decode it with zxing-cpp."""
-    size = len(matrix) * scale
-    pixels = bytearray()
-    for row in matrix:
-        line = bytes(0 if dark else 255 for dark in row for _ in range(scale))
-        pixels += line * scale
-    image = memoryview(bytes(pixels)).cast("B", (size, size))
-    return [code.text for code in zxingcpp.read_barcodes(image)]
-
-
 def test_the_qr_matrix_decodes_to_the_url():
     url = "https://ready.example.org/modules/declaration-impot-en-ligne"
     matrix = qr_matrix(url)
@@ -174,3 +163,5 @@ def test_the_svg_carries_only_numbers_and_fixed_markup():
     assert "script" not in svg and "style" not in svg and "href" not in svg
     path = re.search(r'<path fill="#000" d="([^"]*)"/>', svg).group(1)
     assert re.fullmatch(r"(M\d+ \d+h\d+v1h-\d+z)+", path)
+    url = "https://ready.example.org/modules/eid-connexion"
+    assert svg_matrix(qr_svg(url)) == qr_matrix(url)

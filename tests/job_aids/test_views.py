@@ -23,6 +23,7 @@ from tests.campaigns.builders import make_campaign
 from tests.conftest import login_as
 from tests.content.builders import COURSES, import_paths
 from tests.factories import make_org, make_user
+from tests.job_aids.helpers import decode_matrix, svg_matrix
 
 T0 = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
 TAX = "declaration-impot-en-ligne"
@@ -264,3 +265,15 @@ def test_posters_are_refused_outside_the_campaign(client, org, campaign, who, st
     login_as(client, users[who]())
     assert client.get(f"/campaigns/{campaign.id}/poster").status_code == status
     assert client.get("/campaigns/99999/poster").status_code in (403, 404)
+
+
+# --- the QR code as served ---------------------------------------------------------------------
+
+
+def test_the_served_qr_code_opens_the_public_address_not_the_requests_host(app, client, org):
+    app.config["PUBLIC_BASE_URL"] = "https://ready.example.ch"
+    login_as(client, make_user(org.branch_a1))
+    html = text_of(client.get(JOB_AID))  # asked for at http://localhost
+    figure = html.split('class="sheet-qr"')[1].split("</figure>")[0]
+    assert decode_matrix(svg_matrix(figure)) == [f"https://ready.example.ch/modules/{TAX}"]
+    assert "localhost" not in figure
