@@ -48,10 +48,22 @@ class RequestRefused(ValueError):
 
 
 def clean_text(
-    value: str | None, *, field: str, max_length: int, missing: str | None, too_long: str
+    value: str | None,
+    *,
+    field: str,
+    max_length: int,
+    missing: str | None,
+    too_long: str,
+    single_line: bool = False,
 ) -> str:
-    """Strip the text; refuse it when empty (if `missing` is given) or longer than allowed."""
+    """Strip the text; refuse it when empty (if `missing` is given) or longer than allowed.
+
+    `single_line` folds line breaks and runs of spaces into one space: a subject ends up in
+    notices and e-mail subject lines, where a line break has no place.
+    """
     text = (value or "").strip()
+    if single_line:
+        text = " ".join(text.split())
     if not text and missing is not None:
         raise RequestRefused(missing, field)
     if len(text) > max_length:
@@ -125,6 +137,7 @@ def ask_question(
         max_length=MAX_SUBJECT,
         missing=N_("Give your question a short subject."),
         too_long=N_("The subject can have at most %(max)d characters."),
+        single_line=True,
     )
     text = clean_text(
         text,
@@ -168,6 +181,7 @@ def request_module(
         max_length=MAX_SUBJECT,
         missing=N_("Name the topic of the module."),
         too_long=N_("The topic can have at most %(max)d characters."),
+        single_line=True,
     )
     why = clean_text(
         why,
@@ -182,6 +196,7 @@ def request_module(
         max_length=MAX_AUDIENCE,
         missing=N_("Say who the module is for."),
         too_long=N_("“For whom” can have at most %(max)d characters."),
+        single_line=True,
     )
     check_daily_limit(session, user.id, now)
     request = ProblemReport(

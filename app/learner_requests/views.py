@@ -231,11 +231,18 @@ def new_module():
 # --- the trainers -----------------------------------------------------------------------------
 
 
-def _parse_filter(raw: str | None, allowed: type[Any]) -> Any:
+class _BadFilter(ValueError):
+    """A filter of the inbox's address that names nothing the list knows."""
+
+
+def _parse_filter(name: str, allowed: type[Any]) -> Any:
+    raw = request.args.get(name) or ""
     if not raw:
         return None
     if raw not in allowed._value2member_map_:
-        abort(400)
+        raise _BadFilter(
+            _("The filter “%(name)s” cannot be “%(value)s”.", name=name, value=raw[:40])
+        )
     return allowed(raw)
 
 
@@ -243,8 +250,12 @@ def _parse_filter(raw: str | None, allowed: type[Any]) -> Any:
 @roles_required(*HANDLERS)
 def inbox():
     """Requests for my providers' modules, and the unrouted ones: open first, oldest first."""
-    status = _parse_filter(request.args.get("status"), ReportStatus)
-    kind = _parse_filter(request.args.get("kind"), RequestKind)
+    try:
+        status = _parse_filter("status", ReportStatus)
+        kind = _parse_filter("kind", RequestKind)
+    except _BadFilter as error:
+        flash(str(error), "error")
+        return redirect(url_for(".inbox"), 303)
     return render_template(
         "learner_requests/inbox.html",
         rows=queries.inbox(db.session, current_user, _language(), status=status, kind=kind),

@@ -272,3 +272,12 @@ def test_follow_ups_have_a_daily_limit_too(world):
             db.session, request, user=world.learner, text="again", now=T0 + timedelta(hours=1)
         )
     assert "too many follow-ups" in refused.value.message
+
+
+def test_a_subject_stays_on_one_line_in_notices_and_mail_headers(world):
+    request = _question(world, subject="Proxy\r\nBcc: evil@example.org")
+    assert request.subject == "Proxy Bcc: evil@example.org"
+    ops.respond(db.session, request, actor=world.trainer, answer="Yes.", status=None, now=T0)
+    db.session.commit()
+    mail = db.session.scalars(select(OutboxEmail)).one()
+    assert "\n" not in mail.subject and "\r" not in mail.subject
