@@ -73,7 +73,7 @@ def draft_settings(quiz_slug: str):
     return _render_settings(quiz, definition, values, drafts.lock_of(draft))
 
 
-@bp.post("/trainer/quizzes/<quiz_slug>/draft/settings")
+@bp.post("/trainer/quizzes/<quiz_slug>/draft/settings/save")
 @roles_required(*TRAINERS)
 def draft_settings_save(quiz_slug: str):
     """Save the settings in the draft, or show what breaks the rules (nothing saved)."""

@@ -331,7 +331,7 @@ def question_create(quiz_slug: str):
     return _save_question(quiz, None, qtype)
 
 
-@bp.post("/trainer/quizzes/<quiz_slug>/draft/questions/<question_id>")
+@bp.post("/trainer/quizzes/<quiz_slug>/draft/questions/<question_id>/save")
 @roles_required(*TRAINERS)
 def question_save(quiz_slug: str, question_id: str):
     """Replace a question of the draft by the posted form (checked first)."""

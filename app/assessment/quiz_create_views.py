@@ -46,7 +46,7 @@ def quiz_new_in_forms():
     return _render({"pass_mark": "80", "attempts": "3"}, {})
 
 
-@bp.post("/trainer/quizzes/new/forms")
+@bp.post("/trainer/quizzes/new/forms/create")
 @roles_required(*TRAINERS)
 def quiz_create_in_forms():
     """Create the quiz with an empty draft, or show what is wrong (nothing is created)."""

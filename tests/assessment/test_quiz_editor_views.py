@@ -85,12 +85,12 @@ def test_every_editor_route_is_404_for_another_provider_and_403_for_learners(app
         "/questions/q-single",
     )
     posts = (
-        "/settings",
+        "/settings/save",
         "/publish",
         "/discard",
         "/export",
         "/questions",
-        "/questions/q-single",
+        "/questions/q-single/save",
         "/questions/q-single/move",
         "/questions/q-single/delete",
     )
@@ -116,7 +116,7 @@ def test_a_wrong_question_is_refused_beside_its_field_naming_it_and_nothing_is_s
     token, page = page_of(trainer, f"/trainer/quizzes/{quiz.slug}/draft/questions/q-single")
     assert 'value="The eID"' in page and 'name="correct" value="1" checked' in page
     data = {"csrf_token": token, "lock": "0", **SINGLE, "id": "q-single"}
-    reply = trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-single", data=data)
+    reply = trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-single/save", data=data)
     assert reply.status_code == 400
     text = html.unescape(reply.get_data(as_text=True))
     message = (
@@ -138,9 +138,9 @@ def test_a_wrong_question_is_refused_beside_its_field_naming_it_and_nothing_is_s
         "points": "two",
     }
     text = html.unescape(
-        trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-single", data=data).get_data(
-            as_text=True
-        )
+        trainer.post(
+            f"/trainer/quizzes/{quiz.slug}/draft/questions/q-single/save", data=data
+        ).get_data(as_text=True)
     )
     assert (
         "Question 1 (single choice): 'points' must be a number"
@@ -153,7 +153,7 @@ def test_errors_are_in_the_trainers_language(app, org):
     client = trainer_client(app, org, language="de")
     token, _ = page_of(client, f"/trainer/quizzes/{quiz.slug}/draft/settings")
     reply = client.post(
-        f"/trainer/quizzes/{quiz.slug}/draft/settings",
+        f"/trainer/quizzes/{quiz.slug}/draft/settings/save",
         data={
             "csrf_token": token,
             "lock": "0",
@@ -268,7 +268,7 @@ def test_more_rows_without_javascript_keeps_the_input(org, trainer):
         "stem-und": "Kept text",
         "action": "more_rows",
     }
-    reply = trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-order", data=data)
+    reply = trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-order/save", data=data)
     text = reply.get_data(as_text=True)
     assert reply.status_code == 200 and 'name="items-7-text-und"' in text and "Kept text" in text
     assert drafts.draft_of(db.session, quiz) is None
@@ -284,7 +284,7 @@ def test_a_new_quiz_in_forms_starts_as_a_draft_and_learners_see_it_once_publishe
         "title-de": "",
         "pass_mark": "80",
     }
-    refused = trainer.post("/trainer/quizzes/new/forms", data=data)
+    refused = trainer.post("/trainer/quizzes/new/forms/create", data=data)
     text = html.unescape(refused.get_data(as_text=True))
     assert refused.status_code == 400 and "Choose one of your providers." in text
     assert "'title' is empty" in text and "lowercase slug" in text
@@ -293,7 +293,7 @@ def test_a_new_quiz_in_forms_starts_as_a_draft_and_learners_see_it_once_publishe
         id="tax-check",
         **{"title-de": "Steuern", "title-fr": "Impôts"},
     )
-    created = trainer.post("/trainer/quizzes/new/forms", data=data)
+    created = trainer.post("/trainer/quizzes/new/forms/create", data=data)
     assert created.status_code == 303 and created.headers["Location"].endswith(
         "/trainer/quizzes/tax-check/draft"
     )
