@@ -96,12 +96,15 @@ _READINESS = schema(
                     "method": {
                         "type": "string",
                         "description": (
-                            "deadline_pace: a branch's own forecast; sum: the sum of the units "
+                            "reference_class: a branch's own forecast from the same branches' "
+                            "earlier campaigns; deadline_pace: a branch's own forecast while "
+                            "there are none; sum: the sum of the units "
                             "below; too_early: too little history, `ready` is today's number; "
                             "closed: the due date has passed. trend, rate and flat are no "
                             "longer produced."
                         ),
                         "enum": [
+                            "reference_class",
                             "deadline_pace",
                             "sum",
                             "too_early",
