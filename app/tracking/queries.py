@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.content.models import (
     Module,
@@ -454,8 +454,18 @@ class StatementFilter:
 def statements_page(
     session: Session, viewer: Any, filters: StatementFilter, *, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
-    """Return one page of the statements the viewer may see (xAPI JSON) and the total."""
-    conditions: list[ColumnElement[bool]] = [learner_scope_clause(viewer, Statement.user_id)]
+    """Return one page of the statements the viewer may see (xAPI JSON) and the total.
+
+    As an LRS does (xAPI 1.0.3, Communication 2.1.4), a voided statement is left out; the
+    statement that voids it is listed.
+    """
+    voiding = aliased(Statement)
+    conditions: list[ColumnElement[bool]] = [
+        learner_scope_clause(viewer, Statement.user_id),
+        ~select(voiding.id)
+        .where(voiding.verb == Verb.VOIDED, voiding.object_iri == Statement.uuid)
+        .exists(),
+    ]
     if filters.since is not None:
         conditions.append(Statement.stored_at > filters.since)
     if filters.until is not None:
