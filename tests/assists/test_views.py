@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
+from app.assists import operations
 from app.assists.models import CounterAssist
 from app.audit import AuditEvent
 from app.extensions import db
@@ -280,3 +281,18 @@ def test_my_assists_are_in_my_personal_data_export(world, client):
     assert answer.status_code == 200
     text = answer.get_data(as_text=True)
     assert "assisted" in text and f"{BASE}/xapi/topics/impots" in text
+
+
+def test_an_undone_assist_leaves_the_statements_api_its_voiding_statement_stays(world, client):
+    kept = log(world["helper"], "impots", now=NOW)
+    undone = log(world["helper"], "declaration", now=NOW)
+    operations.undo_assist(db.session, world["helper"], undone, now=NOW + timedelta(seconds=5))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {make_token(world['helper'])}"}
+    assisted = quote(f"{BASE}/xapi/verbs/assisted", safe="")
+    listed = client.get(f"/api/v1/xapi/statements?verb={assisted}", headers=headers).get_json()
+    kept_uuid = db.session.get(Statement, kept.statement_id).uuid
+    undone_uuid = db.session.get(Statement, undone.statement_id).uuid
+    assert [s["id"] for s in listed["statements"]] == [kept_uuid]
+    voided = client.get("/api/v1/xapi/statements?verb=voided", headers=headers).get_json()
+    assert [s["object"]["id"] for s in voided["statements"]] == [undone_uuid]
