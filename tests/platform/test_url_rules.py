@@ -25,6 +25,8 @@ PUBLIC = {
 # Features that add public routes extend this set in their own module.
 PUBLIC_PREFIXES_ALLOWED = (
     "tracking.verify_certificate",
+    # The public check of a signed attestation record (the code is the credential).
+    "attestations.verify",
     "campaigns.unsubscribe",
     "campaigns.ical",
     "sso.start",
