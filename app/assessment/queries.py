@@ -15,6 +15,7 @@ from app.assessment.models import (
     AttemptAnswer,
     AttemptState,
     Quiz,
+    QuizDraft,
     QuizVersion,
 )
 from app.assessment.questions import MAX_COOLDOWN_MINUTES, Texts, clamp_minutes
@@ -284,6 +285,7 @@ class TrainerQuizRow:
     version: int | None
     attempts: int
     passed: int
+    has_draft: bool = False
 
 
 def trainer_quiz_rows(session: Session, user: User) -> list[TrainerQuizRow]:
@@ -307,9 +309,11 @@ def trainer_quiz_rows(session: Session, user: User) -> list[TrainerQuizRow]:
             Module.slug,
             func.coalesce(counts.c.attempts, 0),
             func.coalesce(counts.c.passed, 0),
+            QuizDraft.definition,
         )
         .join(Provider, Provider.id == Quiz.provider_id)
         .outerjoin(QuizVersion, QuizVersion.id == Quiz.current_version_id)
+        .outerjoin(QuizDraft, QuizDraft.quiz_id == Quiz.id)
         .outerjoin(Module, Module.id == Quiz.module_id)
         .outerjoin(counts, counts.c.quiz_id == Quiz.id)
         .where(quiz_scope_clause(user))
@@ -318,14 +322,16 @@ def trainer_quiz_rows(session: Session, user: User) -> list[TrainerQuizRow]:
     return [
         TrainerQuizRow(
             slug=slug,
-            title=dict((definition or {}).get("title", {})),
+            # A quiz not yet published is listed under its draft's title.
+            title=dict((definition or draft or {}).get("title", {})),
             provider=provider,
             module_slug=module,
             version=number,
             attempts=int(attempts),
             passed=int(passed),
+            has_draft=draft is not None,
         )
-        for slug, definition, number, provider, module, attempts, passed in rows
+        for slug, definition, number, provider, module, attempts, passed, draft in rows
     ]
 
 

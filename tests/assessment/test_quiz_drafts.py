@@ -283,3 +283,37 @@ def test_settings_are_checked_but_a_quiz_without_questions_may_be_set_up(org, ac
     )
     db.session.commit()
     assert not [i for i in issues if drafts.blocks_settings(i)] and current(quiz).attempts == 2
+
+
+def test_pool_questions_are_edited_and_moved_within_their_pool(quiz, actor):
+    base = all_types()
+    pool = Pool(id="extra", draw=1, questions=base.questions[5:])
+    with_pool = dataclasses.replace(base, questions=base.questions[:5], pools=(pool,))
+    draft = drafts.replace_draft(db.session, quiz, with_pool, lock=0, now=NOW, actor_id=actor)
+    db.session.commit()
+    assert [q.id for q, p in drafts.all_questions(with_pool)][5:] == ["q-match", "q-order"]
+    assert drafts.move_question(
+        db.session, quiz, "q-order", -1, lock=draft.lock_version, now=NOW, actor_id=actor
+    )
+    db.session.commit()
+    # The first question of a pool does not leave it.
+    assert not drafts.move_question(
+        db.session, quiz, "q-order", -1, lock=draft.lock_version, now=NOW, actor_id=actor
+    )
+    order = base.questions[6]
+    renamed = dataclasses.replace(order, stem={"und": "In order, please"})
+    issues = drafts.save_question(
+        db.session,
+        quiz,
+        renamed,
+        replaces="q-order",
+        lock=draft.lock_version,
+        now=NOW,
+        actor_id=actor,
+    )
+    db.session.commit()
+    assert not [i for i in issues if i.is_error]
+    saved = current(quiz)
+    assert [q.id for q in saved.pools[0].questions] == ["q-order", "q-match"]
+    assert saved.pools[0].questions[0].stem == {"und": "In order, please"}
+    assert len(saved.questions) == 5

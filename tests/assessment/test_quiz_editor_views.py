@@ -299,6 +299,9 @@ def test_a_new_quiz_in_forms_starts_as_a_draft_and_learners_see_it_once_publishe
     )
     quiz = db.session.scalar(select(Quiz).where(Quiz.slug == "tax-check"))
     assert quiz.current_version_id is None
+    listed = page_of(trainer, "/trainer/quizzes")[1]
+    assert 'href="/trainer/quizzes/tax-check/draft">Steuern</a>' in listed
+    assert '<span class="tag">draft</span>' in listed
     # Question forms offer the quiz's languages.
     _, form = page_of(trainer, "/trainer/quizzes/tax-check/draft/questions/new?type=truefalse")
     assert 'name="stem-de"' in form and 'name="stem-fr"' in form and 'name="stem-it"' not in form
