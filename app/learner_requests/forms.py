@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.learner_requests.operations import MAX_ANSWER, MAX_AUDIENCE, MAX_SUBJECT, MAX_TEXT
@@ -79,6 +79,8 @@ class FollowUpForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Write what you want to add.")), _at_most(MAX_TEXT)],
     )
+    # The last event the person saw: a second click (or a change meanwhile) is noticed.
+    seen = HiddenField()
 
 
 class RespondForm(FlaskForm):
@@ -94,3 +96,6 @@ class RespondForm(FlaskForm):
         validators=[Optional(), _at_most(MAX_ANSWER)],
     )
     status = SelectField(_l("Status"), validators=[Optional()], validate_choice=False)
+    # The last event the trainer saw: a double click, or a colleague's answer meanwhile, is
+    # noticed instead of sending the person a second answer.
+    seen = HiddenField()

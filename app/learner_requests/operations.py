@@ -84,6 +84,26 @@ def check_daily_limit(session: Session, user_id: int, now: datetime) -> None:
         )
 
 
+def latest_event_id(session: Session, request_id: int) -> int:
+    """The id of the request's newest event (0 when it has none)."""
+    latest = session.scalar(
+        select(func.max(RequestEvent.id)).where(RequestEvent.request_id == request_id)
+    )
+    return int(latest or 0)
+
+
+def check_unchanged(session: Session, request: ProblemReport, seen: int | None) -> None:
+    """Refuse a step taken on an out-of-date view of the request (`seen`: its newest event
+    then): the same form sent twice, or a colleague's answer in between."""
+    if seen is not None and latest_event_id(session, request.id) != seen:
+        raise RequestRefused(
+            N_(
+                "This request changed while you were writing (it may have been sent already)."
+                " Check its timeline; your text is still in the form."
+            )
+        )
+
+
 def _add_event(
     session: Session,
     request: ProblemReport,
@@ -261,9 +281,11 @@ def respond(
     status: ReportStatus | None,
     now: datetime,
     ip: str | None = None,
+    seen: int | None = None,
 ) -> list[RequestEvent]:
     """A trainer answers and/or moves the request on: the events, then one notice and one
-    e-mail to the person who asked. Returns the new events (none when nothing changed)."""
+    e-mail to the person who asked. `seen` is the newest event the trainer had in view."""
+    check_unchanged(session, request, seen)
     text = clean_text(
         answer,
         field="answer",
@@ -313,10 +335,17 @@ def set_status(
 
 
 def add_follow_up(
-    session: Session, request: ProblemReport, *, user: User, text: str, now: datetime
+    session: Session,
+    request: ProblemReport,
+    *,
+    user: User,
+    text: str,
+    now: datetime,
+    seen: int | None = None,
 ) -> list[RequestEvent]:
     """The person who asked adds something; a handled request opens again ("received"), so it
-    is back in the trainers' open list."""
+    is back in the trainers' open list. `seen` is the newest event they had in view."""
+    check_unchanged(session, request, seen)
     text = clean_text(
         text,
         field="text",

@@ -170,20 +170,28 @@ def open_inbox_count(session: Session, viewer: User) -> int:
     )
 
 
-def own_request(session: Session, user_id: int, request_id: int) -> ProblemReport | None:
+def _locked(query: Select[Any], for_update: bool) -> Select[Any]:
+    # A write locks the request's row (PostgreSQL; SQLite writers take the database lock up
+    # front), so two steps on one request run one after the other and see each other.
+    return query.with_for_update() if for_update else query
+
+
+def own_request(
+    session: Session, user_id: int, request_id: int, *, for_update: bool = False
+) -> ProblemReport | None:
     """The request if `user_id` made it, else None (another person's request is not found)."""
-    return session.scalar(
-        select(ProblemReport).where(
-            ProblemReport.id == request_id, ProblemReport.user_id == user_id
-        )
+    query = select(ProblemReport).where(
+        ProblemReport.id == request_id, ProblemReport.user_id == user_id
     )
+    return session.scalar(_locked(query, for_update))
 
 
-def request_to_handle(session: Session, viewer: User, request_id: int) -> ProblemReport | None:
+def request_to_handle(
+    session: Session, viewer: User, request_id: int, *, for_update: bool = False
+) -> ProblemReport | None:
     """The request if the trainer handles it (see `access`), else None."""
-    return session.scalar(
-        select(ProblemReport).where(ProblemReport.id == request_id, handle_scope(viewer))
-    )
+    query = select(ProblemReport).where(ProblemReport.id == request_id, handle_scope(viewer))
+    return session.scalar(_locked(query, for_update))
 
 
 def request_row(session: Session, request_id: int, language: str) -> RequestRow | None:

@@ -104,8 +104,15 @@ def detail(request_id: int):
     return _render_detail(found, FollowUpForm(formdata=None))
 
 
+def _seen(form: Any) -> int | None:
+    """The newest event the form was shown with (None when the form did not say)."""
+    raw = form.seen.data or ""
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
 def _render_detail(found: Any, form: FollowUpForm, status: int = 200) -> Any:
     events = queries.timeline(db.session, found)
+    form.seen.data = str(events[-1].id if events else 0)
     return (
         render_template(
             "learner_requests/detail.html",
@@ -127,7 +134,7 @@ def _render_detail(found: Any, form: FollowUpForm, status: int = 200) -> Any:
 @signed_in
 def follow_up(request_id: int):
     """Add something to my request (a handled one opens again)."""
-    found = queries.own_request(db.session, current_user.id, request_id)
+    found = queries.own_request(db.session, current_user.id, request_id, for_update=True)
     ensure(access.VIEW_REQUEST, found)
     form = FollowUpForm()
     if not form.validate_on_submit():
@@ -135,7 +142,14 @@ def follow_up(request_id: int):
             abort(400)
         return _render_detail(found, form, 400)
     try:
-        ops.add_follow_up(db.session, found, user=_me(), text=form.text.data, now=clock.now())
+        ops.add_follow_up(
+            db.session,
+            found,
+            user=_me(),
+            text=form.text.data,
+            now=clock.now(),
+            seen=_seen(form),
+        )
     except ops.RequestRefused as error:
         db.session.rollback()
         _show_refusal(form, error)
@@ -267,14 +281,15 @@ def inbox():
     )
 
 
-def _to_handle(request_id: int) -> Any:
-    found = queries.request_to_handle(db.session, current_user, request_id)
+def _to_handle(request_id: int, *, for_update: bool = False) -> Any:
+    found = queries.request_to_handle(db.session, current_user, request_id, for_update=for_update)
     ensure(access.HANDLE_REQUEST, found)
     return found
 
 
 def _render_handle(found: Any, form: RespondForm, status: int = 200) -> Any:
     events = queries.timeline(db.session, found)
+    form.seen.data = str(events[-1].id if events else 0)
     return (
         render_template(
             "learner_requests/handle.html",
@@ -314,7 +329,7 @@ def handle(request_id: int):
 @roles_required(*HANDLERS)
 def respond(request_id: int):
     """Save an answer and/or a new status in one step; the person who asked is told."""
-    found = _to_handle(request_id)
+    found = _to_handle(request_id, for_update=True)
     form = _respond_form(found, submitted=True)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
@@ -333,6 +348,7 @@ def respond(request_id: int):
             status=ReportStatus(raw) if raw else None,
             now=clock.now(),
             ip=request.remote_addr,
+            seen=_seen(form),
         )
     except ops.RequestRefused as error:
         db.session.rollback()

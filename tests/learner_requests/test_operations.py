@@ -281,3 +281,15 @@ def test_a_subject_stays_on_one_line_in_notices_and_mail_headers(world):
     db.session.commit()
     mail = db.session.scalars(select(OutboxEmail)).one()
     assert "\n" not in mail.subject and "\r" not in mail.subject
+
+
+def test_a_follow_up_sent_twice_from_the_same_view_is_added_once(world):
+    request = _question(world)
+    seen = ops.latest_event_id(db.session, request.id)
+    ops.add_follow_up(db.session, request, user=world.learner, text="More", now=T0, seen=seen)
+    db.session.commit()
+    with pytest.raises(ops.RequestRefused) as refused:
+        ops.add_follow_up(db.session, request, user=world.learner, text="More", now=T0, seen=seen)
+    assert "changed while you were writing" in refused.value.message
+    db.session.rollback()
+    assert _kinds(request) == ["received", "follow_up"]

@@ -232,3 +232,28 @@ def test_questions_stay_out_of_the_module_feedback_counts(client, world):
     assert moved.status_code == 404  # a question is answered in the inbox, not here
     home = client.get("/home").get_data(as_text=True)
     assert "1 request waits for an answer" in home
+
+
+def test_a_double_click_on_save_answers_once(client, world, smtp_server):
+    login_as(client, world.learner)
+    _ask(client, module="digital-post", subject="S", text="T")
+    request = db.session.scalars(select(ProblemReport)).one()
+    login_as(client, world.trainer)
+    page = client.get(f"/requests/inbox/{request.id}").get_data(as_text=True)
+    seen = re.search(r'name="seen" type="hidden" value="(\d+)"', page).group(1)
+    data = {"csrf_token": csrf_token_from(page), "answer": "Once.", "status": "", "seen": seen}
+    first = client.post(f"/requests/inbox/{request.id}/respond", data=data)
+    second = client.post(f"/requests/inbox/{request.id}/respond", data=data)
+    assert (first.status_code, second.status_code) == (303, 400)
+    again = second.get_data(as_text=True)
+    assert "This request changed while you were writing" in again
+    assert "Once.</textarea>" in again  # the text is kept
+    answers = db.session.scalars(select(RequestEvent).where(RequestEvent.kind == "answer")).all()
+    assert len(answers) == 1 and len(smtp_server.messages) == 1
+    # The refusal's page shows the newest event, so sending from it again is accepted.
+    newer = re.search(r'name="seen" type="hidden" value="(\d+)"', again).group(1)
+    third = client.post(
+        f"/requests/inbox/{request.id}/respond",
+        data=data | {"seen": newer, "csrf_token": csrf_token_from(again)},
+    )
+    assert third.status_code == 303
