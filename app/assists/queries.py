@@ -140,13 +140,6 @@ def learner_topics(session: Session, user_id: int, language: str, now: datetime)
     return sorted(topics.values(), key=lambda t: (not t.is_campaign, t.name.casefold()))
 
 
-def own_assist(session: Session, user_id: int, assist_id: int) -> CounterAssist | None:
-    """The helper's own assist (None for anyone else's, so that it answers 404)."""
-    return session.scalar(
-        select(CounterAssist).where(CounterAssist.id == assist_id, CounterAssist.user_id == user_id)
-    )
-
-
 def assists_this_week(session: Session, user_id: int, week: str) -> int:
     """How many assists (not undone) the helper logged in a week."""
     return (

@@ -32,12 +32,12 @@ from app.csv_export import csv_bytes, csv_dialect_for
 from app.extensions import db
 from app.i18n import select_language, select_locale
 from app.people.models import Role, User
-from app.permissions import roles_required
+from app.permissions import ensure, may, register_rule, roles_required
 from app.readiness.queries import CampaignInfo, campaign_for, visible_campaigns
 from app.readiness.rules import STATUS_LABELS
 from app.readiness.views import platform_zone
 
-from . import operations, queries, reports
+from . import access, operations, queries, reports
 from .models import AssistOutcome, CounterAssist
 from .vocabulary import OUTCOME_LABELS
 
@@ -61,7 +61,10 @@ def _counter_page(*, error: str | None = None, status: int = 200, chosen: str = 
     logged: CounterAssist | None = None
     logged_id = request.args.get("logged", type=int)
     if logged_id is not None:
-        logged = queries.own_assist(db.session, current_user.id, logged_id)
+        found = db.session.get(CounterAssist, logged_id)
+        logged = (
+            found if found is not None and may(current_user, access.VIEW_ASSIST, found) else None
+        )
     html = render_template(
         "assists/counter.html",
         topics=queries.learner_topics(db.session, current_user.id, language, now),
@@ -118,9 +121,8 @@ def undo(assist_id: int):
     """Undo one's own assist within a minute (anyone else's answers 404)."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    assist = queries.own_assist(db.session, current_user.id, assist_id)
-    if assist is None:
-        abort(404)
+    assist = db.session.get(CounterAssist, assist_id)
+    ensure(access.UNDO_ASSIST, assist)  # anyone else's answers 404, and the try is audited
     try:
         operations.undo_assist(db.session, current_user, assist, now=clock.now())
     except operations.AssistError as error:
@@ -286,3 +288,5 @@ def register(app: Flask) -> None:
         ]
     )
     app.extensions.setdefault("home_sections", []).append(_home_panel)
+    register_rule(access.VIEW_ASSIST, access.is_own_assist)
+    register_rule(access.UNDO_ASSIST, access.is_own_assist)

@@ -140,6 +140,8 @@ def test_nobody_sees_or_undoes_someone_elses_assist(world, client):
     assert "Logged:" not in page
     token = get_csrf(client, "/assists/counter")
     assert client.post(f"/assists/{assist.id}/undo", data={"csrf_token": token}).status_code == 404
+    refused = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "access.refused"))
+    assert refused is not None and refused.actor_id == world["colleague"].id
     assert client.post("/assists/999999/undo", data={"csrf_token": token}).status_code == 404
     db.session.expire_all()
     assert db.session.get(CounterAssist, assist.id).voided_at is None
