@@ -31,6 +31,8 @@ MAX_REQUESTS_PER_DAY = 20
 MAX_FOLLOW_UPS_PER_DAY = 20
 # How much of the subject a notice or e-mail subject line quotes.
 NOTICE_SUBJECT = 80
+# The same request sent again this soon is the same request (a double click, a reload).
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 class RequestRefused(ValueError):
@@ -104,6 +106,24 @@ def check_unchanged(session: Session, request: ProblemReport, seen: int | None) 
         )
 
 
+def _same_request_just_sent(
+    session: Session, *, user_id: int, kind: RequestKind, subject: str, text: str, now: datetime
+) -> ProblemReport | None:
+    """The person's identical request of the last minutes, if any (sent twice: stored once)."""
+    return session.scalars(
+        select(ProblemReport)
+        .where(
+            ProblemReport.user_id == user_id,
+            ProblemReport.kind == kind,
+            ProblemReport.subject == subject,
+            ProblemReport.comment == text,
+            ProblemReport.created_at >= now - REPEAT_WINDOW,
+        )
+        .order_by(ProblemReport.id.desc())
+        .limit(1)
+    ).first()
+
+
 def _add_event(
     session: Session,
     request: ProblemReport,
@@ -150,7 +170,8 @@ def ask_question(
     text: str,
     now: datetime,
 ) -> ProblemReport:
-    """Store a question to the trainers of `module` (or to all trainers when None)."""
+    """Store a question to the trainers of `module` (or to all trainers when None); the same
+    question sent again within minutes returns the stored one."""
     subject = clean_text(
         subject,
         field="subject",
@@ -166,6 +187,11 @@ def ask_question(
         missing=N_("Write your question."),
         too_long=N_("The question can have at most %(max)d characters."),
     )
+    repeated = _same_request_just_sent(
+        session, user_id=user.id, kind=RequestKind.QUESTION, subject=subject, text=text, now=now
+    )
+    if repeated is not None:
+        return repeated
     check_daily_limit(session, user.id, now)
     request = ProblemReport(
         user_id=user.id,
@@ -194,7 +220,8 @@ def request_module(
     audience: str,
     now: datetime,
 ) -> ProblemReport:
-    """Store a request for a new module: topic, why it is needed, for whom."""
+    """Store a request for a new module: topic, why it is needed, for whom (once, like a
+    question)."""
     topic = clean_text(
         topic,
         field="topic",
@@ -218,6 +245,11 @@ def request_module(
         too_long=N_("“For whom” can have at most %(max)d characters."),
         single_line=True,
     )
+    repeated = _same_request_just_sent(
+        session, user_id=user.id, kind=RequestKind.NEW_MODULE, subject=topic, text=why, now=now
+    )
+    if repeated is not None:
+        return repeated
     check_daily_limit(session, user.id, now)
     request = ProblemReport(
         user_id=user.id,

@@ -293,3 +293,12 @@ def test_a_follow_up_sent_twice_from_the_same_view_is_added_once(world):
     assert "changed while you were writing" in refused.value.message
     db.session.rollback()
     assert _kinds(request) == ["received", "follow_up"]
+
+
+def test_the_same_question_sent_twice_is_stored_once(world):
+    first = _question(world)
+    again = _question(world, now=T0 + timedelta(minutes=2))
+    other = _question(world, now=T0 + timedelta(minutes=3), text="Another thing")
+    later = _question(world, now=T0 + timedelta(hours=1))
+    assert again.id == first.id and len({first.id, other.id, later.id}) == 3
+    assert _kinds(first) == ["received"]
