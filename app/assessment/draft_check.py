@@ -45,8 +45,8 @@ class DraftIssue:
 
     `number` is the question's 1-based place in the editor's list (fixed questions, then pool
     questions); `field` the question's key (or the quiz setting) and `row` the 1-based row of
-    a list field (options, answers, pairs, items, distractors). `pool` is the 1-based pool for
-    a problem of a pool's own settings.
+    a list field (options, answers, pairs, items, distractors), `part` the key within that row
+    (`weight`, `text`...). `pool` is the 1-based pool for a problem of a pool's own settings.
     """
 
     problem: Problem
@@ -55,6 +55,7 @@ class DraftIssue:
     question_type: str | None = None
     field: str | None = None
     row: int | None = None
+    part: str | None = None
     pool: int | None = None
 
     @property
@@ -129,6 +130,7 @@ def _question_issue(
     question = questions[index] if index < len(questions) else None
     field = str(rest[0]) if rest else None
     row = rest[1] + 1 if len(rest) >= 2 and isinstance(rest[1], int) else None
+    part = str(rest[2]) if row is not None and len(rest) >= 3 else None
     return DraftIssue(
         problem,
         number=before + index + 1,
@@ -136,4 +138,5 @@ def _question_issue(
         question_type=question.type if question else None,
         field=field,
         row=row,
+        part=part,
     )

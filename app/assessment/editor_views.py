@@ -30,6 +30,10 @@ from app.extensions import db
 from app.permissions import roles_required
 
 QUESTION_TEMPLATE = "assessment/trainer_question.html"
+# The parts of a row that have their own input (a problem of the row's id stays on the row).
+ROW_INPUTS = frozenset(
+    ("text", "feedback", "weight", "value", "tolerance", "min", "max", "prompt", "match")
+)
 
 
 def issue_message(issue: DraftIssue) -> str:
@@ -194,6 +198,8 @@ def _render_question(
         rows = (row_map or {}).get(issue.field or "")
         if issue.row is not None and rows and issue.row <= len(rows):
             key = f"{key}-{rows[issue.row - 1]}"
+            if issue.part in ROW_INPUTS:
+                key = f"{key}-{issue.part}"
         errors.setdefault(key, []).append(issue_message(issue))
     posted = [
         lang

@@ -61,6 +61,7 @@ def test_check_names_the_question_its_field_and_row():
         (3, "truefalse", "stem", None, "'stem' is empty"),
         (3, "truefalse", "answer", None, "'answer' must be true or false"),
     }
+    assert [i.part for i in issues if i.row == 3] == ["weight"]
 
 
 def test_check_numbers_pool_questions_after_the_fixed_ones():

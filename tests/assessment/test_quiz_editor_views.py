@@ -325,3 +325,25 @@ def test_a_new_quiz_in_forms_starts_as_a_draft_and_learners_see_it_once_publishe
     db.session.expire_all()
     assert db.session.get(Quiz, quiz.id).current_version.number == 1
     assert learner.get("/quizzes/tax-check").status_code == 200
+
+
+def test_a_problem_of_one_row_is_shown_at_that_rows_input(org, trainer):
+    quiz = make_quiz(org.provider)
+    token, page = page_of(trainer, f"/trainer/quizzes/{quiz.slug}/draft/questions/q-multi")
+    form = {
+        "csrf_token": token,
+        "lock": "0",
+        "options-rows": "5",
+        "stem-und": "Which documents are needed?",
+        "options-1-text-und": "Salary statement",
+        "options-1-weight": "50",
+        # A blank row in between: the problem must still land on the row the trainer typed.
+        "options-3-text-und": "Receipts",
+        "options-3-weight": "500",
+    }
+    reply = trainer.post(f"/trainer/quizzes/{quiz.slug}/draft/questions/q-multi/save", data=form)
+    assert reply.status_code == 400
+    text = html.unescape(reply.get_data(as_text=True))
+    beside = text.split('id="err-options-3-weight"', 1)[1].split("</ul>", 1)[0]
+    assert "Question 2 (multiple choice): 'weight' must be between -100 and 100" in beside
+    assert 'aria-describedby="err-options-3-weight" aria-invalid="true"' in text
