@@ -50,6 +50,7 @@ if str(ROOT) not in sys.path:
 from app.readiness.forecast import (  # noqa: E402
     DayCount,
     Projection,
+    ReferenceClass,
     ReferenceCurve,
     project,
     reference_curve,
@@ -244,7 +245,7 @@ def bayes_floor_share(branch: Branch, day: int, slow: list[float]) -> float:
 def forecast_at(
     branch: Branch,
     day: int,
-    references: list[ReferenceCurve] | None = None,
+    references: ReferenceClass | list[ReferenceCurve] | None = None,
     unit_id: int | None = None,
     **options: float,
 ) -> Projection:
@@ -319,12 +320,13 @@ def evaluate(
     """
     errors: dict[str, list[tuple[float, float]]] = {shape: [] for shape in SHAPES}
     oracle = pace = best = 0.0
+    prepared = ReferenceClass(references or [])  # read once, as the app does for a report
     slow = _start_slow_sample() if floor else []
     inside = 0
     bounded = True
     for index, branch in enumerate(branches):
         day = branch.length - horizon
-        projection = forecast_at(branch, day, references, unit_id=index)
+        projection = forecast_at(branch, day, prepared, unit_id=index)
         pace += abs((forecast_at(branch, day).share or 0.0) - branch.outcome) * 100
         share = projection.share or 0.0
         today = branch.ready_on(day) / branch.people
@@ -376,6 +378,7 @@ def earlier_errors(
     """Error of forecasts made after N days or a share of the campaign (no too-early rule),
     with the naive error at the same moment."""
     rows = []
+    prepared = ReferenceClass(references or [])
     for label, pick in (
         ("after 3 days", lambda b: 3),
         ("after 5 days", lambda b: 5),
@@ -389,7 +392,7 @@ def earlier_errors(
         for index, branch in enumerate(branches):
             day = pick(branch)
             projection = forecast_at(
-                branch, day, references, unit_id=index, min_data_days=2, min_elapsed=0.0
+                branch, day, prepared, unit_id=index, min_data_days=2, min_elapsed=0.0
             )
             total += abs((projection.share or 0.0) - branch.outcome) * 100
             naive += abs(branch.ready_on(day) / branch.people - branch.outcome) * 100

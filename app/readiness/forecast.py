@@ -50,6 +50,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,7 @@ CHECKPOINTS_BACK = (0.0, 0.1, 0.2, 0.35, 1.0)  # fractions of time before today
 SMOOTHING = 0.5  # people's worth by which a reference curve's shares are pulled towards a half
 OWN_WEIGHT = 30.0  # an earlier campaign of the same unit counts as much as this many others
 RANGE_LOW = 0.2  # the range runs from this quantile of the matching curves' outcomes to 1 - it
+MAX_REFERENCES = 600  # curves of other units a unit is compared with (an even sample)
 EXACT_LIMIT = 400  # above this many people not yet ready, the binomial spread is left out
 
 
@@ -221,7 +223,7 @@ def project(
     window_days: int = WINDOW_DAYS,
     min_data_days: int = MIN_DATA_DAYS,
     min_elapsed: float = MIN_ELAPSED,
-    references: Sequence[ReferenceCurve] = (),
+    references: ReferenceClass | Sequence[ReferenceCurve] = (),
     unit_id: int | None = None,
 ) -> Projection:
     """Project the number of ready people on `due_day` from today's numbers and the history.
@@ -246,6 +248,8 @@ def project(
     if assigned <= 0:
         return Projection(DEADLINE_PACE, 0.0, 0, 0.0, days_left, 0.0, 0.0)
     if len(references) >= MIN_REFERENCES:
+        if not isinstance(references, ReferenceClass):
+            references = ReferenceClass(references)
         return _reference_class(
             known, today, start_day, due_day, ready, assigned, references, unit_id
         )
@@ -334,47 +338,95 @@ def _hazard(before: float, after: float) -> float:
     return min(max((after - before) / (1.0 - before), 0.0), 1.0) if before < 1.0 else 0.0
 
 
-def _log_likelihood(newly: float, at_risk: float, chance: float) -> float:
-    """Log-likelihood of `newly` of `at_risk` people becoming ready, each with `chance`."""
-    return newly * math.log(chance) + (at_risk - newly) * math.log(1.0 - chance)
-
-
 def _smoothed(share: float, people: float) -> float:
     """A curve's share or pace, pulled towards a half by `SMOOTHING` people's worth (never 0
     or 1: a curve of five people that saw nobody finish does not rule out that one does)."""
     return (share * people + SMOOTHING / 2.0) / (people + SMOOTHING)
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """One curve read at a unit's checkpoints: log-chances of each step, and its outcome."""
+
+    unit_id: int | None
+    logs: tuple[tuple[float, float], ...]  # (log p, log(1 - p)) of the level, then each pace
+    chance: float  # share of its people not ready today who were ready on the due date
+
+
+class ReferenceClass:
+    """Curves of earlier campaigns, read once per set of checkpoints for a whole report.
+
+    A unit is compared with its own earlier curves and with at most `MAX_REFERENCES` curves
+    of other units (an even sample), so a report of a thousand branches stays quick.
+    """
+
+    def __init__(self, curves: Sequence[ReferenceCurve]) -> None:
+        """Keep the curves; nothing is computed before the first forecast."""
+        self.curves = tuple(curves)
+        step = max(len(self.curves) / MAX_REFERENCES, 1.0)
+        self._sample = sorted({int(i * step) for i in range(min(len(self.curves), MAX_REFERENCES))})
+        self._by_unit: dict[int | None, list[int]] = defaultdict(list)
+        for index, curve in enumerate(self.curves):
+            self._by_unit[curve.unit_id].append(index)
+        self._tables: dict[tuple[float, ...], list[_Prepared]] = {}
+
+    def __len__(self) -> int:
+        """The number of curves."""
+        return len(self.curves)
+
+    def table(self, fractions: Sequence[float], fraction: float) -> list[_Prepared]:
+        """Every curve read at the checkpoints `fractions` (oldest first, today's last)."""
+        key = (*fractions, fraction)
+        if key not in self._tables:
+            self._tables[key] = [_prepare(c, fractions, fraction) for c in self.curves]
+        return self._tables[key]
+
+    def for_unit(
+        self, table: list[_Prepared], unit_id: int | None
+    ) -> list[tuple[_Prepared, float]]:
+        """The curves a unit is compared with, each with its prior weight."""
+        own = self._by_unit.get(unit_id, []) if unit_id is not None else []
+        others = [(table[i], 1.0) for i in self._sample if not own or table[i].unit_id != unit_id]
+        return others + [(table[i], OWN_WEIGHT) for i in own]
+
+
+def _prepare(curve: ReferenceCurve, fractions: Sequence[float], fraction: float) -> _Prepared:
+    """Read one curve at the checkpoints: the smoothed chance of each step, as logs."""
+    theirs = [curve.at(point) for point in fractions]
+    chances = [_smoothed(theirs[0], curve.people)]
+    for before, after in itertools.pairwise(theirs):
+        chances.append(_smoothed(_hazard(before, after), curve.people * (1.0 - before)))
+    now_share, end_share = curve.at(fraction), curve.at(1.0)
+    chance = (end_share - now_share) / (1.0 - now_share) if now_share < 1.0 else 0.0
+    return _Prepared(
+        curve.unit_id,
+        tuple((math.log(p), math.log(1.0 - p)) for p in chances),
+        min(max(chance, 0.0), 1.0),
+    )
+
+
 def reference_weights(
     own: Sequence[tuple[float, float]],
     people: int,
-    references: Sequence[ReferenceCurve],
-    *,
-    unit_id: int | None = None,
+    candidates: Sequence[tuple[_Prepared, float]],
 ) -> list[float]:
     """How likely the unit's history would have been on each reference curve (weights, sum 1).
 
     `own` is (fraction of the campaign's time, share ready) at the checkpoints, oldest first.
     The likelihood multiplies the binomial chance of the share ready at the first checkpoint
     and of the unit's newly ready people between checkpoints, given the curve's pace there,
-    so a small branch matches more curves than a large one. An earlier campaign of the same
-    unit counts `OWN_WEIGHT` times.
+    so a small branch matches more curves than a large one; `candidates` carry their prior
+    weight (an earlier campaign of the same unit counts `OWN_WEIGHT` times).
     """
+    counts = [(own[0][1] * people, people)]
+    for (_f, before), (_g, after) in itertools.pairwise(own):
+        counts.append((max(after - before, 0.0) * people, (1.0 - before) * people))
     logs = []
-    for curve in references:
-        theirs = [curve.at(fraction) for fraction, _share in own]
-        first = own[0][1]
-        total = _log_likelihood(first * people, people, _smoothed(theirs[0], curve.people))
-        for index in range(1, len(own)):
-            mine_before, mine_after = own[index - 1][1], own[index][1]
-            their_before, their_after = theirs[index - 1], theirs[index]
-            total += _log_likelihood(
-                max(mine_after - mine_before, 0.0) * people,
-                (1.0 - mine_before) * people,
-                _smoothed(_hazard(their_before, their_after), curve.people * (1.0 - their_before)),
-            )
-        prior = OWN_WEIGHT if unit_id is not None and curve.unit_id == unit_id else 1.0
-        logs.append(math.log(prior) + total)
+    for row, prior in candidates:
+        total = math.log(prior)
+        for (newly, at_risk), (log_p, log_q) in zip(counts, row.logs, strict=True):
+            total += newly * log_p + (at_risk - newly) * log_q
+        logs.append(total)
     top = max(logs)
     raw = [math.exp(value - top) for value in logs]
     weight_sum = sum(raw)
@@ -388,16 +440,27 @@ def _binomial_pmf(trials: int, chance: float) -> list[float]:
         pmf = [0.0] * (trials + 1)
         pmf[trials if chance >= 1.0 else 0] = 1.0
         return pmf
-    return [
-        math.comb(trials, k) * chance**k * (1 - chance) ** (trials - k) for k in range(trials + 1)
-    ]
+    # In logs: (1 - chance) ** trials alone underflows for 400 people and a chance near 1.
+    log_p = trials * math.log(1.0 - chance)
+    log_odds = math.log(chance / (1.0 - chance))
+    pmf = [math.exp(log_p)]
+    for k in range(trials):
+        log_p += math.log((trials - k) / (k + 1)) + log_odds
+        pmf.append(math.exp(log_p))
+    return pmf
 
 
 def _mixture_quantiles(
     remaining: int, chances: Sequence[tuple[float, float]], levels: Sequence[float]
 ) -> list[float]:
-    """Quantiles of the newly ready people when each `(weight, chance)` is one binomial."""
-    kept = [(w, q) for w, q in chances if w > 1e-4]
+    """Quantiles of the newly ready people when each `(weight, chance)` is one binomial.
+
+    Chances are merged per whole percent first: the same answer, a hundred binomials at most.
+    """
+    merged: dict[int, float] = defaultdict(float)
+    for weight, chance in chances:
+        merged[round(chance * 100)] += weight
+    kept = [(w, q / 100) for q, w in merged.items() if w > 1e-6]
     total = sum(w for w, _q in kept)
     if remaining > EXACT_LIMIT:
         # Many people: the binomial spread is small beside the spread between curves.
@@ -427,7 +490,7 @@ def reference_projection(
     fraction: float,
     ready: int,
     assigned: int,
-    references: Sequence[ReferenceCurve],
+    references: ReferenceClass,
     unit_id: int | None = None,
 ) -> tuple[float, float, float]:
     """Projected ready people on the due date, with its 80 % range, from matching curves.
@@ -435,16 +498,13 @@ def reference_projection(
     Each reference curve says which share of its people not yet ready at this point of the
     campaign became ready by its due date; the unit's people not yet ready are expected to do
     the same, weighted by how well each curve matches the unit so far. The forecast is the
-    median of that mixture, the range its 10th and 90th percentiles.
+    median of that mixture, the range its `RANGE_LOW` and 1 - `RANGE_LOW` quantiles.
     """
     remaining = assigned - min(ready, assigned)
-    weights = reference_weights(own, assigned, references, unit_id=unit_id)
-    chances = []
-    for weight, curve in zip(weights, references, strict=True):
-        now_share = curve.at(fraction)
-        end_share = curve.at(1.0)
-        chance = (end_share - now_share) / (1.0 - now_share) if now_share < 1.0 else 0.0
-        chances.append((weight, min(max(chance, 0.0), 1.0)))
+    table = references.table([point for point, _share in own], fraction)
+    candidates = references.for_unit(table, unit_id)
+    weights = reference_weights(own, assigned, candidates)
+    chances = [(w, row.chance) for w, (row, _prior) in zip(weights, candidates, strict=True)]
     low, middle, high = _mixture_quantiles(remaining, chances, (RANGE_LOW, 0.5, 1.0 - RANGE_LOW))
     return ready + middle, ready + low, ready + high
 
@@ -456,7 +516,7 @@ def _reference_class(
     due_day: date,
     ready: int,
     assigned: int,
-    references: Sequence[ReferenceCurve],
+    references: ReferenceClass,
     unit_id: int | None,
 ) -> Projection:
     """The reference-class forecast of `project` (its history already checked)."""

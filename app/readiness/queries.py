@@ -51,6 +51,7 @@ from app.permissions import (
 from app.readiness.forecast import (
     DayCount,
     Projection,
+    ReferenceClass,
     ReferenceCurve,
     add_up,
     project,
@@ -646,7 +647,8 @@ def readiness_report(
     # the same units' curves in earlier campaigns (one more statement, set-based).
     history = snapshot_history(session, campaign.id, result.keys(), since=start_day)
     branch_ids = [node.unit.id for node in result.values() if node.unit.is_branch]
-    references = reference_curves(session, campaign.id, branch_ids, now=now, tz=tz)
+    # Read once for every unit of the report (they share the checkpoints).
+    references = ReferenceClass(reference_curves(session, campaign.id, branch_ids, now=now, tz=tz))
     rule = campaign.rule
     days_left = (due_day - today).days
     children: dict[int, list[UnitReadiness]] = defaultdict(list)

@@ -126,3 +126,24 @@ def test_a_reference_curve_carries_missing_days_and_needs_the_end_of_the_campaig
     early_stop = [p for p in points if p.day < START + timedelta(days=30)]
     assert reference_curve(early_stop, start_day=START, due_day=DUE) is None
     assert reference_curve([], start_day=START, due_day=DUE) is None
+
+
+def test_a_large_unit_gets_a_forecast_and_a_range_too():
+    references = [curve(steady, people=p) for p in range(200, 230)]
+    projection = forecast(steady, 600, 26, references)
+    assert abs(projection.ready - 0.8 * 600) <= 15
+    assert projection.low <= 0.8 * 600 <= projection.high
+
+
+def test_a_unit_keeps_its_own_curves_among_many_others():
+    from app.readiness.forecast import MAX_REFERENCES, OWN_WEIGHT, ReferenceClass
+
+    others = [curve(steady, unit_id=n) for n in range(MAX_REFERENCES * 3)]
+    own = [curve(stalled, unit_id=-7) for _ in range(2)]
+    many = ReferenceClass(others + own)
+    table = many.table([0.0, 0.5], 0.6)
+    compared = many.for_unit(table, -7)
+    # An even sample of the others (a report of a thousand branches stays quick), and its own.
+    assert len(compared) == MAX_REFERENCES + 2
+    assert [prior for row, prior in compared if row.unit_id == -7] == [OWN_WEIGHT] * 2
+    assert len(many.for_unit(table, None)) == MAX_REFERENCES
