@@ -9,6 +9,7 @@ number of rows shown. Blank rows are left out; `row_map` says which form row eac
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -160,15 +161,24 @@ def rows_of(form: Mapping[str, Any], field: str) -> int:
 # -- reading posted forms -------------------------------------------------------------------------
 
 
+# Control characters are refused in quiz files (app/safe_yaml.py); a form drops them, since a
+# YAML dump would escape them and let them through.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value: Any) -> str:
+    return _CONTROL_RE.sub("", str(value or "")).replace("\r\n", "\n").strip()
+
+
 def _text(form: Mapping[str, Any], name: str) -> str:
-    return str(form.get(name, "") or "").strip()
+    return _clean(form.get(name, ""))
 
 
 def read_texts(form: Mapping[str, Any], name: str) -> Texts:
     """A multilingual text: the non-empty `<name>-<lang>` fields."""
     texts = {}
     for lang in TEXT_LANGUAGES:
-        value = str(form.get(f"{name}-{lang}", "") or "").replace("\r\n", "\n").strip()
+        value = _clean(form.get(f"{name}-{lang}", ""))
         if value:
             texts[lang] = value
     return texts

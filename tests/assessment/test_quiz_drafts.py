@@ -318,3 +318,9 @@ def test_pool_questions_are_edited_and_moved_within_their_pool(quiz, actor):
     assert [q.id for q in saved.pools[0].questions] == ["q-order", "q-match"]
     assert saved.pools[0].questions[0].stem == {"und": "In order, please"}
     assert len(saved.questions) == 5
+
+
+def test_control_characters_typed_in_a_form_are_dropped():
+    form = MultiDict({"stem-und": "Nul\x00 and escape\x1b\r\nkept", "id": "q\x07-x"})
+    question, _rows = draft_forms.read_question(form, "truefalse")
+    assert question.stem == {"und": "Nul and escape\nkept"} and question.id == "q-x"
