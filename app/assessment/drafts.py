@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.assessment.draft_check import DraftIssue, check_quiz
 from app.assessment.models import Quiz, QuizDraft, QuizVersion
@@ -88,6 +90,19 @@ def _current(session: Session, quiz: Quiz, lock: int) -> tuple[QuizDraft | None,
     return draft, definition
 
 
+def _flush_or_conflict(session: Session) -> None:
+    """Write now; a concurrent change (another lock, a second draft row) is a DraftConflict.
+
+    The draft's `lock_version` makes the UPDATE or DELETE match no row when another request
+    changed it first; a second draft of the same quiz breaks the unique quiz_id. The caller
+    rolls back.
+    """
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        raise DraftConflict() from exc
+
+
 def _save(
     session: Session,
     quiz: Quiz,
@@ -102,7 +117,7 @@ def _save(
         draft = QuizDraft(quiz_id=quiz.id, base_version_id=quiz.current_version_id)
         session.add(draft)
     _store(draft, definition, now=now, actor_id=actor_id)
-    session.flush()
+    _flush_or_conflict(session)
     return draft
 
 
@@ -319,7 +334,7 @@ def discard_draft(
         object_id=quiz.id,
         now=now,
     )
-    session.flush()
+    _flush_or_conflict(session)
 
 
 def module_problems(
@@ -375,5 +390,5 @@ def publish_draft(
         source="draft",
     )
     session.delete(draft)
-    session.flush()
+    _flush_or_conflict(session)
     return version, issues

@@ -324,3 +324,27 @@ def test_control_characters_typed_in_a_form_are_dropped():
     form = MultiDict({"stem-und": "Nul\x00 and escape\x1b\r\nkept", "id": "q\x07-x"})
     question, _rows = draft_forms.read_question(form, "truefalse")
     assert question.stem == {"und": "Nul and escape\nkept"} and question.id == "q-x"
+
+
+def test_a_change_racing_another_one_is_a_conflict_not_an_overwrite(quiz, actor):
+    from sqlalchemy import update
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.assessment.models import QuizDraft
+
+    draft = drafts.replace_draft(db.session, quiz, all_types(), lock=0, now=NOW, actor_id=actor)
+    db.session.commit()
+    lock = draft.lock_version
+    # Another request saves the draft between our read and our write.
+    db.session.execute(
+        update(QuizDraft)
+        .where(QuizDraft.id == draft.id)
+        .values(lock_version=lock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(drafts.DraftConflict) as raced:
+        drafts.delete_question(db.session, quiz, "q-tf", lock=lock, now=NOW, actor_id=actor)
+    # The database refused the write (the form's lock still matched what we had read).
+    assert isinstance(raced.value.__cause__, StaleDataError)
+    db.session.rollback()
+    assert "q-tf" in [q.id for q in current(quiz).questions]
