@@ -90,7 +90,7 @@ def counter():
     return _counter_page()
 
 
-@bp.post("/counter")
+@bp.post("/counter/log")
 @roles_required(*HELPERS)
 def log():
     """Log one assist (CSRF-checked), then show the counter again with the confirmation."""

@@ -80,28 +80,28 @@ def test_the_counter_shows_my_topics_as_tiles_and_three_outcomes(world, client):
 def test_two_taps_log_an_assist_with_a_confirmation_and_an_undo(world, client):
     login_as(client, world["helper"])
     form = counter_form(client) | {"topic": "impots", "outcome": "solved"}
-    answer = client.post("/assists/counter", data=form)
+    answer = client.post("/assists/counter/log", data=form)
     assert answer.status_code == 303
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Logged:" in page and "impots – Solved" in page
     assert "Undo" in page
     assert "You have logged 1 assist this week." in page
     # A double tap sends the same form again: still one assist.
-    assert client.post("/assists/counter", data=form).status_code == 303
+    assert client.post("/assists/counter/log", data=form).status_code == 303
     assert assists() == 1
 
 
 def test_a_post_without_csrf_token_saves_nothing(world, client):
     login_as(client, world["helper"])
     form = counter_form(client) | {"topic": "impots", "outcome": "solved", "csrf_token": ""}
-    assert client.post("/assists/counter", data=form).status_code == 400
+    assert client.post("/assists/counter/log", data=form).status_code == 400
     assert assists() == 0
 
 
 def test_an_unknown_topic_gets_a_clear_message_and_saves_nothing(world, client):
     login_as(client, world["helper"])
     form = counter_form(client) | {"topic": "<b>taxes-foncieres</b>", "outcome": "solved"}
-    answer = client.post("/assists/counter", data=form)
+    answer = client.post("/assists/counter/log", data=form)
     assert answer.status_code == 400
     html = answer.get_data(as_text=True)
     assert (
@@ -119,7 +119,8 @@ def test_an_unknown_topic_gets_a_clear_message_and_saves_nothing(world, client):
 def test_undo_from_the_confirmation(world, client):
     login_as(client, world["helper"])
     client.post(
-        "/assists/counter", data=counter_form(client) | {"topic": "impots", "outcome": "referred"}
+        "/assists/counter/log",
+        data=counter_form(client) | {"topic": "impots", "outcome": "referred"},
     )
     assist = db.session.scalar(select(CounterAssist))
     token = get_csrf(client, f"/assists/counter?logged={assist.id}")
