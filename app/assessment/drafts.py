@@ -380,6 +380,10 @@ def publish_draft(
     issues += [DraftIssue(problem, field="module") for problem in found]
     if checked is None or found:
         return None, issues
+    # The draft goes first: its conditional DELETE lets exactly one of two concurrent
+    # publishes through; the other gets a conflict before it numbers a version.
+    session.delete(draft)
+    _flush_or_conflict(session)
     _quiz, version = save_quiz_definition(
         session,
         checked,
@@ -389,6 +393,4 @@ def publish_draft(
         actor_id=actor_id,
         source="draft",
     )
-    session.delete(draft)
-    _flush_or_conflict(session)
     return version, issues

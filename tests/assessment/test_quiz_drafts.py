@@ -348,3 +348,27 @@ def test_a_change_racing_another_one_is_a_conflict_not_an_overwrite(quiz, actor)
     assert isinstance(raced.value.__cause__, StaleDataError)
     db.session.rollback()
     assert "q-tf" in [q.id for q in current(quiz).questions]
+
+
+def test_of_two_publishes_at_once_only_one_makes_a_version(quiz, actor):
+    from sqlalchemy import update
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.assessment.models import QuizDraft
+
+    changed = dataclasses.replace(all_types(), pass_mark=70)
+    draft = drafts.replace_draft(db.session, quiz, changed, lock=0, now=NOW, actor_id=actor)
+    db.session.commit()
+    lock = draft.lock_version
+    # The other publish (or an edit) touched the draft after we read it.
+    db.session.execute(
+        update(QuizDraft)
+        .where(QuizDraft.id == draft.id)
+        .values(lock_version=lock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(drafts.DraftConflict) as raced:
+        drafts.publish_draft(db.session, quiz, lock=lock, now=NOW, actor_id=actor)
+    assert isinstance(raced.value.__cause__, StaleDataError)
+    db.session.rollback()
+    assert versions(quiz) == 1
