@@ -133,6 +133,13 @@ def test_quiz_editor_and_new_quiz(site):
     form["base_version"] = base_version(trainer)
     db.session.rollback()
     assert answered("maxima", lambda: trainer.post(f"/trainer/quizzes/{QUIZ}/save", data=form))
+    # Saving lands in the draft; publishing it makes the version learners get.
+    draft = trainer.get(f"/trainer/quizzes/{QUIZ}/draft").get_data(as_text=True)
+    lock = re.search(r'name="lock"[^>]*value="(-?\d+)"', draft).group(1)
+    publish = {"csrf_token": token, "lock": lock}
+    assert answered(
+        "maxima", lambda: trainer.post(f"/trainer/quizzes/{QUIZ}/draft/publish", data=publish)
+    )
     assert db.session.scalar(select(func.count(QuizVersion.id))) == before + 1
     learner_opens_every_quiz(site)
 
