@@ -68,7 +68,7 @@ def test_trainer_builds_a_quiz_in_forms_and_a_learner_takes_the_published_versio
     page.locator("#f-options-1-text-fr").fill("Avec son eID")
     page.locator("#f-options-2-text-fr").fill("Avec son numéro AVS")
     page.locator("#f-options-2-feedback-fr").fill("Le numéro AVS n'est pas un identifiant.")
-    go(page, 'button[name="action"][value="save"]')
+    go(page, 'button.button-primary[name="action"][value="save"]')
     reason = app_text(
         app, "a single-choice question needs exactly one correct option, found %(n)s", n=0
     )
@@ -80,7 +80,7 @@ def test_trainer_builds_a_quiz_in_forms_and_a_learner_takes_the_published_versio
     expect(page.locator("#err-options")).to_contain_text(named)
     expect(page.locator("#f-options-2-text-fr")).to_have_value("Avec son numéro AVS")
     page.locator("#f-correct-1").check()
-    go(page, 'button[name="action"][value="save"]')
+    go(page, 'button.button-primary[name="action"][value="save"]')
     assert page.url.startswith(editor_url)
 
     # A numeric question with a tolerance typed with a decimal comma.
@@ -89,7 +89,9 @@ def test_trainer_builds_a_quiz_in_forms_and_a_learner_takes_the_published_versio
     page.locator("#f-stem-fr").fill("Combien coûte une lettre papier, en couronnes ?")
     page.locator("#f-answers-1-value").fill("8")
     page.locator("#f-answers-1-tolerance").fill("0,5")
-    go(page, 'button[name="action"][value="save"]')
+    # Enter in a field saves (the form's default button), it does not add rows.
+    with page.expect_navigation():
+        page.locator("#f-answers-1-tolerance").press("Enter")
     rows = page.locator("table.draft-questions tbody tr")
     expect(rows).to_have_count(2)
 
