@@ -16,7 +16,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, or_, select, update
+from sqlalchemy import String, case, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.audit import AuditEvent, record_event
@@ -42,6 +42,14 @@ _REMOVED_ON_ERASURE = (
     "notification_preferences",
 )
 ERASED_DOMAIN = "erased.invalid"  # RFC 2606: can never be a real mailbox
+# Free text a person wrote (a question, a problem report, a follow-up) may name them or
+# others, and no pattern finds every name: erasure blanks it and keeps the row, so counts
+# and timelines stay. (table, column naming the writer, text columns)
+_FREE_TEXT = (
+    ("problem_reports", "user_id", ("subject", "comment", "audience")),
+    ("request_events", "actor_id", ("text",)),
+)
+ERASED_TEXT = "–"
 
 
 def _plain(value: Any) -> Any:
@@ -67,6 +75,18 @@ def _tables_about_people() -> list[Any]:
     tables = []
     for table in Base.metadata.sorted_tables:
         column = table.columns.get("user_id")
+        if column is None or table.name in _SPECIAL_TABLES:
+            continue
+        if any(fk.column.table.name == "users" for fk in column.foreign_keys):
+            tables.append(table)
+    return sorted(tables, key=lambda t: t.name)
+
+
+def _tables_written_by_people() -> list[Any]:
+    """Tables whose `actor_id` points at users: rows a person wrote about something else."""
+    tables = []
+    for table in Base.metadata.sorted_tables:
+        column = table.columns.get("actor_id")
         if column is None or table.name in _SPECIAL_TABLES:
             continue
         if any(fk.column.table.name == "users" for fk in column.foreign_keys):
@@ -106,6 +126,11 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
             select(table).where(table.c.user_id == person.id).order_by(*table.primary_key.columns)
         ).all()
         records[table.name] = [_row_dict(table, row) for row in rows]
+    for table in _tables_written_by_people():
+        rows = session.execute(
+            select(table).where(table.c.actor_id == person.id).order_by(*table.primary_key.columns)
+        ).all()
+        records[f"{table.name} (written by this person)"] = [_row_dict(table, r) for r in rows]
     answers = Base.metadata.tables.get("attempt_answers")
     attempts = Base.metadata.tables.get("attempts")
     if answers is not None and attempts is not None:
@@ -249,6 +274,22 @@ def erase_person(
                 .where(AuditEvent.__table__.c.id == event_id)
                 .values(details=cleaned)
             )
+
+    for name, writer, columns in _FREE_TEXT:
+        table = Base.metadata.tables.get(name)
+        if table is None:
+            continue
+        session.execute(
+            update(table)
+            .where(table.c[writer] == person.id)
+            .values(
+                {
+                    column: case((table.c[column].is_(None), None), else_=ERASED_TEXT)
+                    for column in columns
+                    if column in table.c
+                }
+            )
+        )
 
     for name in _REMOVED_ON_ERASURE:
         table = Base.metadata.tables.get(name)

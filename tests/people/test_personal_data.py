@@ -239,3 +239,38 @@ def test_cli_erase_and_export_data(runner, scene, tmp_path):
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert ann.email.endswith("@erased.invalid")
+
+
+def test_requests_are_exported_and_their_free_text_is_blanked_on_erasure(scene):
+    from app.learner_requests.models import RequestEvent
+    from app.learner_requests.operations import add_follow_up, ask_question
+    from app.readiness.models import ProblemReport
+
+    cat = scene.people["cat"]
+    request = ask_question(
+        db.session,
+        user=cat,
+        module=None,
+        subject="Cat's tablet",
+        text="My colleague Dora Beispiel cannot sign in either.",
+        now=NOW,
+    )
+    add_follow_up(db.session, request, user=cat, text="Still broken, Cat", now=NOW)
+    db.session.commit()
+
+    data = json.loads(json.dumps(export_person_data(db.session, cat)))
+    assert [r["subject"] for r in data["records"]["problem_reports"]] == ["Cat's tablet"]
+    written = data["records"]["request_events (written by this person)"]
+    assert "Still broken, Cat" in [event["text"] for event in written]
+
+    erase_person(db.session, cat, confirm_email=cat.email, actor=scene.admin, ip=None, now=NOW)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(ProblemReport, request.id)
+    assert (stored.subject, stored.comment) == ("–", "–")
+    texts = db.session.scalars(
+        select(RequestEvent.text).where(RequestEvent.actor_id == cat.id)
+    ).all()
+    assert texts and all(text in (None, "–") for text in texts)
+    # The request and its timeline stay, so the trainers' counts do not change.
+    assert db.session.scalar(select(RequestEvent.id).where(RequestEvent.request_id == request.id))
