@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +42,7 @@ LANGUAGES = ("de", "fr", "it", "en")
 DEFAULT_MAX_WORDS = 25
 # Below this reading ease a page is flagged (every adaptation calls it "difficult" or worse).
 HARD_PAGE_SCORE = 30.0
+MAX_WORD = 80  # longer "words" are not hyphenated (their vowel groups are still counted)
 
 FORMULAS = {
     "de": (N_("Flesch reading ease (Amstad)"), 180.0, 1.0, 58.5),
@@ -87,12 +89,14 @@ _LIST_MARKER_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _CALLOUT_RE = re.compile(r"^\s*>+\s*(?:\[![A-Za-z]+\]\s*)?")
 _HEADING_RE = re.compile(r"^\s*#{1,6}\s+")
 _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_AUTOLINK_RE = re.compile(r"<(?:https?://|mailto:)[^>]*>|https?://\S+")
-_HTML_RE = re.compile(r"<!--.*?-->|</?[A-Za-z][^>]*>", re.DOTALL)
-_FOOTNOTE_RE = re.compile(r"\[\^[^\]]*\]:?")
+_IMAGE_RE = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,2000}\)")
+_LINK_RE = re.compile(r"\[([^\]\n]{0,300})\]\([^)\n]{0,2000}\)")
+_AUTOLINK_RE = re.compile(r"<(?:https?://|mailto:)[^>\s]{0,2000}>|https?://\S+")
+_HTML_RE = re.compile(r"<!--.{0,2000}?-->|</?[A-Za-z][^<>]{0,500}>", re.DOTALL)
+_FOOTNOTE_RE = re.compile(r"\[\^[^\]\n]{0,100}\]:?")
 _EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~|`)")
+# The inline patterns above have bounded repeats: a line of 500,000 "[" or "<a" must not make
+# each of them scan to the end of the line (quadratic time).
 
 
 @dataclass(frozen=True)
@@ -243,9 +247,14 @@ def split_sentences(text: str) -> list[tuple[int, str]]:
     sentences: list[tuple[int, str]] = []
     begin = 0
     for match in _SENTENCE_END_RE.finditer(text):
-        candidate = text[begin : match.start()]
-        if _ABBREVIATION_RE.search(candidate.rstrip('"»”’)')):
+        end = match.start()
+        while end > begin and text[end - 1] in '"»”’)':
+            end -= 1
+        # Only the last characters can be an abbreviation: looking at no more keeps a text of
+        # abbreviations without a sentence end from costing quadratic time.
+        if _ABBREVIATION_RE.search(text, max(begin, end - 12), end):
             continue
+        candidate = text[begin : match.start()]
         if candidate.strip():
             sentences.append((begin, candidate))
         begin = match.end()
@@ -277,6 +286,7 @@ def _vowel_groups(segment: str, vowels: str) -> int:
     return groups
 
 
+@lru_cache(maxsize=65536)
 def count_syllables(word: str, language: str) -> int:
     """Syllables of one word: vowel groups of each pyphen segment (at least one per word)."""
     word = word.lower()
@@ -287,7 +297,9 @@ def count_syllables(word: str, language: str) -> int:
     for part in re.split(r"['’\-]", word):
         if not part:
             continue
-        positions = [0, *_hyphenator(language).positions(part), len(part)]
+        # No real word is this long; hyphenating a pasted blob would only cost time.
+        hyphens = _hyphenator(language).positions(part) if len(part) <= MAX_WORD else []
+        positions = [0, *hyphens, len(part)]
         segments = [part[a:b] for a, b in zip(positions, positions[1:], strict=False)]
         count = 0
         for index, segment in enumerate(segments):
@@ -340,23 +352,47 @@ def _token_pattern(token: str, language: str, *, is_compound_part: bool) -> str:
     return escaped + ending
 
 
+def _is_german_noun(tokens: Sequence[str], language: str) -> bool:
+    return language == "de" and len(tokens) == 1 and tokens[0][:1].isupper() and len(tokens[0]) >= 6
+
+
 @lru_cache(maxsize=4096)
 def term_pattern(term: str, language: str) -> re.Pattern[str]:
     """The regular expression that finds a term and its inflected forms, ignoring case.
 
     German single nouns (capitalised, six letters or more) are also found inside compounds:
-    "Veranlagung" in "Steuerveranlagung" and "Veranlagungsverfügung".
+    "Veranlagung" in "Steuerveranlagung" and "Veranlagungsverfügung"; for them the pattern
+    has no start boundary and `find_terms` extends a match back to the start of its word.
     """
     tokens = term.split()
-    is_german_noun = (
-        language == "de" and len(tokens) == 1 and tokens[0][:1].isupper() and len(tokens[0]) >= 6
-    )
-    parts = [_token_pattern(token, language, is_compound_part=is_german_noun) for token in tokens]
-    body = r"\s+".join(parts)
-    # A compound's first part has three letters or more ("Steuer|veranlagung"), which keeps
-    # "Ge|fälligkeit" (a favour) from being read as "Fälligkeit" (a due date).
-    before = rf"(?<!\w)(?:{_LETTER}{{3,}}?)?" if is_german_noun else r"(?<!\w)"
-    return re.compile(before + body + r"(?![\w])", re.IGNORECASE)
+    is_compound = _is_german_noun(tokens, language)
+    parts = [_token_pattern(token, language, is_compound_part=is_compound) for token in tokens]
+    before = "" if is_compound else r"(?<!\w)"
+    return re.compile(before + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def _needle(term: str, language: str) -> str:
+    """A piece of the term that every form of it contains (to skip text that cannot match)."""
+    head = re.match(r"[^\W\d_]*", term.split()[0]).group(0).casefold()
+    if language == "de" and term.split()[0].islower():
+        head = head[: max(3, len(head) - 2)]  # an adjective's ending changes
+    return head[: max(3, len(head) - 1)] if language == "it" else head
+
+
+def _word_start(text: str, start: int) -> int | None:
+    """Where the word around a compound's head starts; None when its first part is too short.
+
+    A compound's first part has three letters or more ("Steuer|veranlagung"), which keeps
+    "Ge|fälligkeit" (a favour) from being read as "Fälligkeit" (a due date).
+    """
+    begin = start
+    while begin > 0 and text[begin - 1].isalpha():
+        begin -= 1
+    if begin > 0 and (text[begin - 1].isdigit() or text[begin - 1] == "_"):
+        return None
+    if 0 < start - begin < 3:
+        return None
+    return begin
 
 
 def find_terms(
@@ -367,21 +403,32 @@ def find_terms(
 ) -> list[TermFinding]:
     """Every glossary term in the units, longest term first, never two findings on one span."""
     skip = {normalise_term(term) for term in accepted}
-    terms = sorted(
-        (t for t in glossary if t.term.strip() and normalise_term(t.term) not in skip),
-        key=lambda t: -len(t.term),
-    )
+    terms = []
+    for entry in sorted(glossary, key=lambda t: -len(t.term)):
+        term = " ".join(entry.term.split())
+        if term and normalise_term(term) not in skip:
+            is_compound = _is_german_noun(term.split(), language)
+            terms.append(
+                (entry, term_pattern(term, language), _needle(term, language), is_compound)
+            )
     findings: list[tuple[int, int, TermFinding]] = []
     for unit in units:
-        taken: list[tuple[int, int]] = []
-        for entry in terms:
-            for match in term_pattern(" ".join(entry.term.split()), language).finditer(unit.text):
-                span = match.span()
-                if any(span[0] < end and start < span[1] for start, end in taken):
+        folded = unit.text.casefold()
+        taken = bytearray(len(unit.text))  # 1 where a finding already covers the character
+        line_starts = [m.end() for m in re.finditer("\n", unit.text)]
+        for entry, pattern, needle, is_compound in terms:
+            if needle not in folded:
+                continue  # the cheap test first: most terms are not on most lines
+            for match in pattern.finditer(unit.text):
+                start = _word_start(unit.text, match.start()) if is_compound else match.start()
+                if start is None:
                     continue
-                taken.append(span)
-                line = unit.line + unit.text.count("\n", 0, span[0])
-                found = " ".join(match.group(0).split())
+                span = (start, match.end())
+                if taken.find(1, span[0], span[1]) != -1:
+                    continue
+                taken[span[0] : span[1]] = b"\x01" * (span[1] - span[0])
+                line = unit.line + bisect_right(line_starts, span[0])
+                found = " ".join(unit.text[span[0] : span[1]].split())
                 findings.append(
                     (line, span[0], TermFinding(line, entry.term, found, entry.suggestion))
                 )

@@ -196,3 +196,37 @@ def test_every_term_the_shipped_library_keeps_on_purpose_is_still_in_its_module(
         glossary = [GlossaryTerm(r.term, r.suggestion) for r in shipped_glossary(row.language)]
         reports = check_module_text(variant.body_markdown, row.language, glossary)
         assert row.term in {t.term for r in reports for t in r.terms}, row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        ("Veranlagung Gesuch steuerbares Einkommen " * 13000)[:500_000],  # once took 141 s
+        "Steuer" * 80_000,  # one 480,000-letter "word" (once 9 s)
+        "a\n" * 250_000,
+        "z. B. " * 80_000,
+        "[" * 500_000,  # unclosed link, image, footnote and tag openers (once quadratic)
+        "<!--" * 125_000,
+        "<a" * 250_000,
+    ],
+    ids=[
+        "many-terms",
+        "one-huge-word",
+        "many-lines",
+        "abbreviations",
+        "brackets",
+        "comments",
+        "tags",
+    ],
+)
+def test_the_largest_text_the_editor_accepts_is_checked_in_linear_time(text):
+    """The preview checks up to 500,000 characters at every pause in typing."""
+    import time
+
+    glossary = [GlossaryTerm(r.term, r.suggestion) for r in shipped_glossary("de")]
+    check_page_text("Abend.", "de", glossary)  # load the hyphenation dictionary first
+    started = time.process_time()
+    check_module_text(text, "de", glossary)
+    # About 0.3-1.2 s measured on the 2-core machine; a quadratic step takes minutes.
+    assert time.process_time() - started < 6
