@@ -70,23 +70,12 @@ def _row_dict(table: Any, row: Any) -> dict[str, Any]:
     }
 
 
-def _tables_about_people() -> list[Any]:
-    """Every table with a `user_id` column pointing at users (features add tables over time)."""
+def _tables_pointing_at_people(column_name: str) -> list[Any]:
+    """Every table whose `column_name` points at users (features add tables over time):
+    `user_id` rows are about a person, `actor_id` rows were written by one."""
     tables = []
     for table in Base.metadata.sorted_tables:
-        column = table.columns.get("user_id")
-        if column is None or table.name in _SPECIAL_TABLES:
-            continue
-        if any(fk.column.table.name == "users" for fk in column.foreign_keys):
-            tables.append(table)
-    return sorted(tables, key=lambda t: t.name)
-
-
-def _tables_written_by_people() -> list[Any]:
-    """Tables whose `actor_id` points at users: rows a person wrote about something else."""
-    tables = []
-    for table in Base.metadata.sorted_tables:
-        column = table.columns.get("actor_id")
+        column = table.columns.get(column_name)
         if column is None or table.name in _SPECIAL_TABLES:
             continue
         if any(fk.column.table.name == "users" for fk in column.foreign_keys):
@@ -119,14 +108,14 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
         ],
     }
     records: dict[str, list[dict[str, Any]]] = {}
-    for table in _tables_about_people():
+    for table in _tables_pointing_at_people("user_id"):
         if table.name == "role_assignments":
             continue
         rows = session.execute(
             select(table).where(table.c.user_id == person.id).order_by(*table.primary_key.columns)
         ).all()
         records[table.name] = [_row_dict(table, row) for row in rows]
-    for table in _tables_written_by_people():
+    for table in _tables_pointing_at_people("actor_id"):
         rows = session.execute(
             select(table).where(table.c.actor_id == person.id).order_by(*table.primary_key.columns)
         ).all()
