@@ -214,6 +214,17 @@ def login_as(client, user) -> None:
         sess["seen_at"] = now
 
 
+def app_text(app, message: str, lang: str = "fr", plural: str | None = None, **variables) -> str:
+    """Return `message` as the app shows it in `lang` (with `plural`: ngettext on `num`),
+    whatever the catalogues hold today."""
+    from flask_babel import force_locale, gettext, ngettext
+
+    with app.test_request_context(), force_locale(f"{lang}_CH"):
+        if plural is not None:
+            return ngettext(message, plural, variables.pop("num"), **variables)
+        return gettext(message, **variables)
+
+
 def free_port() -> int:
     """Return a TCP port on loopback that is free right now."""
     import socket

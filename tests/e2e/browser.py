@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import app_text  # noqa: F401  (re-exported for the browser tests)
+
 # Debian's chromium runs as root in containers only without the sandbox; the other switches
 # stop it from phoning home (component updates, sync, QUIC probes) so runs stay offline.
 CHROMIUM_ARGS = [
@@ -200,11 +202,3 @@ def assert_no_csp_violations(errors: JsErrors) -> None:
 def scroll_width(page: Any) -> int:
     """Return the document's scroll width (more than the viewport means horizontal scroll)."""
     return int(page.evaluate("() => document.documentElement.scrollWidth"))
-
-
-def app_text(app: Any, message: str, lang: str = "fr", **variables: Any) -> str:
-    """Return `message` as the app shows it in `lang`, whatever the catalogues hold today."""
-    from flask_babel import force_locale, gettext
-
-    with app.test_request_context(), force_locale(f"{lang}_CH"):
-        return gettext(message, **variables)

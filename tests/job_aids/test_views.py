@@ -20,7 +20,7 @@ from app.extensions import db
 from app.job_aids.queries import MIN_LEARNERS_FOR_MISSED_POINTS, most_missed_points
 from app.people.models import Role
 from tests.campaigns.builders import make_campaign
-from tests.conftest import login_as
+from tests.conftest import app_text, login_as
 from tests.content.builders import COURSES, import_paths
 from tests.factories import make_org, make_user
 from tests.job_aids.helpers import decode_matrix, svg_matrix
@@ -198,7 +198,15 @@ def test_below_the_threshold_the_section_is_left_out_and_the_threshold_is_stated
     login_as(client, make_user(org.branch_a1, Role.TRAINER, provider=org.provider))
     html = text_of(client.get(JOB_AID))
     assert "Qui dit ce qui est" not in html and 'class="sheet-missed"' not in html
-    assert f"once {MIN_LEARNERS_FOR_MISSED_POINTS} people have taken the quiz" in html
+    hint = app_text(
+        client.application,
+        "The quiz points most often missed are printed once %(num)d person has taken the quiz.",
+        "fr",
+        plural="The quiz points most often missed are printed once %(num)d people have taken "
+        "the quiz.",
+        num=MIN_LEARNERS_FOR_MISSED_POINTS,
+    )
+    assert hint in html
 
 
 def test_staff_see_the_missed_points_and_learners_do_not(client, org):

@@ -10,7 +10,7 @@ from app.campaigns.models import Notice
 from app.extensions import db
 from app.learner_requests.models import RequestEvent
 from app.readiness.models import ProblemReport, ReportStatus, RequestKind
-from tests.conftest import csrf_token_from, get_csrf, login_as
+from tests.conftest import app_text, csrf_token_from, get_csrf, login_as
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -83,7 +83,12 @@ def test_a_follow_up_reopens_the_request_and_shows_in_the_trainers_timeline(clie
     request.status = ReportStatus.HANDLED
     db.session.commit()
     page = client.get(f"/requests/{request.id}").get_data(as_text=True)
-    assert "Adding something opens it again" in page
+    assert (
+        app_text(
+            client.application, "Your request is handled. Adding something opens it again.", "de"
+        )
+        in page
+    )
     response = client.post(
         f"/requests/{request.id}/follow-up",
         data={"csrf_token": csrf_token_from(page), "text": "And for relatives?"},
@@ -125,13 +130,14 @@ def test_bad_input_is_named_at_its_field_and_nothing_is_saved(client, world):
     response = _ask(client, module="digital-post", subject="", text="x" * 2001)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Give your question a short subject." in page
-    assert "Use at most 2000 characters." in page
+    assert app_text(client.application, "Give your question a short subject.", "de") in page
+    assert app_text(client.application, "Use at most %(max)d characters.", "de", max=2000) in page
     assert 'href="#subject"' in page and 'aria-invalid="true"' in page
     # A module that does not exist (or is not published) is refused at its field.
     response = _ask(client, module="no-such-module", subject="S", text="T")
     assert response.status_code == 400
-    assert "Choose a module from the list." in response.get_data(as_text=True)
+    chosen = app_text(client.application, "Choose a module from the list.", "de")
+    assert chosen in response.get_data(as_text=True)
     page = client.get("/requests/new-module").get_data(as_text=True)
     response = client.post(
         "/requests/new-module",
@@ -144,7 +150,8 @@ def test_bad_input_is_named_at_its_field_and_nothing_is_saved(client, world):
         },
     )
     assert response.status_code == 400
-    assert "Choose a provider from the list." in response.get_data(as_text=True)
+    provider = app_text(client.application, "Choose a provider from the list.", "de")
+    assert provider in response.get_data(as_text=True)
     assert db.session.scalar(select(ProblemReport.id)) is None
 
 
@@ -211,7 +218,8 @@ def test_the_home_page_lists_open_requests_and_the_reader_links_to_the_question_
     login_as(client, world.learner)
     _ask(client, module="digital-post", subject="My open question", text="T")
     home = client.get("/home").get_data(as_text=True)
-    assert "My requests" in home and "My open question" in home
+    assert app_text(client.application, "My requests", "de") in home
+    assert "My open question" in home
     reader = client.get("/modules/digital-post/pages/1").get_data(as_text=True)
     assert "/requests/ask?module=digital-post" in reader
 
