@@ -152,12 +152,16 @@ def test_trainer_writes_previews_uploads_and_publishes_then_a_learner_resumes(
     reader.wait_for_function("() => document.querySelector('.page-content img').naturalWidth > 0")
     expect(reader.locator("#reader-progress")).to_have_attribute("value", "1")
 
+    # The arrow keys work once the reader's deferred script has run: "load" comes after it
+    # (pressing earlier, on a loaded machine, was a race the test sometimes lost).
+    reader.wait_for_load_state("load")
     with reader.expect_navigation():
         reader.keyboard.press("ArrowRight")  # the keyboard moves on (and records the page)
     expect(reader.locator(".reader-title")).to_have_text("Deuxième page")
     with reader.expect_navigation():
         reader.locator("[data-next-page]").click()
     expect(reader.locator(".reader-title")).to_have_text("Troisième page")
+    reader.wait_for_load_state("load")
     with reader.expect_navigation():
         reader.keyboard.press("ArrowLeft")  # back to page 2: reading only, nothing recorded
     expect(reader.locator(".reader-title")).to_have_text("Deuxième page")
