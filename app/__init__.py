@@ -11,6 +11,7 @@ from flask import Flask, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.config import LANGUAGES, load_settings
+from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
 
 __all__ = ["create_app"]
 
@@ -50,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         raise RuntimeError("debug mode must not be on in production")
 
     if app.config.get("TRUSTED_HOSTS"):
-        from app.web_links import refuse_untrusted_hosts
+        from app.web.links import refuse_untrusted_hosts
 
         app.wsgi_app = refuse_untrusted_hosts(app.wsgi_app, app.config["TRUSTED_HOSTS"])  # type: ignore[method-assign]
     hops = app.config.get("PROXY_FIX_HOPS", 0)
@@ -75,8 +76,8 @@ def _init_extensions(app: Flask) -> None:
 
     from app.db import configure_sqlite
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.i18n import select_locale
-    from app.model_registry import import_all_models
+    from app.i18n.request_language import select_locale
+    from app.platform.model_registry import import_all_models
 
     import_all_models()
 
@@ -107,48 +108,23 @@ def _register_blueprints(app: Flask) -> None:
     from app.main.views import bp as main_bp
     from app.people.auth_views import bp as auth_bp
     from app.people.views import bp as people_bp
+    from app.platform.features import register_features
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
 
-    # Features that later issues add register themselves here, if present.
-    import importlib
-
-    for name in (
-        "app.content.views",
-        "app.assessment.views",
-        "app.tracking.views",
-        "app.attestations.views",
-        "app.campaigns.views",
-        "app.readiness.views",
-        "app.api.views",
-        "app.learner_requests.views",
-        "app.people.admin_views",
-        "app.people.sso",
-        "app.people.hr_import_views",
-        "app.job_aids.views",
-        "app.assists.views",
-        "app.module_packages.views",
-        "app.plain_language.views",
-    ):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        module.register(app)
+    register_features(app)
 
 
 def _register_hooks(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.errors import end_session_quietly, register_error_handlers
     from app.extensions import db
     from app.people.sessions import check_session_age
     from app.permissions import enforce_access
-    from app.security_headers import add_security_headers
+    from app.web.errors import end_session_quietly, register_error_handlers
+    from app.web.security_headers import add_security_headers
 
     app.before_request(check_session_age)
     app.before_request(enforce_access)
@@ -191,7 +167,7 @@ def _nav_items(app: Flask) -> list[dict[str, Any]]:
     entries = [
         ("people.units", _l("Organisation"), {Role.MANAGER, Role.ADMIN}),
         ("people.people", _l("People"), {Role.MANAGER, Role.ADMIN}),
-        *app.extensions.get("nav_entries", []),
+        *NAV_ENTRIES.receivers(app),
     ]
     roles = current_user.role_set
     items = []
@@ -208,11 +184,11 @@ def _nav_items(app: Flask) -> list[dict[str, Any]]:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.ratelimit import purge_old_counters
+    from app.web.ratelimit import purge_old_counters
 
     # The scheduler's tick (`flask campaigns tick`) also clears old sign-in throttling counters.
-    app.extensions.setdefault("tick_tasks", []).append(purge_old_counters)
-    from app.demo import demo_command
+    TICK_TASKS.connect(app, purge_old_counters)
+    from app.demo.command import demo_command
     from app.notifications.delivery import mail_cli
     from app.people.cli import users_cli
 

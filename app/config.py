@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.sansio.utils import host_is_trusted
 
-LANGUAGES = ("de", "fr", "it", "en")
+from app.i18n.languages import LANGUAGES
 
 
 class ConfigError(RuntimeError):
@@ -246,7 +246,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     api_token_days = _int(env, "API_TOKEN_DAYS", 90)
     account_window_hours = _int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24)
     if not 1 <= account_window_hours <= 24:
-        # The scheduler's tick keeps one day of throttle events (app.ratelimit).
+        # The scheduler's tick keeps one day of throttle events (app.web.ratelimit).
         raise ConfigError(
             f"LOGIN_ACCOUNT_WINDOW_HOURS must be between 1 and 24, not {account_window_hours}"
         )

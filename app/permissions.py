@@ -72,7 +72,7 @@ def _wants_json() -> bool:
 
 def _deny(status: int) -> Any:
     if _wants_json():
-        from app.errors import json_error
+        from app.web.errors import json_error
 
         return json_error(status)
     abort(status)
@@ -101,8 +101,8 @@ def enforce_access() -> Any:
             return _deny(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if access.roles is not None and not (current_user.role_set & access.roles):
-        from app.audit import record_event_on_its_own
         from app.extensions import db
+        from app.platform.audit import record_event_on_its_own
 
         # A refused GET otherwise only reads: its audit row gets its own short write
         # transaction, so SQLite never has to upgrade the read transaction (which fails with
@@ -288,8 +288,8 @@ def ensure(action: Action | str, obj: Any, *, status: int = 404) -> None:
 
 def log_refusal(action: Action | str, obj: Any) -> None:
     """Record an object-level refusal in the audit log, in its own short transaction."""
-    from app.audit import record_event_on_its_own
     from app.extensions import db
+    from app.platform.audit import record_event_on_its_own
 
     object_id = getattr(obj, "id", None)
     try:

@@ -27,12 +27,12 @@ from flask.sessions import SecureCookieSession, SessionInterface
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import clock
 from app.api import is_api_path
 from app.api.tokens import TokenProblem, last_use_due, resolve_token, stamp_last_use
-from app.errors import json_error
 from app.extensions import db
-from app.security_headers import keep_cookies_out_of_shared_caches
+from app.timekeeping import clock
+from app.web.errors import json_error
+from app.web.security_headers import keep_cookies_out_of_shared_caches
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class CookieFreeApiSessions(SessionInterface):
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         """Never write a session cookie on API paths or static files; elsewhere save as usual.
 
-        Static files are cacheable by anyone (see app.security_headers), so they must not carry
+        Static files are cacheable by anyone (see app.web.security_headers), so they must not carry
         a cookie; a response that does carry one is then kept out of shared caches.
         """
         if is_api_path(request.path) or request.endpoint == "static":

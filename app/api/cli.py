@@ -6,10 +6,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import clock
 from app.api.tokens import MAX_DAYS, TokenError, create_token
 from app.extensions import db
 from app.people.operations import find_user_by_email
+from app.timekeeping import clock
 
 
 @click.group("api")

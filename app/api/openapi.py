@@ -18,7 +18,7 @@ from flask import Flask
 from werkzeug.routing import FloatConverter, IntegerConverter, Rule, UUIDConverter
 
 from app.api import API_V1
-from app.errors import ERROR_CODES
+from app.web.errors import ERROR_CODES
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -16,9 +16,9 @@ from sqlalchemy import Update, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.api.models import ApiToken, RevokeReason, TokenStatus
-from app.audit import record_event
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import User
+from app.platform.audit import record_event
 
 TOKEN_MARK = "cr_"
 # 30 random bytes are 40 URL-safe characters: 240 bits, out of reach of guessing.

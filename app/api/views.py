@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
 from app.api import api_blueprint, auth
 from app.api.cli import api_cli
 from app.api.forms import NewTokenForm
@@ -33,6 +32,7 @@ from app.people.models import Role, RoleAssignment, Unit, User
 from app.people.queries import PersonRow, UnitRow, people_page, unit_tree
 from app.people.signin_throttle import check_current_password, throttled, too_many_attempts_message
 from app.permissions import public, roles_required, signed_in
+from app.timekeeping import clock
 
 bp = api_blueprint("api", __name__)
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/profile/api-tokens")

@@ -11,7 +11,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app import clock
 from app.assessment import gift, gift_convert
 from app.assessment.library import (
     as_problem,
@@ -27,10 +26,11 @@ from app.assessment.library import (
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.queries import quiz_by_slug
 from app.assessment.questions import LANGUAGES
-from app.audit import record_event
 from app.extensions import db
-from app.i18n_markers import N_
-from app.problems import Problem, make_problem, sort_problems
+from app.i18n.markers import N_
+from app.platform.audit import record_event
+from app.timekeeping import clock
+from app.web.problems import Problem, make_problem, sort_problems
 
 LANGUAGE_CHOICE = click.Choice(LANGUAGES)
 

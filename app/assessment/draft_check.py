@@ -16,8 +16,8 @@ import yaml
 from app.assessment import quiz_format
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
-from app.i18n_markers import N_
-from app.problems import Problem, make_problem
+from app.i18n.markers import N_
+from app.web.problems import Problem, make_problem
 
 # The question types in words, for messages that name a question ("Question 3 (single choice)").
 TYPE_LABELS: dict[str, str] = {

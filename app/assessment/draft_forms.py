@@ -26,7 +26,7 @@ from app.assessment.questions import (
     Texts,
 )
 from app.assessment.questions import Quiz as QuizDefinition
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 TEXT_LANGUAGES: tuple[str, ...] = (UNDETERMINED, *LANGUAGES)
 LANGUAGE_LABELS: dict[str, str] = {
@@ -161,8 +161,8 @@ def rows_of(form: Mapping[str, Any], field: str) -> int:
 # -- reading posted forms -------------------------------------------------------------------------
 
 
-# Control characters are refused in quiz files (app/safe_yaml.py); a form drops them, since a
-# YAML dump would escape them and let them through.
+# Control characters are refused in quiz files (app/content/safe_yaml.py); a form drops them,
+# since a YAML dump would escape them and let them through.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -11,7 +11,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.assessment import draft_forms, drafts, presenters, quiz_format
 from app.assessment.draft_check import DraftIssue
 from app.assessment.editor_views import (
@@ -26,9 +25,10 @@ from app.assessment.questions import LAYOUTS, REVIEW_POLICIES, SCORE_POLICIES
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.trainer_views import TRAINERS, _download, _load, _preview
 from app.assessment.views import bp, language
-from app.audit import record_event
 from app.extensions import db
 from app.permissions import roles_required
+from app.platform.audit import record_event
+from app.timekeeping import clock
 
 # -- settings ---------------------------------------------------------------------------------
 

@@ -23,10 +23,10 @@ from app.assessment.models import Quiz, QuizDraft, QuizVersion
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
-from app.audit import record_event
 from app.content.models import Module
-from app.i18n_markers import N_
-from app.problems import Problem, make_problem
+from app.i18n.markers import N_
+from app.platform.audit import record_event
+from app.web.problems import Problem, make_problem
 
 
 class DraftConflict(Exception):

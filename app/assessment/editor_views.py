@@ -14,7 +14,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.assessment import draft_forms, drafts, presenters
 from app.assessment.draft_check import TYPE_LABELS, DraftIssue
 from app.assessment.models import Quiz, QuizDraft
@@ -28,6 +27,7 @@ from app.assessment.trainer_views import TRAINERS, _load
 from app.assessment.views import bp, language
 from app.extensions import db
 from app.permissions import roles_required
+from app.timekeeping import clock
 
 QUESTION_TEMPLATE = "assessment/trainer_question.html"
 # The parts of a row that have their own input (a problem of the row's id stays on the row).

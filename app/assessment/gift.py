@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.assessment.quiz_format import MAX_QUESTIONS
-from app.i18n_markers import N_
-from app.problems import ERROR, WARNING, Problem, make_problem
+from app.i18n.markers import N_
+from app.web.problems import ERROR, WARNING, Problem, make_problem
 
 FORMATS = ("moodle", "html", "plain", "markdown")
 TRUEFALSE_KEYS = ("T", "TRUE", "F", "FALSE")

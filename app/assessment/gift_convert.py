@@ -29,8 +29,8 @@ from app.assessment.questions import (
     Texts,
     text_in,
 )
-from app.i18n_markers import N_
-from app.problems import ERROR, WARNING, Problem, make_problem
+from app.i18n.markers import N_
+from app.web.problems import ERROR, WARNING, Problem, make_problem
 
 WEIGHT_EPSILON = 0.01
 MAX_ID_LENGTH = 60

@@ -39,7 +39,7 @@ from app.assessment.questions import (
     Texts,
     text_in,
 )
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 MAX_TEXT_RESPONSE = 1000
 MAX_NUMBER_RESPONSE = 64

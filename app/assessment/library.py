@@ -24,9 +24,9 @@ from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module
 from app.content.module_format import is_module_folder
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Provider
-from app.problems import ERROR, WARNING, Problem, make_problem, sort_problems
+from app.web.problems import ERROR, WARNING, Problem, make_problem, sort_problems
 
 QUIZ_SUFFIXES = (".yaml", ".yml")
 

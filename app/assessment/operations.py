@@ -35,9 +35,9 @@ from app.assessment.models import (
 from app.assessment.queries import attempt_policy
 from app.assessment.questions import MAX_TIME_LIMIT_MINUTES, Question, clamp_minutes
 from app.assessment.questions import Quiz as QuizDefinition
-from app.audit import record_event
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import User
+from app.platform.audit import record_event
 
 MAX_RESPONSE_JSON = 20_000
 

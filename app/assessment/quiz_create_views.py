@@ -11,7 +11,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.assessment import draft_forms, drafts
 from app.assessment.draft_check import DraftIssue, check_quiz
 from app.assessment.editor_views import issue_message
@@ -21,6 +20,7 @@ from app.assessment.trainer_views import TRAINERS
 from app.assessment.views import bp
 from app.extensions import db
 from app.permissions import Action, may, roles_required
+from app.timekeeping import clock
 
 
 def _render(values: dict[str, str], errors: dict[str, list[str]], status: int = 200) -> Any:

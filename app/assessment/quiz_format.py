@@ -2,7 +2,7 @@
 
 The YAML is composed into nodes (`yaml.compose` with the safe loader) and checked node by node,
 so every problem names the line it is on; scalars are built with PyYAML's safe constructor only.
-Problems are the shared `app.problems.Problem` (also importable from here): `str()` gives
+Problems are the shared `app.web.problems.Problem` (also importable from here): `str()` gives
 `file:line: message`.
 """
 
@@ -38,9 +38,9 @@ from app.assessment.questions import (
     Texts,
     is_blank,
 )
-from app.i18n_markers import N_
-from app.problems import ERROR, WARNING, Problem, make_problem
-from app.safe_yaml import compose_limited
+from app.content.safe_yaml import compose_limited
+from app.i18n.markers import N_
+from app.web.problems import ERROR, WARNING, Problem, make_problem
 
 QUIZ_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

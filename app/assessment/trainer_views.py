@@ -19,7 +19,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
 from app.assessment import drafts, gift, gift_convert, presenters, quiz_format, yaml_help
 from app.assessment.forms import MAX_GIFT_BYTES, GiftUploadForm, NewQuizForm, QuizSourceForm
 from app.assessment.library import (
@@ -41,12 +40,13 @@ from app.assessment.queries import (
 from app.assessment.questions import LANGUAGES, Question, text_in
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.views import EDIT_QUIZ, bp, language
-from app.audit import record_event
 from app.extensions import db
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Role
 from app.permissions import Action, ensure, may, roles_required
-from app.problems import Problem, make_problem
+from app.platform.audit import record_event
+from app.timekeeping import clock
+from app.web.problems import Problem, make_problem
 
 TRAINERS = (Role.TRAINER, Role.ADMIN)
 

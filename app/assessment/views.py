@@ -28,7 +28,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
 from app.assessment import grading, journey, presenters
 from app.assessment.models import Attempt, Quiz
 from app.assessment.operations import (
@@ -57,9 +56,11 @@ from app.assessment.queries import (
     quiz_by_slug,
 )
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.permissions import Action, ensure, may, register_rule, signed_in
+from app.platform.hooks import HOME_PANELS, NAV_ENTRIES, QUIZ_GRADED
+from app.timekeeping import clock
 
 bp = Blueprint("assessment", __name__)
 
@@ -96,7 +97,7 @@ def language() -> str:
 
 
 def _listeners() -> list:
-    return list(current_app.extensions.get("attempt_listeners", []))
+    return QUIZ_GRADED.receivers()
 
 
 def _wants_json() -> bool:
@@ -566,8 +567,7 @@ def register(app: Flask) -> None:
     register_rule(EDIT_QUIZ, _edit_quiz)
     app.register_blueprint(bp)
     app.cli.add_command(quizzes_cli)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("assessment.trainer_quizzes", _l("Quizzes"), {Role.TRAINER, Role.ADMIN})
+    NAV_ENTRIES.connect(
+        app, ("assessment.trainer_quizzes", _l("Quizzes"), {Role.TRAINER, Role.ADMIN})
     )
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
-    app.extensions.setdefault("attempt_listeners", [])
+    HOME_PANELS.connect(app, _home_panel)

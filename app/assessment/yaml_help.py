@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 # The quiz reader's template for a YAML syntax error (app/assessment/quiz_format.py).
 INVALID_YAML = "invalid YAML: %(problem)s"

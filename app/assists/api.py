@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask_login import current_user
 
-from app import clock
 from app.api import api_blueprint
 from app.api.openapi import PAGING, document, paged, query_param, schema
 from app.api.pagination import int_arg, page_request, paged_response
@@ -16,6 +15,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.permissions import roles_required
 from app.readiness.views import platform_zone
+from app.timekeeping import clock
 
 from .models import AssistOutcome
 from .queries import AssistCount, assist_counts, last_weeks

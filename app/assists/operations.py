@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Unit, User
 from app.tracking import statements as xapi
 from app.tracking.models import Statement

@@ -26,16 +26,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
-from app.audit import record_event
-from app.csv_export import csv_bytes, csv_dialect_for
 from app.extensions import db
-from app.i18n import select_language, select_locale
+from app.i18n.request_language import select_language, select_locale
 from app.people.models import Role, User
 from app.permissions import ensure, may, register_rule, roles_required
+from app.platform.audit import record_event
+from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
 from app.readiness.queries import CampaignInfo, campaign_for, visible_campaigns
 from app.readiness.rules import STATUS_LABELS
 from app.readiness.views import platform_zone
+from app.timekeeping import clock
+from app.web.csv_export import csv_bytes, csv_dialect_for
 
 from . import access, operations, queries, reports
 from .models import AssistOutcome, CounterAssist
@@ -280,13 +281,14 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
-    app.extensions.setdefault("nav_entries", []).extend(
+    NAV_ENTRIES.connect_all(
+        app,
         [
             ("assists.counter", _l("Counter"), {Role.LEARNER}),
             ("assists.branches", _l("Assists"), {Role.MANAGER, Role.ADMIN}),
             ("assists.topics", _l("Counter topics"), {Role.TRAINER}),
-        ]
+        ],
     )
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
+    HOME_PANELS.connect(app, _home_panel)
     register_rule(access.VIEW_ASSIST, access.is_own_assist)
     register_rule(access.UNDO_ASSIST, access.is_own_assist)

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.tracking import statements as xapi
 
 from .models import AssistOutcome

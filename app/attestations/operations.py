@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attestations.queries import learner_state
-from app.audit import record_event
 from app.content.models import Module, ModuleKind, ModulePage, ModuleVersion
 from app.content.operations import PageViewListener, record_page_view
 from app.people.models import User
 from app.people.signin_throttle import check_current_password
+from app.platform.audit import record_event
 from app.tracking.certificates import format_code
 from app.tracking.models import Certificate
 from app.tracking.operations import (

@@ -30,7 +30,6 @@ from flask_login import current_user
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
-from app import clock
 from app.attestations.forms import ConfirmForm, ConfirmTargetForm
 from app.attestations.operations import (
     ConfirmResult,
@@ -47,18 +46,20 @@ from app.attestations.queries import (
     published_attestation,
     signed_record,
 )
-from app.audit import record_event
 from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVersion
 from app.content.queries import page_in_version
 from app.content.views import LANGUAGE_LABELS
 from app.db import write_lock_up_front
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people import sso
 from app.people.models import Role, User
 from app.people.signin_throttle import throttled, too_many_attempts_message
 from app.people.sso_models import UserIdentity
 from app.permissions import ensure, public, roles_required, signed_in
+from app.platform.audit import record_event
+from app.platform.hooks import HOME_PANELS, NAV_ENTRIES, PAGE_READ
+from app.timekeeping import clock
 from app.tracking.certificates import format_code, normalise_code
 from app.tracking.views import VIEW_CERTIFICATE
 
@@ -109,7 +110,7 @@ def confirm(slug: str):
         now=clock.now(),
         ip_address=request.remote_addr,
         form_page=page,
-        listeners=current_app.extensions.get("page_view_listeners", []),
+        listeners=PAGE_READ.receivers(),
     )
     if outcome.result == ConfirmResult.WRONG_PASSWORD:
         form.password.errors = [_("This password is not correct. Nothing was recorded.")]
@@ -257,7 +258,7 @@ def sso_callback():
             now=clock.now(),
             ip_address=request.remote_addr,
             form_page=page,
-            listeners=current_app.extensions.get("page_view_listeners", []),
+            listeners=PAGE_READ.receivers(),
         )
         return _after_confirmation(slug, module, outcome.result)
 
@@ -424,7 +425,7 @@ def register(app: Flask) -> None:
     """Plug attestations in: routes, the reader's panel, the home panel and navigation."""
     app.register_blueprint(bp)
     app.jinja_env.globals["attestation_panel"] = attestation_panel
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("attestations.overview", _l("Attestations"), {Role.MANAGER, Role.ADMIN})
+    HOME_PANELS.connect(app, _home_panel)
+    NAV_ENTRIES.connect(
+        app, ("attestations.overview", _l("Attestations"), {Role.MANAGER, Role.ADMIN})
     )

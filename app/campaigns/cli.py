@@ -11,8 +11,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app import clock
 from app.extensions import db
+from app.timekeeping import clock
 
 log = logging.getLogger(__name__)
 

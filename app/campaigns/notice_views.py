@@ -21,7 +21,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.campaigns import operations as ops
 from app.campaigns import phrases, queries
 from app.campaigns.calendar import DayEvent, build_calendar, campaign_uid, due_uid
@@ -33,12 +32,13 @@ from app.campaigns.models import (
     Channel,
     FeedKind,
 )
-from app.campaigns.schedule_rules import local_date, zone
 from app.campaigns.views import bp
 from app.extensions import csrf, db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import User
 from app.permissions import public, signed_in
+from app.timekeeping import clock
+from app.timekeeping.days import local_date, zone
 
 NOTICES_PER_PAGE = 30
 FEED_CACHE = "private, max-age=300"

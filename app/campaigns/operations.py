@@ -19,7 +19,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
 from app.campaigns.audience import audience_select
 from app.campaigns.links import feed_secret_hash, new_feed_secret
 from app.campaigns.models import (
@@ -36,10 +35,12 @@ from app.campaigns.models import (
     NotificationPreference,
     RemovalReason,
 )
-from app.campaigns.schedule_rules import add_years, local_date, zone
+from app.campaigns.schedule_rules import add_years
 from app.content.models import Module, ModuleStatus
 from app.content.rendering import render_markdown
 from app.people.models import Role, Unit, User
+from app.platform.audit import record_event
+from app.timekeeping.days import local_date, zone
 
 UNKNOWN_LANGUAGE = "und"  # a description written before descriptions had a language
 DEFAULT_AUDIENCE_ROLES = (Role.LEARNER.value,)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.campaigns.access import campaign_scope_clause
 from app.campaigns.audience import audience_select
-from app.campaigns.completions import assignment_done_clause, tracking_available
 from app.campaigns.models import (
     Assignment,
     CalendarToken,
@@ -35,6 +34,7 @@ from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersio
 from app.db import TZDateTime
 from app.people.models import Provider, Unit, User
 from app.permissions import is_admin, trainer_provider_ids, unit_in_scope, unit_scope_clause
+from app.tracking.completion_sql import assignment_done_clause, tracking_available
 
 try:  # the tracking feature's row type, so "my learning" can merge our rows with others
     from app.tracking.queries import AssignmentRow

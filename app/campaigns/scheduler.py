@@ -44,12 +44,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.audience import audience_select
-from app.campaigns.completions import (
-    assignment_done_clause,
-    completed_since_clause,
-    expiring_completions_select,
-    tracking_available,
-)
 from app.campaigns.links import LinkBuilder
 from app.campaigns.models import (
     Assignment,
@@ -63,16 +57,18 @@ from app.campaigns.models import (
 from app.campaigns.notices import Message, Recipient, load_recipients, send_messages
 from app.campaigns.phrases import Kind, digest_lines
 from app.campaigns.queries import ModuleInfo, module_infos
-from app.campaigns.schedule_rules import (
-    day_end,
-    day_start,
-    latest_step,
-    local_date,
-    zone,
-)
+from app.campaigns.schedule_rules import latest_step
 from app.campaigns.sql import insert_ignoring_conflicts
 from app.db import TZDateTime
 from app.people.models import Role, RoleAssignment, Unit, User
+from app.platform.hooks import TICK_TASKS
+from app.timekeeping.days import day_end, day_start, local_date, zone
+from app.tracking.completion_sql import (
+    assignment_done_clause,
+    completed_since_clause,
+    expiring_completions_select,
+    tracking_available,
+)
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +192,7 @@ def run_tick(session: Session, now: datetime, *, lock: bool = True) -> TickRepor
         if campaign.send_digests:
             _digest(ctx, campaign)
     _expiry_notices(ctx)
-    for task in current_app.extensions.get("tick_tasks", []):
+    for task in TICK_TASKS.receivers():
         task(session, now)
         report.tasks += 1
     session.flush()

@@ -29,7 +29,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
 from app.campaigns import operations as ops
 from app.campaigns import queries
 from app.campaigns.access import (
@@ -59,23 +58,28 @@ from app.campaigns.models import (
 )
 from app.campaigns.schedule_rules import (
     WeekSpan,
-    day_end,
-    day_start,
     due_date_warning,
-    local_date,
     parse_iso_week,
     parse_reminder_days,
     week_span,
-    zone,
 )
 from app.campaigns.scheduler import remind_all_overdue
 from app.content.models import Module
 from app.content.translation_notes import stale_languages
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role, Unit, User
 from app.people.operations import find_user_by_email
 from app.permissions import ensure, register_rule, roles_required
+from app.platform.hooks import (
+    ASSIGNMENT_SOURCES,
+    HOME_PANELS,
+    NAV_ENTRIES,
+    OUTBOX_HEADERS,
+    XAPI_REGISTRATIONS,
+)
+from app.timekeeping import clock
+from app.timekeeping.days import day_end, day_start, local_date, zone
 
 bp = Blueprint("campaigns", __name__)
 
@@ -982,15 +986,14 @@ def register(app: Flask) -> None:
     register_rule(EDIT_CAMPAIGN, may_edit_campaign)
     app.cli.add_command(campaigns_cli)
     app.context_processor(_bell_context)
-    app.extensions.setdefault("outbox_header_providers", []).append(_list_unsubscribe)
-    app.extensions.setdefault("tick_tasks", [])
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
+    OUTBOX_HEADERS.connect(app, _list_unsubscribe)
+    HOME_PANELS.connect(app, _home_panel)
     # "My learning" (tracking) lists what campaigns assign, through this source.
     from app.campaigns.queries import assignments_for_user, xapi_registration
 
-    app.extensions.setdefault("learning_assignment_sources", []).append(assignments_for_user)
+    ASSIGNMENT_SOURCES.connect(app, assignments_for_user)
     # Statements about an assigned module carry the campaign as their xAPI registration.
-    app.extensions.setdefault("xapi_registration_resolvers", []).append(xapi_registration)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("campaigns.index", _l("Campaigns"), {Role.MANAGER, Role.TRAINER, Role.ADMIN})
+    XAPI_REGISTRATIONS.connect(app, xapi_registration)
+    NAV_ENTRIES.connect(
+        app, ("campaigns.index", _l("Campaigns"), {Role.MANAGER, Role.TRAINER, Role.ADMIN})
     )

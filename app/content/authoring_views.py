@@ -22,7 +22,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
 from app.content.models import Module, ModuleDraft, ModuleVariant
@@ -56,13 +55,14 @@ from app.content.queries import (
 )
 from app.content.rendering import markdown_warning_details, render_markdown, render_title
 from app.content.views import LANGUAGE_LABELS
-from app.errors import json_error, wants_json
 from app.extensions import db
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required
 from app.plain_language.views import editor_remarks as plain_language_remarks
-from app.problems import Problem
+from app.timekeeping import clock
+from app.web.errors import json_error, wants_json
+from app.web.problems import Problem
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 

@@ -11,13 +11,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.clock import now as clock_now
 from app.content.exporting import ExportError, export_modules
 from app.content.importing import ImportRefused, check_paths, import_library
 from app.content.media_store import check_media, repair_media
 from app.content.operations import media_folder
 from app.extensions import db
-from app.problems import Problem, sort_problems
+from app.timekeeping.clock import now as clock_now
+from app.web.problems import Problem, sort_problems
 
 content_cli = click.Group("content", help="Check, import and export the module library.")
 

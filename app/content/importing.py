@@ -27,9 +27,9 @@ from app.content.module_format import (
     read_at_most,
 )
 from app.content.operations import add_version, media_folder, module_content_hash, store_media
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Provider, User
-from app.problems import Problem, has_errors, make_problem, sort_problems
+from app.web.problems import Problem, has_errors, make_problem, sort_problems
 
 log = logging.getLogger(__name__)
 

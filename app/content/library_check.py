@@ -14,8 +14,8 @@ from app.content.module_format import (
     is_module_folder,
     read_module_folder,
 )
-from app.i18n_markers import N_
-from app.problems import WARNING, Problem, has_errors, make_problem, sort_problems
+from app.i18n.markers import N_
+from app.web.problems import WARNING, Problem, has_errors, make_problem, sort_problems
 
 __all__ = ["check_library", "check_readings", "has_errors", "read_library"]
 

@@ -29,9 +29,9 @@ from app.content.rendering import (
     markdown_references,
     markdown_warning_details,
 )
-from app.i18n_markers import N_
-from app.problems import ERROR, WARNING, Problem, has_errors, make_problem
-from app.safe_yaml import AliasRefused, compose_limited, reader_error_line
+from app.content.safe_yaml import AliasRefused, compose_limited, reader_error_line
+from app.i18n.markers import N_
+from app.web.problems import ERROR, WARNING, Problem, has_errors, make_problem
 
 LANGUAGES = ("de", "fr", "it", "en")
 MIN_MINUTES, MAX_MINUTES = 1, 120

@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.audit import record_event
 from app.content.media_store import stage_media_file
 from app.content.media_types import MediaType, sniff_media
 from app.content.models import (
@@ -48,9 +47,11 @@ from app.content.module_format import (
 from app.content.queries import latest_media_by_path
 from app.content.rendering import DEFAULT_LABELS, render_pages, sanitise_html
 from app.content.search import searchable
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Provider, User
-from app.problems import ERROR, Problem, make_problem
+from app.platform.audit import record_event
+from app.platform.events import PageRead
+from app.web.problems import ERROR, Problem, make_problem
 
 MEDIA_SUBFOLDER = "content"
 
@@ -758,7 +759,7 @@ def publish_drafts(
 
 # --- Reading ---------------------------------------------------------------------------------
 
-PageViewListener = Callable[[Session, User, ModulePage, datetime], Any]
+PageViewListener = Callable[[Session, PageRead], Any]
 
 
 def record_page_view(
@@ -807,6 +808,14 @@ def record_page_view(
     position.position = resume_at
     position.updated_at = now
     session.flush()
+    read = PageRead(
+        user_id=user.id,
+        module_id=module.id,
+        version_id=version_id,
+        page_id=page.id,
+        language=language,
+        at=now,
+    )
     for listener in listeners:
-        listener(session, user, page, now)
+        listener(session, read)
     return position

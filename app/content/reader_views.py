@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,7 +18,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
 from app.content.models import MediaFile
 from app.content.module_format import LANGUAGES
 from app.content.operations import media_folder, record_page_view
@@ -36,8 +34,10 @@ from app.content.queries import (
 from app.content.search import MAX_QUERY_LENGTH
 from app.content.translation_notes import stale_translation
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.permissions import Action, may, signed_in
+from app.platform.hooks import PAGE_READ
+from app.timekeeping import clock
 
 bp = Blueprint("content", __name__)
 
@@ -150,7 +150,7 @@ def page_done(slug: str, number: int):
         language=language,
         resume_at=min(number, count - 1),
         now=clock.now(),
-        listeners=current_app.extensions.get("page_view_listeners", []),
+        listeners=PAGE_READ.receivers(),
     )
     db.session.commit()
     lang_arg = language if language != select_language() else None

@@ -31,7 +31,7 @@ from markdown.inlinepatterns import HTML_RE, InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 if TYPE_CHECKING:
     from app.content.module_format import VariantSource

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Role, User
 from app.permissions import is_admin, register_rule, trainer_provider_ids
+from app.platform.hooks import DEMO_LOADERS, HOME_PANELS, NAV_ENTRIES
 
 VIEW_MODULE = "content.view_module"
 
@@ -44,9 +45,9 @@ def load_demo_library(echo: Callable[[str], None] = print) -> None:
     """`flask demo`: import the shipped courses and quizzes (again: only what changed)."""
     from pathlib import Path
 
-    from app.clock import now
     from app.content.importing import import_library
     from app.extensions import db
+    from app.timekeeping.clock import now
 
     paths = [current_app.config["COURSES_PATH"]]
     quizzes = current_app.config.get("QUIZZES_PATH")
@@ -90,7 +91,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         content_language_names=LANGUAGE_LABELS, content_language_endonyms=LANGUAGE_NAMES
     )
-    app.extensions.setdefault("nav_entries", []).extend(
+    NAV_ENTRIES.connect_all(
+        app,
         [
             (
                 "content.catalogue_page",
@@ -98,9 +100,8 @@ def register(app: Flask) -> None:
                 {Role.LEARNER, Role.TRAINER, Role.MANAGER, Role.ADMIN},
             ),
             ("authoring.modules", _l("Authoring"), {Role.TRAINER, Role.ADMIN}),
-        ]
+        ],
     )
-    app.extensions.setdefault("home_sections", []).append(_continue_reading_panel)
-    app.extensions.setdefault("demo_loaders", []).append(load_demo_library)
+    HOME_PANELS.connect(app, _continue_reading_panel)
+    DEMO_LOADERS.connect(app, load_demo_library)
     # The tracking feature appends (session, user, page, now) callables here.
-    app.extensions.setdefault("page_view_listeners", [])

@@ -20,13 +20,13 @@ from app.content.module_format import LANGUAGES
 from app.content.queries import published_module
 from app.content.views import VIEW_MODULE
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.job_aids.extraction import fit_sheet, sheet_layout
 from app.job_aids.qr import qr_svg
 from app.job_aids.queries import module_sheet, most_missed_points
 from app.people.models import Role, User
 from app.permissions import ensure, is_admin, may, register_rule, roles_required, signed_in
-from app.web_links import public_url
+from app.web.links import public_url
 
 bp = Blueprint("job_aids", __name__)
 

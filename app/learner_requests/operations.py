@@ -13,14 +13,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
 from app.campaigns.links import LinkBuilder
 from app.campaigns.notices import Message, load_recipients, send_messages
 from app.content.models import Module
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.learner_requests.models import EventKind, RequestEvent
 from app.learner_requests.words import NOTICE_KIND
 from app.people.models import Provider, User
+from app.platform.audit import record_event
 from app.readiness.models import ProblemReport, ReportStatus, RequestKind
 
 MAX_SUBJECT = 200

@@ -14,10 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app import clock
 from app.campaigns import phrases
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.learner_requests import access, queries
 from app.learner_requests import operations as ops
 from app.learner_requests.forms import FollowUpForm, NewModuleForm, QuestionForm, RespondForm
@@ -31,7 +30,9 @@ from app.learner_requests.words import (
 )
 from app.people.models import Provider, Role, User
 from app.permissions import ensure, may, register_rule, roles_required, signed_in
+from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
 from app.readiness.models import ReportStatus, RequestKind
+from app.timekeeping import clock
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -385,10 +386,11 @@ def register(app: Flask) -> None:
     register_rule(access.HANDLE_REQUEST, access.may_handle_request)
     phrases.register_kind(NOTICE_KIND, RequestWords)
     everyone = {Role.LEARNER, Role.TRAINER, Role.MANAGER, Role.ADMIN}
-    app.extensions.setdefault("nav_entries", []).extend(
+    NAV_ENTRIES.connect_all(
+        app,
         [
             ("requests.mine", _l("My requests"), everyone),
             ("requests.inbox", _l("Requests to answer"), set(HANDLERS)),
-        ]
+        ],
     )
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
+    HOME_PANELS.connect(app, _home_panel)

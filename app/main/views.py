@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -10,6 +10,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.people.queries import provider_of_trainer, unit_tree
 from app.permissions import public, signed_in
+from app.platform.hooks import HOME_PANELS
 
 bp = Blueprint("main", __name__)
 
@@ -31,7 +32,7 @@ def home():
     managed = unit_tree(db.session, current_user) if roles & {Role.MANAGER, Role.ADMIN} else []
     providers = provider_of_trainer(db.session, current_user) if Role.TRAINER in roles else []
     # Features add panel builders, (user) -> dict | None, in their register(app).
-    sections = current_app.extensions.get("home_sections", [])
+    sections = HOME_PANELS.receivers()
     panels = [panel for panel in (section(current_user) for section in sections) if panel]
     return render_template(
         "main/home.html",

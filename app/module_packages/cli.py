@@ -11,7 +11,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.clock import now as clock_now
 from app.content.models import Module
 from app.content.operations import media_folder
 from app.extensions import db
@@ -25,6 +24,7 @@ from app.module_packages.operations import (
 )
 from app.module_packages.package_format import PackageLimits, PackageRefused, open_package
 from app.people.models import Provider
+from app.timekeeping.clock import now as clock_now
 
 package_cli = click.Group("package", help="Share a module as a package file, or import one.")
 

@@ -27,7 +27,6 @@ from app.assessment import quiz_format
 from app.assessment.library import export_quiz
 from app.assessment.models import Quiz
 from app.assessment.questions import Quiz as QuizDefinition
-from app.audit import record_event
 from app.content.exporting import module_source
 from app.content.importing import ImportRefused, import_library
 from app.content.models import Module, VersionMedia
@@ -38,7 +37,7 @@ from app.content.module_format import (
     read_module_folder,
     write_module_folder,
 )
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.module_packages.package_format import (
     COURSES_FOLDER,
     CUSTOM_LICENCE,
@@ -58,7 +57,8 @@ from app.module_packages.package_format import (
     write_package,
 )
 from app.people.models import Provider, User
-from app.problems import Problem, has_errors, make_problem
+from app.platform.audit import record_event
+from app.web.problems import Problem, has_errors, make_problem
 
 MAX_QUIZ_SLUG_LENGTH = 64
 _QUIZ_SLUG_RE = quiz_format.QUIZ_ID_RE

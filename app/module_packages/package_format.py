@@ -27,8 +27,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from app.content.module_format import SLUG_RE
-from app.i18n_markers import N_
-from app.problems import Problem, make_problem
+from app.i18n.markers import N_
+from app.web.problems import Problem, make_problem
 
 FORMAT_NAME = "counter-ready-module-package"
 FORMAT_VERSION = 1

@@ -25,7 +25,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
 from app.content.operations import media_folder
 from app.content.queries import editable_providers, module_for_editor
 from app.extensions import db
@@ -52,7 +51,9 @@ from app.module_packages.package_format import PackageLimits, PackageRefused
 from app.module_packages.queries import origin_by_module_id, origin_of
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required
-from app.problems import Problem
+from app.platform.hooks import TICK_TASKS
+from app.timekeeping import clock
+from app.web.problems import Problem
 
 bp = Blueprint("module_packages", __name__, url_prefix="/authoring/packages")
 
@@ -349,4 +350,4 @@ def register(app: Flask) -> None:
         return origin_by_module_id(db.session, module_id)
 
     app.jinja_env.globals.update(module_origin=module_origin, package_sharing=_export_context)
-    app.extensions.setdefault("tick_tasks", []).append(discard_stale_uploads)
+    TICK_TASKS.connect(app, discard_stale_uploads)

@@ -25,6 +25,7 @@ from app.notifications.mailer import (
     sender_domain,
 )
 from app.notifications.models import OutboxEmail
+from app.platform.hooks import OUTBOX_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +145,13 @@ def enqueue_emails(
 def _extra_headers(email: Any) -> dict[str, str]:
     """Ask the features' header providers for extra headers such as List-Unsubscribe.
 
-    Providers (`app.extensions["outbox_header_providers"]`) take the claimed message, with
+    Providers (`app.platform.hooks.OUTBOX_HEADERS`) take the claimed message, with
     the outbox row's `id`, `user_id`, `dedupe_key`, `to_address` and `subject`.
     """
     if not has_app_context():
         return {}
     headers: dict[str, str] = {}
-    for provider in current_app.extensions.get("outbox_header_providers", []):
+    for provider in OUTBOX_HEADERS.receivers():
         try:
             headers.update(provider(email) or {})
         except Exception:

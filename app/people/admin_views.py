@@ -27,8 +27,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import Field
 
-from app.audit import record_event_on_its_own
-from app.csv_export import csv_bytes
 from app.extensions import db
 from app.people import operations as ops
 from app.people.admin_forms import (
@@ -55,6 +53,9 @@ from app.people.queries import (
     unit_tree,
 )
 from app.permissions import Action, RoleGrant, may, roles_required
+from app.platform.audit import record_event_on_its_own
+from app.platform.hooks import NAV_ENTRIES
+from app.web.csv_export import csv_bytes
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -71,9 +72,7 @@ def register(app: Flask) -> None:
     # users ...` is registered with the other account commands.
     app.cli.add_command(units_cli)
     app.cli.add_command(providers_cli)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("admin.index", _l("Administration"), {Role.MANAGER, Role.ADMIN})
-    )
+    NAV_ENTRIES.connect(app, ("admin.index", _l("Administration"), {Role.MANAGER, Role.ADMIN}))
 
 
 # --- refusals and errors ----------------------------------------------------------------

@@ -20,8 +20,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
-from app.audit import record_event
 from app.extensions import csrf, db
 from app.notifications.operations import enqueue_email
 from app.people.forms import (
@@ -51,8 +49,10 @@ from app.people.signin_throttle import (
     wait_phrase,
 )
 from app.permissions import public, signed_in
-from app.ratelimit import Limit
-from app.web_links import public_url
+from app.platform.audit import record_event
+from app.timekeeping import clock
+from app.web.links import public_url
+from app.web.ratelimit import Limit
 
 bp = Blueprint("auth", __name__)
 

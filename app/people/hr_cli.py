@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.csv_export import csv_bytes
 from app.extensions import db
 from app.people.hr_import import EXPORT_HEADER, HrFileError, Plan
 from app.people.hr_sync import ImportRefused, apply_plan, export_rows, paused_gc, plan_import
@@ -18,6 +17,7 @@ from app.people.invitations import InvitationError, send_invitation, send_invita
 from app.people.models import User
 from app.people.operations import PeopleError, find_user_by_email
 from app.people.personal_data import erase_person, export_person_data, record_data_export
+from app.web.csv_export import csv_bytes
 
 # How many rows of each category the dry run prints (the counts are always complete).
 SHOWN_PER_CATEGORY = 20

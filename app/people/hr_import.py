@@ -39,9 +39,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from app.csv_export import FORMULA_STARTS
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.operations import normalise_email
+from app.web.csv_export import FORMULA_STARTS
 
 LANGUAGES = ("de", "fr", "it", "en")
 FIELDS = ("hr_number", "first_name", "last_name", "email", "unit_code", "language", "role")

@@ -44,6 +44,7 @@ from app.people.personal_data import (
     record_data_export,
 )
 from app.permissions import Action, ensure, roles_required
+from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
 
 bp = Blueprint("hr_import", __name__)
 
@@ -350,7 +351,5 @@ def register(app: Flask) -> None:
     for name, default in (("HR_IMPORT_MAX_ROWS", 100_000), ("INVITATION_VALID_DAYS", 7)):
         app.config.setdefault(name, _positive_int_setting(name, default))
     app.jinja_env.globals["is_erased"] = is_erased
-    app.extensions.setdefault("nav_entries", []).append(
-        ("hr_import.upload", _l("HR import"), {Role.MANAGER, Role.ADMIN})
-    )
-    app.extensions.setdefault("tick_tasks", []).append(purge_old_uploads)
+    NAV_ENTRIES.connect(app, ("hr_import.upload", _l("HR import"), {Role.MANAGER, Role.ADMIN}))
+    TICK_TASKS.connect(app, purge_old_uploads)

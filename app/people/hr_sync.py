@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.audit import record_event
 from app.db import utcnow
 from app.people.hr_import import (
     Directory,
@@ -41,6 +40,7 @@ from app.people.operations import (
     update_person,
 )
 from app.permissions import Action, is_admin, may, role_within_reach, unit_scope_clause
+from app.platform.audit import record_event
 
 # People are created in batches: one progress step and two flushes per batch.
 CREATE_BATCH = 1000

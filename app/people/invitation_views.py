@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from app.audit import record_event
 from app.config import LANGUAGES
 from app.extensions import db
 from app.people.forms import NewPasswordForm
@@ -27,6 +26,7 @@ from app.people.invitations import (
 )
 from app.people.sessions import end_session, start_session
 from app.permissions import public
+from app.platform.audit import record_event
 
 bp = Blueprint("invitations", __name__)
 

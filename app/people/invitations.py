@@ -24,7 +24,6 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
 from app.db import utcnow
 from app.notifications.operations import enqueue_emails
 from app.people.hr_models import Invitation
@@ -32,7 +31,8 @@ from app.people.models import User
 from app.people.operations import set_password
 from app.people.passwords import PolicyResult, check_password_policy
 from app.people.reset_tokens import password_state_fingerprint
-from app.web_links import public_url
+from app.platform.audit import record_event
+from app.web.links import public_url
 
 SALT = "invitation.v1"
 DEFAULT_VALID_DAYS = 7

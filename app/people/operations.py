@@ -15,12 +15,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
 from app.config import LANGUAGES
 from app.db import utcnow
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Provider, Role, RoleAssignment, Unit, UnitKind, User
 from app.people.passwords import hash_password, needs_rehash, verify_password
+from app.platform.audit import record_event
 
 _CHILD_KIND = {UnitKind.NETWORK: UnitKind.REGION, UnitKind.REGION: UnitKind.BRANCH}
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -8,7 +8,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128

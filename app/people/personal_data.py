@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import String, case, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.audit import AuditEvent, record_event
 from app.db import Base, utcnow
 from app.people.models import Role, User
 from app.people.operations import PeopleError, deactivate_user, revoke_role
+from app.platform.audit import AuditEvent, record_event
 
 # Columns never exported: secrets (hashes of passwords and tokens), stored files, and e-mail
 # bodies (an invitation or reset e-mail holds a live link that would let its reader choose

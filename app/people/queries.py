@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.audit import AuditEvent
 from app.people.models import Provider, Role, RoleAssignment, Unit, User
 from app.permissions import unit_scope_clause
+from app.platform.audit import AuditEvent
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.audit import record_event
 from app.config import LANGUAGES
 from app.db import utcnow
 from app.extensions import db, login_manager
 from app.people.models import User
+from app.platform.audit import record_event
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"

@@ -1,6 +1,6 @@
 """The sign-in throttle: it counts failed password checks only and never locks out a branch.
 
-All counts are sliding windows over `throttle_events` (see app.ratelimit), shared by every
+All counts are sliding windows over `throttle_events` (see app.web.ratelimit), shared by every
 worker and host. For each password check (sign-in, the profile's current password, a new API
 token) with an account name and a client address:
 
@@ -31,11 +31,18 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from app.audit import AuditEvent, record_event
 from app.extensions import db
 from app.people.models import User
 from app.people.passwords import verify_password
-from app.ratelimit import Limit, account_key, backoff_wait, clear_events, note_event, sliding_wait
+from app.platform.audit import AuditEvent, record_event
+from app.web.ratelimit import (
+    Limit,
+    account_key,
+    backoff_wait,
+    clear_events,
+    note_event,
+    sliding_wait,
+)
 
 SIGN_IN = "sign_in"
 RESET = "reset"

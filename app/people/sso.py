@@ -37,7 +37,6 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from app.audit import record_event_on_its_own
 from app.db import write_lock_up_front
 from app.extensions import db
 from app.people.models import User
@@ -53,6 +52,7 @@ from app.people.sso_operations import (
     unlink_identities,
 )
 from app.permissions import public
+from app.platform.audit import record_event_on_its_own
 
 log = logging.getLogger(__name__)
 

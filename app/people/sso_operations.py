@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
 from app.config import LANGUAGES
 from app.db import utcnow
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.people.models import Unit, User
 from app.people.operations import PeopleError, find_user_by_email
 from app.people.sso_models import UserIdentity
+from app.platform.audit import record_event
 
 MATCH_BY_EMAIL = "email"
 MATCH_BY_HR_NUMBER = "hr_number"

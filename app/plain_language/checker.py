@@ -34,7 +34,7 @@ import pyphen
 
 from app.content.module_format import split_pages
 from app.content.rendering import fenced_blocks
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 LANGUAGES = ("de", "fr", "it", "en")
 # Plain-language guides ask for about 15-20 words a sentence; past 25 a reader at the counter

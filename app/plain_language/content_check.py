@@ -14,7 +14,7 @@ from app.plain_language.queries import (
     has_glossary_tables,
 )
 from app.plain_language.remarks import readability_notes, report_problems
-from app.problems import Problem
+from app.web.problems import Problem
 
 
 @dataclass

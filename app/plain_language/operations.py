@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import record_event
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.plain_language.checker import LANGUAGES, normalise_term
 from app.plain_language.glossary_file import (
     GlossaryRow,
@@ -25,6 +24,7 @@ from app.plain_language.glossary_file import (
     shipped_glossary,
 )
 from app.plain_language.models import AcceptedTerm, GlossaryEntry
+from app.platform.audit import record_event
 
 
 class GlossaryRefused(ValueError):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.plain_language.checker import PageReport
-from app.problems import WARNING, Problem, make_problem
+from app.web.problems import WARNING, Problem, make_problem
 
 TERM = N_("plain language: '%(found)s' is administrative jargon; plainer: %(suggestion)s")
 LONG_SENTENCE = N_(

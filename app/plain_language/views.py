@@ -17,7 +17,6 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from app import clock
 from app.content.models import Module
 from app.content.queries import draft_for, editable_providers, module_for_editor
 from app.extensions import db
@@ -46,6 +45,8 @@ from app.plain_language.queries import (
     visible_entries,
 )
 from app.plain_language.remarks import HARD_PAGE, LONG_SENTENCE, READABILITY, TERM
+from app.platform.hooks import DEMO_LOADERS, NAV_ENTRIES
+from app.timekeeping import clock
 
 bp = Blueprint("plain_language", __name__, url_prefix="/plain-language")
 
@@ -462,7 +463,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     register_rule(EDIT_ENTRY, _may_edit_entry)
     app.cli.add_command(plain_language_cli)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("plain_language.index", _l("Glossary"), {Role.TRAINER, Role.ADMIN})
-    )
-    app.extensions.setdefault("demo_loaders", []).append(load_glossaries)
+    NAV_ENTRIES.connect(app, ("plain_language.index", _l("Glossary"), {Role.TRAINER, Role.ADMIN}))
+    DEMO_LOADERS.connect(app, load_glossaries)

@@ -10,12 +10,11 @@ from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.api import api_blueprint, json_datetime
 from app.api.openapi import PAGING, document, paged, query_param, schema
 from app.api.pagination import bad_parameter, int_arg, page_request, paged_response
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.permissions import roles_required
 from app.readiness.queries import (
@@ -30,6 +29,7 @@ from app.readiness.queries import (
     snapshots_page,
 )
 from app.readiness.rules import Status
+from app.timekeeping import clock
 
 api_bp = api_blueprint("readiness_api", __name__)
 MANAGERS = (Role.MANAGER, Role.ADMIN)

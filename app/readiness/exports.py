@@ -1,9 +1,9 @@
 """Exports of every readiness table: CSV (streamed) and XLSX, both safe against formulas.
 
 CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF line ends, streamed row by row from
-a generator; every cell goes through `app.csv_export.neutralise` (a leading apostrophe on
+a generator; every cell goes through `app.web.csv_export.neutralise` (a leading apostrophe on
 cells starting with = + - @, a tab, CR, LF or NUL). The delimiter and decimal mark are the
-reader's locale's (`app.csv_export.csv_dialect_for`: a semicolon in de/fr/it-CH); dates are
+reader's locale's (`app.web.csv_export.csv_dialect_for`: a semicolon in de/fr/it-CH); dates are
 ISO (2027-03-01), which every spreadsheet program reads as a date; a `Percent` is written in
 percentage points (66.7). XLSX (XlsxWriter): text is written with `write_string`, so a cell
 is never a formula whatever it starts with; numbers are numbers, dates are date cells with a
@@ -23,7 +23,14 @@ from typing import Any
 import xlsxwriter
 from flask import Response
 
-from app.csv_export import BOM, DEFAULT_DIALECT, CsvDialect, csv_dialect_for, csv_row, csv_writer
+from app.web.csv_export import (
+    BOM,
+    DEFAULT_DIALECT,
+    CsvDialect,
+    csv_dialect_for,
+    csv_row,
+    csv_writer,
+)
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -158,10 +165,10 @@ def _filename(name: str, extension: str) -> str:
 def download(table: Table, file_format: str, *, locale: str | None = None) -> Response:
     """Answer with the table as a CSV (streamed) or XLSX attachment, in the reader's locale.
 
-    `locale` ("fr_CH"...) defaults to the request's (`app.i18n.select_locale`).
+    `locale` ("fr_CH"...) defaults to the request's (`app.i18n.request_language.select_locale`).
     """
     if locale is None:
-        from app.i18n import select_locale
+        from app.i18n.request_language import select_locale
 
         locale = select_locale()
     if file_format == "csv":

@@ -10,7 +10,6 @@ from flask import Flask, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.extensions import db
 from app.people.models import User
 from app.people.safe_redirect import safe_next_path
@@ -19,6 +18,7 @@ from app.readiness.forms import ProblemForm, RatingForm
 from app.readiness.operations import FeedbackRefused, rate_page, report_problem
 from app.readiness.queries import FeedbackPage, feedback_page
 from app.readiness.views import bp
+from app.timekeeping import clock
 
 VIEW_MODULE = "content.view_module"
 

@@ -55,7 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 WINDOW_DAYS = 14
 QUIET_DAYS = 7

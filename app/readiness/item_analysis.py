@@ -29,7 +29,7 @@ from datetime import datetime
 from statistics import fmean, median, pstdev
 from typing import Any
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 TOO_EASY_ABOVE = 0.9
 TOO_HARD_BELOW = 0.2

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from app.audit import record_event
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
 from app.db import TZDateTime
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 from app.learner_requests import operations as requests
 from app.people.models import Unit, User
+from app.platform.audit import record_event
 from app.readiness.models import (
     PageRating,
     ProblemReport,
@@ -181,7 +181,7 @@ def _platform_zone() -> ZoneInfo:
 
 
 def snapshot_tick_task(session: Session, now: datetime) -> None:
-    """The scheduler's hook (`app.extensions["tick_tasks"]`): take today's snapshots."""
+    """The scheduler's hook (`app.platform.hooks.TICK_TASKS`): take today's snapshots."""
     take_snapshots(session, now)
 
 

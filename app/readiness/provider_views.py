@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.permissions import roles_required
+from app.platform.hooks import NAV_ENTRIES
 from app.readiness.queries import (
     module_campaign_usage,
     module_in_trainer_scope,
@@ -64,6 +65,4 @@ def module_use_detail(module_id: int):
 
 def install(app: Flask) -> None:
     """Add the trainers' navigation entry."""
-    app.extensions.setdefault("nav_entries", []).append(
-        ("readiness.module_use", _l("Module use"), {Role.TRAINER, Role.ADMIN})
-    )
+    NAV_ENTRIES.connect(app, ("readiness.module_use", _l("Module use"), {Role.TRAINER, Role.ADMIN}))

@@ -29,7 +29,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 
 class Status(enum.StrEnum):

@@ -14,15 +14,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
 from app.assessment.questions import Question, text_in
 from app.assessment.questions import Quiz as QuizDefinition
-from app.audit import record_event
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.people.safe_redirect import safe_next_path
 from app.permissions import is_admin, may, register_rule, roles_required, trainer_provider_ids
+from app.platform.audit import record_event
+from app.platform.hooks import NAV_ENTRIES
 from app.readiness import charts, exports
 from app.readiness.forms import (
     REPORT_STATUS_LABELS,
@@ -56,6 +56,7 @@ from app.readiness.queries import (
     submitted_answers,
 )
 from app.readiness.views import bp
+from app.timekeeping import clock
 
 TRAINERS = (Role.TRAINER, Role.ADMIN)
 ANALYSE_QUIZ = "readiness.analyse_quiz"
@@ -446,9 +447,10 @@ def feedback_export(module_id: int, table: str, file_format: str):
 def install(app: Flask) -> None:
     """Register the permission rule and the trainers' navigation entries."""
     register_rule(ANALYSE_QUIZ, _may_analyse)
-    app.extensions.setdefault("nav_entries", []).extend(
+    NAV_ENTRIES.connect_all(
+        app,
         [
             ("readiness.quizzes", _l("Item analysis"), {Role.TRAINER, Role.ADMIN}),
             ("readiness.feedback", _l("Learner feedback"), {Role.TRAINER, Role.ADMIN}),
-        ]
+        ],
     )

@@ -26,14 +26,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
-from app.audit import record_event
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role, User
 from app.people.safe_redirect import safe_next_path
 from app.permissions import roles_required
+from app.platform.audit import record_event
+from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
 from app.readiness import charts, exports, presenters
 from app.readiness.forecast import BENCHMARK_MAE_POINTS, METHOD_SENTENCE, MIN_DATA_DAYS
 from app.readiness.forms import (
@@ -60,6 +60,7 @@ from app.readiness.queries import (
     visible_campaigns,
 )
 from app.readiness.rules import STATUS_LABELS
+from app.timekeeping import clock
 
 bp = Blueprint("readiness", __name__, url_prefix="/readiness")
 
@@ -385,10 +386,8 @@ def register(app: Flask) -> None:
     feedback_views.install(app)
     trainer_views.install(app)
     provider_views.install(app)
-    app.extensions.setdefault("nav_entries", []).append(
-        ("readiness.dashboard", _l("Readiness"), {Role.MANAGER, Role.ADMIN})
-    )
-    app.extensions.setdefault("tick_tasks", []).append(snapshot_tick_task)
+    NAV_ENTRIES.connect(app, ("readiness.dashboard", _l("Readiness"), {Role.MANAGER, Role.ADMIN}))
+    TICK_TASKS.connect(app, snapshot_tick_task)
     app.jinja_env.globals.update(
         readiness_export_args=export_args, score_bin_labels=charts.bin_labels
     )

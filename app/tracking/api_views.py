@@ -13,12 +13,12 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import clock
 from app.api import api_blueprint, json_datetime
 from app.api.openapi import PAGING, TIME_WINDOW, document, paged, query_param, schema
 from app.api.pagination import bad_parameter, page_request, paged_response, time_window
 from app.extensions import db
 from app.permissions import signed_in
+from app.timekeeping import clock
 from app.tracking.completion import CompletionStatus
 from app.tracking.operations import tracking_config
 from app.tracking.queries import StatementFilter, completions_page, statements_page

@@ -7,8 +7,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from app import clock
 from app.extensions import db
+from app.timekeeping import clock
 
 MAX_LISTED = 50
 

@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.i18n_markers import N_
+from app.i18n.markers import N_
 
 EXPIRING_SOON = timedelta(days=30)
 STALE_TRANSLATION_RULE = N_(

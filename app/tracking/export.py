@@ -1,7 +1,7 @@
 """A learner's personal data (statements, completions, progress) as JSON and CSV files.
 
 No database access: takes rows from `app.tracking.queries`, returns documents. CSV goes
-through the shared formula-injection guard in `app.csv_export`.
+through the shared formula-injection guard in `app.web.csv_export`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from app.csv_export import csv_bytes
 from app.tracking.certificates import format_code
 from app.tracking.queries import (
     STATEMENT_CSV_HEADER,
@@ -18,6 +17,7 @@ from app.tracking.queries import (
     PageProgressRow,
     statement_rows_for_csv,
 )
+from app.web.csv_export import csv_bytes
 
 CSV_TABLES = ("statements", "completions", "progress")
 

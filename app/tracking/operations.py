@@ -39,6 +39,8 @@ from app.content.models import (
     ModuleVersion,
 )
 from app.people.models import User
+from app.platform.events import PageRead
+from app.platform.hooks import XAPI_REGISTRATIONS
 from app.tracking import statements as xapi
 from app.tracking.certificates import new_code
 from app.tracking.completion import is_module_complete
@@ -705,24 +707,27 @@ def registration_for(
 ) -> str | None:
     """Ask the features that group learning (campaigns) for the xAPI registration of an event.
 
-    Each callable in `app.extensions["xapi_registration_resolvers"]` takes
+    Each callable in `app.platform.hooks.XAPI_REGISTRATIONS` takes
     `(session, user_id, module_id, now)` and returns a registration UUID or None; the first
     answer wins.
     """
     if module_id is None or not has_app_context():
         return None
-    for resolve in current_app.extensions.get("xapi_registration_resolvers", []):
+    for resolve in XAPI_REGISTRATIONS.receivers():
         registration = resolve(session, user_id, module_id, now)
         if registration:
             return str(registration)
     return None
 
 
-def on_page_view(session: Session, user: User, page: ModulePage, now: datetime) -> None:
-    """Page-view listener (content reader): record the view; refusals are logged, not raised."""
-    module_id = page.variant.version.module_id
-    registration = registration_for(session, user.id, module_id, now)
-    if record_page_view(session, user, page.id, now=now, registration=registration).statements:
+def on_page_view(session: Session, read: PageRead) -> None:
+    """`PAGE_READ` receiver: record the view; refusals are logged, not raised."""
+    user = session.get(User, read.user_id)
+    if user is None:
+        return
+    registration = registration_for(session, user.id, read.module_id, read.at)
+    outcome = record_page_view(session, user, read.page_id, now=read.at, registration=registration)
+    if outcome.statements:
         forward_after_request()
 
 

@@ -2,7 +2,7 @@
 
 "My learning" takes a fixed number of queries whatever the number of modules. Assignments
 come from the features that make them (campaigns, by hand): each registers a source in
-`app.extensions["learning_assignment_sources"]`, a callable `(session, user_id, now)` that
+`app.platform.hooks.ASSIGNMENT_SOURCES`, a callable `(session, user_id, now)` that
 returns `AssignmentRow`s in one query; my learning lists what they return.
 """
 

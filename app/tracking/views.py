@@ -22,12 +22,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app import clock
-from app.audit import record_event
 from app.extensions import db
-from app.i18n import select_language
+from app.i18n.request_language import select_language
 from app.people.models import Role, User
 from app.permissions import ensure, is_admin, public, register_rule, signed_in, unit_in_scope
+from app.platform.audit import record_event
+from app.platform.hooks import ASSIGNMENT_SOURCES, HOME_PANELS, NAV_ENTRIES, PAGE_READ, QUIZ_GRADED
+from app.timekeeping import clock
 from app.tracking import export, queries
 from app.tracking.certificates import format_code, normalise_code
 from app.tracking.completion import STALE_TRANSLATION_RULE
@@ -45,7 +46,7 @@ VIEW_CERTIFICATE = "tracking.view_certificate"
 
 
 def _sources() -> list[Any]:
-    return list(current_app.extensions.get("learning_assignment_sources", []))
+    return ASSIGNMENT_SOURCES.receivers()
 
 
 @bp.get("/learning")
@@ -233,12 +234,9 @@ def register(app: Flask) -> None:
         app.register_blueprint(api_bp)
     app.cli.add_command(tracking_cli)
     register_rule(VIEW_CERTIFICATE, _may_view_certificate)
-    app.extensions.setdefault("page_view_listeners", []).append(on_page_view)
-    app.extensions.setdefault("attempt_listeners", []).append(on_attempt_submitted)
-    app.extensions.setdefault("learning_assignment_sources", [])
-    app.extensions.setdefault("nav_entries", []).append(
-        ("tracking.my_learning", _l("My learning"), {Role.LEARNER})
-    )
-    app.extensions.setdefault("home_sections", []).append(_home_panel)
+    PAGE_READ.connect(app, on_page_view)
+    QUIZ_GRADED.connect(app, on_attempt_submitted)
+    NAV_ENTRIES.connect(app, ("tracking.my_learning", _l("My learning"), {Role.LEARNER}))
+    HOME_PANELS.connect(app, _home_panel)
     # The stale-translation completion rule, for every page that states it (one home).
     app.jinja_env.globals["stale_translation_rule"] = STALE_TRANSLATION_RULE

@@ -8,8 +8,8 @@ import pytest
 def make_token(user, *, name: str = "test", days: int | None = None, now=None) -> str:
     """Make an API token for `user` (committed) and return its secret."""
     from app.api.tokens import create_token
-    from app.clock import now as clock_now
     from app.extensions import db
+    from app.timekeeping.clock import now as clock_now
 
     _token, secret = create_token(
         db.session, user, name=name, days=days, now=now or clock_now(), actor=user

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from app.api.models import ApiToken
 from app.api.tokens import revoke_token
-from app.clock import now
 from app.extensions import db
 from app.people.models import Role
 from app.people.operations import deactivate_user
 from app.permissions import public
+from app.timekeeping.clock import now
 from tests.api.conftest import assert_error, bearer, make_token
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
@@ -152,7 +152,7 @@ def test_last_use_is_written_at_most_once_a_minute(app, api):
 
 def test_stamping_the_last_use_does_not_break_a_later_write_in_a_read_request(app, api):
     """A 403 writes an audit row; on SQLite that GET must still be able to write after the stamp."""
-    from app.audit import AuditEvent
+    from app.platform.audit import AuditEvent
 
     learner = make_user(make_org().branch_a1, Role.LEARNER)
     secret = make_token(learner)

@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.api.models import ApiToken
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import User
 from app.people.operations import deactivate_user
 from app.people.reset_tokens import make_reset_token
+from app.platform.audit import AuditEvent
 from tests.api.conftest import assert_error, bearer, make_token
 from tests.conftest import get_csrf, login_as
 from tests.factories import PASSWORD, make_org, make_user

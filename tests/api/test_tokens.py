@@ -16,9 +16,9 @@ from app.api.tokens import (
     create_token,
     hash_secret,
 )
-from app.clock import now
 from app.extensions import db
 from app.people.models import Role
+from app.timekeeping.clock import now
 from tests.api.conftest import assert_error, bearer, make_token
 from tests.conftest import csrf_token_from, get_csrf, login_as
 from tests.factories import PASSWORD, make_org, make_user

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.assessment.models import Attempt, AttemptAnswer, AttemptState
 from app.extensions import db
+from app.platform.hooks import QUIZ_GRADED
 from tests.assessment.quiz_factories import RIGHT, make_quiz, save, start, token_of
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import make_org, make_user
@@ -26,7 +27,7 @@ def test_twenty_simultaneous_submits_grade_exactly_once(app):
         with guard:
             graded.append(attempt.id)
 
-    app.extensions["attempt_listeners"].append(count_gradings)
+    QUIZ_GRADED.connect(app, count_gradings)
     first = app.test_client()
     login_as(first, learner)
     attempt_id = start(first, quiz)

@@ -11,7 +11,7 @@ from app.assessment.library import check_quiz_paths, export_quiz, import_quizzes
 from app.assessment.models import Quiz, QuizVersion
 from app.assessment.quiz_format import parse_quiz_text
 from app.extensions import db
-from app.problems import Problem
+from app.web.problems import Problem
 from tests.assessment.quiz_factories import NOW, make_module, quiz_yaml
 from tests.factories import make_org
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from app.assessment import drafts
 from app.assessment.models import Quiz, QuizVersion
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from tests.assessment.quiz_factories import make_quiz, quiz_yaml, save, start, submit, token_of
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import make_org, make_user

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app.assists import operations
 from app.assists.models import CounterAssist
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from app.tracking.models import Statement
 from app.tracking.statements import Verb
 from tests.api.conftest import make_token

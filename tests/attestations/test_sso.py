@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.attestations.operations import sso_proof_problem
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role, User
+from app.platform.audit import AuditEvent
 from app.tracking.models import Statement
 from app.tracking.statements import Verb
 from tests.attestations.helpers import make_attestation

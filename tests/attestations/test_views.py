@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from app.tracking.models import Certificate, Statement
 from app.tracking.statements import Verb
 from tests.attestations.helpers import make_attestation

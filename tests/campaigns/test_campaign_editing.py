@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app import clock
 from app.campaigns import operations as ops
 from app.campaigns.audience import audience_select
 from app.campaigns.models import Campaign, SentReminder
@@ -24,6 +23,7 @@ from app.campaigns.scheduler import overdue_now_step, remind_all_overdue
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.people.models import Role
+from app.timekeeping import clock
 from tests.campaigns.builders import at, complete, make_campaign, make_module, rows, tick
 from tests.campaigns.test_views import FORM, page, token
 from tests.conftest import login_as

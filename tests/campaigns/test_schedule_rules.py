@@ -8,14 +8,12 @@ import pytest
 
 from app.campaigns.schedule_rules import (
     add_years,
-    day_end,
-    day_start,
     late_joiner_due,
     latest_step,
     parse_reminder_days,
     steps_for,
-    zone,
 )
+from app.timekeeping.days import day_end, day_start, zone
 
 TZ = zone("Europe/Zurich")
 DUE = day_end(date(2027, 3, 1), TZ)

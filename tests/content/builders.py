@@ -129,8 +129,8 @@ def in_transaction():
 
 def import_paths(paths: Iterable[Path | str], *, major: bool | None = None, **options):
     """Import into the test database and commit, as `flask content import` does."""
-    from app.clock import now
     from app.content.importing import import_library
+    from app.timekeeping.clock import now
 
     report = import_library(db.session, list(paths), now=now(), major=major, actor=None, **options)
     db.session.commit()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.content.models import Module, ModuleVersion
 from app.extensions import db
+from app.platform.hooks import DEMO_LOADERS
 from tests.content.builders import (
     COURSES,
     QUIZZES,
@@ -164,4 +165,4 @@ def test_the_demo_loader_imports_the_library_once(app, tmp_path):
         "modules: 2 created, 0 new version(s), 0 unchanged",
         "modules: 0 created, 0 new version(s), 2 unchanged",
     ]
-    assert app.extensions["demo_loaders"].count(load_demo_library) == 1
+    assert DEMO_LOADERS.receivers(app).count(load_demo_library) == 1

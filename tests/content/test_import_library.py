@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.clock import now
 from app.content.importing import ImportRefused, check_paths, import_library
 from app.content.models import (
     MediaFile,
@@ -19,6 +18,7 @@ from app.content.models import (
     VersionMedia,
 )
 from app.extensions import db
+from app.timekeeping.clock import now
 from tests.content.builders import (
     COURSES,
     QUIZZES,

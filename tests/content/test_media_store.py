@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.clock import now
 from app.content.importing import ImportRefused, import_library
 from app.content.media_store import STAGING_FOLDER, check_media
 from app.content.models import MediaFile, Module
 from app.extensions import db
+from app.timekeeping.clock import now
 from tests.content.builders import (
     QUIZZES,
     count,

@@ -22,7 +22,7 @@ from app.content.module_format import (
     split_pages,
     write_module_folder,
 )
-from app.problems import ERROR, WARNING, Problem, has_errors
+from app.web.problems import ERROR, WARNING, Problem, has_errors
 
 REPO = Path(__file__).resolve().parents[2]
 PICTURE_TYPES = "png, jpg, gif, webp, mp4, webm"

@@ -250,8 +250,8 @@ def test_two_racing_saves_are_settled_by_the_lock_column(app, cast):
     """The check in save_draft is backed by the UPDATE's `lock_version = ?` condition."""
     from sqlalchemy import update
 
-    from app.clock import now
     from app.content.operations import DraftConflict, DraftFields, save_draft
+    from app.timekeeping.clock import now
     from tests.content.builders import in_transaction
 
     _org, people, modules = cast

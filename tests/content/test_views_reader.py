@@ -8,10 +8,18 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event, select, text
 
-from app.clock import now
-from app.content.models import MediaFile, Module, ModuleStatus, ModuleVariant, ReadingPosition
+from app.content.models import (
+    MediaFile,
+    Module,
+    ModulePage,
+    ModuleStatus,
+    ModuleVariant,
+    ReadingPosition,
+)
 from app.extensions import db
 from app.people.models import Role
+from app.platform.hooks import PAGE_READ
+from app.timekeeping.clock import now
 from tests.conftest import csrf_token_from, login_as
 from tests.content.builders import (
     count,
@@ -69,7 +77,7 @@ def library(app, tmp_path):
     import_paths([root])
     learner = make_user(org.branch_a1, Role.LEARNER, language="en")
     # Only this test's listeners: the tracking feature tests its own.
-    app.extensions["page_view_listeners"] = []
+    PAGE_READ.clear(app)
     return org, learner, root
 
 
@@ -192,11 +200,12 @@ def test_the_last_page_finishes_and_page_view_listeners_run_in_the_same_transact
     _org, learner, _root = library
     seen = []
 
-    def listener(session, user, page, now):
-        seen.append((user.id, page.position, page.title, now.tzinfo is not None))
+    def listener(session, read):
+        page = db.session.get(ModulePage, read.page_id)
+        seen.append((read.user_id, page.position, page.title, read.at.tzinfo is not None))
         assert session is db.session
 
-    app.extensions["page_view_listeners"].append(listener)
+    PAGE_READ.connect(app, listener)
     login_as(client, learner)
     reader = html_of(client.get("/modules/post-digital/pages/2"))
     assert "Finish" in reader

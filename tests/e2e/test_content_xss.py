@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.clock import now
 from app.content.models import Module, ModuleDraft, ModuleStatus
 from app.content.module_format import VariantSource, split_pages
 from app.content.operations import add_version, store_media
 from app.extensions import db
 from app.people.models import Role
+from app.timekeeping.clock import now
 from tests.conftest import TEST_DATA
 from tests.content.builders import tiny_png
 from tests.e2e.browser import assert_no_csp_violations, sign_in

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.demo import DEMO_PASSWORD
+from app.demo.command import DEMO_PASSWORD
 from app.extensions import db
 from app.people.models import Role, Unit, User
 from app.people.reset_tokens import make_reset_token

@@ -11,12 +11,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import clock
 from app.content.models import Module
 from app.extensions import db
 from app.people.models import Role
 from app.plain_language.models import GlossaryEntry
 from app.plain_language.operations import load_shipped_glossaries
+from app.timekeeping import clock
 from tests.content.builders import import_paths, module_text, write_module
 from tests.e2e.browser import assert_no_axe_violations, scroll_width, sign_in
 from tests.factories import PASSWORD, make_org, make_user

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.sso_models import UserIdentity
+from app.platform.audit import AuditEvent
 from tests.conftest import free_port
 from tests.e2e.browser import app_text, assert_no_axe_violations
 from tests.e2e.oidc.harness import RunningProvider, running_provider

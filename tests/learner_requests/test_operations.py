@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.campaigns.models import Channel, Notice
 from app.campaigns.operations import set_channel
 from app.extensions import db
@@ -15,6 +14,7 @@ from app.learner_requests import operations as ops
 from app.learner_requests.models import EventKind, RequestEvent
 from app.learner_requests.queries import inbox, my_requests, timeline
 from app.notifications.models import OutboxEmail
+from app.platform.audit import AuditEvent
 from app.readiness.models import ProblemReport, ReportStatus, RequestKind
 from app.readiness.operations import FeedbackRefused, report_problem, set_report_status
 from app.readiness.queries import feedback_page

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from app.assessment.models import Quiz
 from app.assessment.operations import definition_of
-from app.audit import AuditEvent
 from app.content.models import MediaFile, Module, VersionMedia
 from app.content.operations import media_folder
 from app.extensions import db
@@ -28,6 +27,7 @@ from app.module_packages.operations import (
 from app.module_packages.package_format import PackageLimits, PackageRefused
 from app.module_packages.queries import origin_of
 from app.people.models import Provider
+from app.platform.audit import AuditEvent
 from tests.content.builders import in_transaction
 from tests.factories import make_org
 from tests.module_packages.package_builders import (

@@ -14,6 +14,7 @@ from app.content.operations import media_folder
 from app.extensions import db
 from app.module_packages.operations import pending_folder
 from app.people.models import Role
+from app.platform.hooks import TICK_TASKS
 from tests.conftest import csrf_token_from, login_as
 from tests.content.builders import in_transaction
 from tests.factories import make_org, make_user
@@ -294,7 +295,7 @@ def test_packages_waiting_longer_than_a_day_are_removed_by_the_tick(app, client,
     upload(client, package)
     folder = pending_folder(app.config["UPLOAD_PATH"])
     assert len(files_under(folder)) == 1
-    tasks = app.extensions["tick_tasks"]
+    tasks = TICK_TASKS.receivers(app)
     task = next(t for t in tasks if t.__name__ == "discard_stale_uploads")
     task(db.session, datetime.now(UTC) + timedelta(hours=23))
     assert len(files_under(folder)) == 1

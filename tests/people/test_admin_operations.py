@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role, Unit, UnitKind, User
 from app.people.operations import (
@@ -25,6 +24,7 @@ from app.people.operations import (
     revoke_role,
     update_person,
 )
+from app.platform.audit import AuditEvent
 from tests.factories import make_org, make_user
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -294,7 +294,7 @@ def test_units_and_providers_are_validated_and_audited(org, admin):
 
 
 def test_names_with_line_breaks_are_refused_and_audit_details_are_encoded(org, admin):
-    from app.audit import record_event
+    from app.platform.audit import record_event
 
     person = make_user(org.branch_a1, Role.LEARNER)
     with pytest.raises(PeopleError, match="last name: must not contain control"):

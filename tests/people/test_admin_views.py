@@ -8,9 +8,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Provider, Role, RoleAssignment, Unit, User
+from app.platform.audit import AuditEvent
 from tests.conftest import get_csrf, login_as
 from tests.factories import make_org, make_user
 
@@ -412,7 +412,7 @@ def test_people_list_searches_and_pages(app, world):
 def test_audit_log_is_newest_first_and_paged(app, world):
     from datetime import UTC, datetime, timedelta
 
-    from app.audit import record_event
+    from app.platform.audit import record_event
 
     _org, people = world
     start = datetime(2030, 1, 1, tzinfo=UTC)

@@ -8,11 +8,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role, User
 from app.people.passwords import hash_password, needs_rehash
 from app.people.reset_tokens import make_reset_token
+from app.platform.audit import AuditEvent
 from tests.conftest import get_csrf, login_as
 from tests.factories import PASSWORD, make_org, make_user
 
@@ -335,7 +335,7 @@ def test_the_tick_clears_old_throttling_events(app, learner):
 
     from app.campaigns.scheduler import run_tick
     from app.db import utcnow
-    from app.ratelimit import ThrottleEvent, note_event
+    from app.web.ratelimit import ThrottleEvent, note_event
 
     now = utcnow()
     note_event(

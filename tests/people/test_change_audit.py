@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.campaigns import operations as campaign_ops
 from app.content.models import Module
 from app.content.operations import set_archived
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from tests.campaigns.builders import at, fields, make_campaign, make_module
 from tests.content.builders import import_paths, module_text, write_module
 from tests.factories import make_org, make_user

@@ -10,7 +10,7 @@ from werkzeug.http import parse_cache_control_header
 
 from app.extensions import db
 from app.people.models import User
-from app.security_headers import keep_cookies_out_of_shared_caches
+from app.web.security_headers import keep_cookies_out_of_shared_caches
 from tests.conftest import get_csrf, login_as
 from tests.factories import make_org, make_user
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role, User
+from app.platform.audit import AuditEvent
 from tests.conftest import csrf_token_from, get_csrf, login_as
 from tests.factories import make_org, make_user
 

@@ -9,13 +9,13 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.people.hr_import import EXPORT_HEADER, HrFileError
 from app.people.hr_sync import ImportRefused, apply_plan, export_rows, plan_import
 from app.people.models import Role, User
 from app.people.operations import PeopleError, close_unit
+from app.platform.audit import AuditEvent
 from tests.factories import make_org, make_user
 
 HEADER = ";".join(EXPORT_HEADER)

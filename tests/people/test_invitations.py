@@ -10,7 +10,6 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from app.notifications.models import OutboxEmail
@@ -22,6 +21,7 @@ from app.people.invitations import (
     send_invitation,
 )
 from app.people.models import Role, User
+from app.platform.audit import AuditEvent
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import PASSWORD, make_org, make_user
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.config import ConfigError, load_settings
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from app.web_links import public_url
+from app.web.links import public_url
 from tests.conftest import get_csrf, serving
 from tests.factories import make_user
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import User
 from app.people.sso_models import UserIdentity
@@ -18,6 +17,7 @@ from app.people.sso_operations import (
     claims_from,
     match_identity,
 )
+from app.platform.audit import AuditEvent
 from tests.factories import make_org, make_user
 
 ISSUER = "https://id.example.ch"

@@ -14,10 +14,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import User
 from app.people.sso_models import UserIdentity
+from app.platform.audit import AuditEvent
 from tests.conftest import free_port, get_csrf
 from tests.e2e.oidc.harness import OTHER_CLIENT_ID, RunningProvider, running_provider
 from tests.factories import make_org, make_user

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
 from app.people.signin_throttle import SIGN_IN, SignInRules, sign_in_refusal
-from app.ratelimit import Limit, backoff_delay, note_event, sliding_wait
+from app.platform.audit import AuditEvent
+from app.web.ratelimit import Limit, backoff_delay, note_event, sliding_wait
 from tests.conftest import get_csrf, login_as
 from tests.factories import PASSWORD, make_org, make_user
 
@@ -257,7 +257,7 @@ def test_pauses_grow_and_are_capped(failures, seconds):
 
 def test_the_account_pause_counts_from_the_newest_failure(app, lea):
     rules = SignInRules.from_config(app.config)
-    from app.ratelimit import account_key
+    from app.web.ratelimit import account_key
 
     for n in range(7):  # 7 failures, each from its own address: no pair limit reached
         note_event(

@@ -31,7 +31,7 @@ def cast(app, tmp_path):
         texts={"de": module_text("ferien", "de", source_language="de", body=BODY)},
     )
     import_paths([tmp_path / "lib"])
-    from app import clock
+    from app.timekeeping import clock
 
     load_shipped_glossaries(db.session, now=clock.now())
     db.session.commit()
@@ -63,7 +63,7 @@ def test_the_shipped_glossaries_load_once_and_again_without_duplicates(cast):
         lang: len(entries(language=lang, provider_id=None)) for lang in ("de", "fr", "it", "en")
     }
     assert all(n >= 40 for n in counts.values()), counts
-    from app import clock
+    from app.timekeeping import clock
 
     results = load_shipped_glossaries(db.session, now=clock.now())
     db.session.commit()

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app.errors import is_database_unavailable
 from app.extensions import db
+from app.web.errors import is_database_unavailable
 from tests.conftest import get_csrf, login_as
 from tests.factories import make_org, make_user
 
@@ -71,7 +71,7 @@ def _assert_outage_answer(response) -> None:
 def _assert_one_log_line(caplog) -> None:
     problems = _problems(caplog)
     assert len(problems) == 1, [r.getMessage() for r in problems]
-    assert problems[0].name == "app.errors"
+    assert problems[0].name == "app.web.errors"
     assert "database unavailable" in problems[0].getMessage()
     assert problems[0].exc_info is None  # one line, no traceback
 

@@ -42,8 +42,8 @@ STEPS = 12  # per client: 12 saves, 6 refused pages, 4 quiz pages
 
 
 def test_sixteen_clients_saving_and_refused_never_see_a_locked_database(app_config):
-    from app.audit import AuditEvent
     from app.extensions import db
+    from app.platform.audit import AuditEvent
     from tests.assessment.quiz_factories import make_quiz
     from tests.factories import make_org, make_user
 

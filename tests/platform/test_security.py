@@ -154,8 +154,8 @@ def test_manager_cannot_open_a_person_outside_scope(app, client):
 
 
 def test_audit_log_encodes_line_breaks(app):
-    from app.audit import record_event
     from app.extensions import db
+    from app.platform.audit import record_event
 
     event = record_event(db.session, "login.failed", email="x@example.org\r\nadmin login ok")
     assert "\n" not in event.details["email"] and "\r" not in event.details["email"]
@@ -174,8 +174,8 @@ def test_proxy_headers_are_trusted_only_when_configured(app_config):
     """Behind one proxy the audit log records the client's address, never a spoofed one."""
     from sqlalchemy import select
 
-    from app.audit import AuditEvent
     from app.extensions import db
+    from app.platform.audit import AuditEvent
     from tests.conftest import get_csrf, serving
 
     def failed_login_ip(config) -> str:

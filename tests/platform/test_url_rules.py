@@ -48,8 +48,8 @@ def sample_url(rule: Rule) -> str:
 
 def _api_token(user) -> str:
     from app.api.tokens import create_token
-    from app.clock import now
     from app.extensions import db
+    from app.timekeeping.clock import now
 
     _token, secret = create_token(db.session, user, name="url rules", days=None, now=now())
     db.session.commit()

@@ -10,9 +10,9 @@ from openapi_spec_validator import validate
 from app.api.models import ApiToken
 from app.api.tokens import revoke_token
 from app.campaigns.models import Campaign
-from app.clock import now as clock_now
 from app.extensions import db
 from app.readiness.models import ReadinessSnapshot
+from app.timekeeping.clock import now as clock_now
 from tests.api.conftest import assert_error, bearer, make_token
 from tests.conftest import login_as
 from tests.readiness.helpers import NOW

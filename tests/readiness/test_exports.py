@@ -9,8 +9,8 @@ from datetime import date, datetime
 
 import pytest
 
-from app.audit import AuditEvent
 from app.extensions import db
+from app.platform.audit import AuditEvent
 from app.readiness.exports import csv_lines, xlsx_bytes
 from tests.conftest import csrf_token_from, login_as
 
@@ -134,22 +134,22 @@ def test_unknown_table_or_format_is_404(client, scene):
     ],
 )
 def test_csv_dialect_of_a_locale(locale, delimiter, decimal):
-    from app.csv_export import csv_dialect_for
+    from app.web.csv_export import csv_dialect_for
 
     dialect = csv_dialect_for(locale)
     assert (dialect.delimiter, dialect.decimal) == (delimiter, decimal)
 
 
 def test_the_default_csv_is_unchanged_for_callers_without_a_locale():
-    from app.csv_export import csv_text
+    from app.web.csv_export import csv_text
 
     text = csv_text(["a", "b"], [[1.5, "=x"]])
     assert text == "\ufeffa,b\r\n1.5,'=x\r\n"
 
 
 def test_csv_lines_in_french_use_semicolons_and_decimal_commas_and_stay_formula_safe():
-    from app.csv_export import csv_dialect_for
     from app.readiness.exports import Percent
+    from app.web.csv_export import csv_dialect_for
 
     lines = list(
         csv_lines(

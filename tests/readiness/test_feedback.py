@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import render_template_string
 
-from app.audit import AuditEvent
 from app.content.models import ModuleStatus
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from app.readiness.models import PageRating, ProblemReport, ReportStatus
 from tests.conftest import csrf_token_from, get_csrf, login_as
 from tests.factories import make_org, make_user

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.campaigns.models import CampaignState
 from app.extensions import db
+from app.platform.hooks import TICK_TASKS
 from app.readiness.models import ReadinessSnapshot
 from app.readiness.operations import snapshot_tick_task, take_snapshots
 from tests.readiness.helpers import NOW
@@ -64,7 +65,7 @@ def test_only_active_campaigns_are_snapshot(app, scene):
 
 
 def test_the_tick_runs_the_snapshot_task(app, scene):
-    assert snapshot_tick_task in app.extensions["tick_tasks"]
+    assert snapshot_tick_task in TICK_TASKS.receivers(app)
     from app.campaigns.scheduler import run_tick
 
     with app.app_context():

@@ -7,10 +7,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from tests.conftest import csrf_token_from, login_as
 from tests.factories import make_user
 from tests.readiness.helpers import make_campaign, make_module

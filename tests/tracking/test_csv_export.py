@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.csv_export import BOM, csv_bytes, csv_text, neutralise
+from app.web.csv_export import BOM, csv_bytes, csv_text, neutralise
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.content.models import ModulePage, ModuleStatus
 from app.extensions import db
 from app.people.models import Role
+from app.platform.hooks import XAPI_REGISTRATIONS
 from app.tracking.completion import CompletionStatus
 from app.tracking.models import (
     AppendOnlyError,
@@ -320,13 +321,13 @@ def test_a_campaign_can_give_events_their_xapi_registration(app, org, learner):
 
     from flask import current_app
 
-    current_app.extensions.setdefault("xapi_registration_resolvers", []).append(resolver)
+    XAPI_REGISTRATIONS.connect(current_app, resolver)
     try:
         page = db.session.get(ModulePage, built.page_ids()[0])
         on_page_view(db.session, learner, page, T0)
         db.session.commit()
     finally:
-        current_app.extensions["xapi_registration_resolvers"].remove(resolver)
+        XAPI_REGISTRATIONS.disconnect(current_app, resolver)
     assert asked == [(learner.id, built.module.id)]
     rows = db.session.scalars(select(Statement)).all()
     assert [row.verb for row in rows] == [Verb.LAUNCHED, Verb.EXPERIENCED, Verb.COMPLETED]

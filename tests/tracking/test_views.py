@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.platform.audit import AuditEvent
 from app.tracking.certificates import format_code, new_code, normalise_code
 from app.tracking.models import Certificate
 from app.tracking.queries import AssignmentRow, my_learning

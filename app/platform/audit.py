@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TZDateTime, utcnow
 
-log = logging.getLogger("app.audit")
+log = logging.getLogger("app.platform.audit")
 
 
 class AuditEvent(Base):

@@ -19,6 +19,7 @@ from app.people.operations import (
     grant_role,
 )
 from app.people.passwords import hash_password
+from app.platform.hooks import DEMO_LOADERS
 
 DEMO_PASSWORD = "counter-ready-2027"
 DEMO_DOMAIN = "post.example.org"  # reserved (RFC 2606): demo mail can never reach anyone
@@ -306,10 +307,10 @@ def demo_command() -> None:
     password_hash = hash_password(DEMO_PASSWORD, current_app.config["PASSWORD_HASH"])
     logins = load_demo(password_hash, echo=click.echo)
     # Features add loaders (such as importing the shipped courses) in their register(app).
-    for loader in current_app.extensions.get("demo_loaders", []):
+    for loader in DEMO_LOADERS.receivers():
         loader(echo=click.echo)
     # After every loader: the campaign needs the people and the imported modules and quizzes.
-    from app.demo_learning import load_demo_campaigns
+    from app.demo.learning import load_demo_campaigns
 
     load_demo_campaigns(echo=click.echo)
     db.session.commit()

@@ -25,7 +25,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import clock
 from app.assessment.models import Quiz
 from app.assessment.operations import definition_of, save_answer, start_attempt, submit_attempt
 from app.assessment.queries import quiz_for_module
@@ -39,12 +38,14 @@ from app.campaigns.operations import (
     schedule_campaign,
     set_audience_roles,
 )
-from app.campaigns.schedule_rules import day_end, day_start, local_date, zone
 from app.campaigns.scheduler import run_tick
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVersion
 from app.content.operations import record_page_view
 from app.extensions import db
 from app.people.models import Role, Unit, User
+from app.platform.hooks import PAGE_READ, QUIZ_GRADED
+from app.timekeeping import clock
+from app.timekeeping.days import day_end, day_start, local_date, zone
 from app.tracking.models import Completion, ModuleProgress
 
 CAMPAIGN_NAME = {"fr": "Déclaration d'impôt 2027", "de": "Steuererklärung 2027"}
@@ -142,8 +143,8 @@ class _Learning:
     def __init__(self, session: Any, modules: dict[str, Module]) -> None:
         self.session = session
         self.modules = modules
-        self.page_listeners = list(current_app.extensions.get("page_view_listeners", []))
-        self.attempt_listeners = list(current_app.extensions.get("attempt_listeners", []))
+        self.page_listeners = PAGE_READ.receivers()
+        self.attempt_listeners = QUIZ_GRADED.receivers()
         self.pages: dict[tuple[str, str], list[ModulePage]] = {}
         self.quizzes: dict[str, Quiz | None] = {}
         self.users: dict[int, User] = {}

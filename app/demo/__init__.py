@@ -1,0 +1,1 @@
+"""Demo data: the `flask demo` command and the learning history it loads."""

@@ -1,0 +1,1 @@
+"""How the features are put together: the model registry and the audit log."""

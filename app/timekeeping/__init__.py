@@ -1,0 +1,1 @@
+"""The platform's clock and its notion of days."""
