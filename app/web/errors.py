@@ -22,7 +22,7 @@ from markupsafe import escape
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from app.config import LANGUAGES
+from app.i18n.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,12 @@ def json_error(status: int, message: str | None = None, **extra: Any) -> Respons
     )
     response.status_code = status
     return response
+
+
+def bad_request_page(message: str) -> tuple[str, int]:
+    """The 400 page naming what a view could not use (an unknown filter, language or page)."""
+    page = render_template("errors/error.html", status=400, title=_titles()[400], message=message)
+    return page, 400
 
 
 def wants_json() -> bool:
