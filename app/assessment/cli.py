@@ -25,8 +25,8 @@ from app.assessment.library import (
 )
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.queries import quiz_by_slug
-from app.assessment.questions import LANGUAGES
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.i18n.markers import N_
 from app.platform.audit import record_event
 from app.timekeeping import clock

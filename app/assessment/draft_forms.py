@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.assessment.questions import (
-    LANGUAGES,
-    UNDETERMINED,
     Item,
     NumericAnswer,
     Option,
@@ -26,6 +24,7 @@ from app.assessment.questions import (
     Texts,
 )
 from app.assessment.questions import Quiz as QuizDefinition
+from app.i18n.languages import LANGUAGES, UNDETERMINED
 from app.i18n.markers import N_
 
 TEXT_LANGUAGES: tuple[str, ...] = (UNDETERMINED, *LANGUAGES)

@@ -17,15 +17,12 @@ from flask_login import current_user
 from app.assessment import draft_forms, drafts, presenters
 from app.assessment.draft_check import TYPE_LABELS, DraftIssue
 from app.assessment.models import Quiz, QuizDraft
-from app.assessment.questions import (
-    QUESTION_TYPES,
-    Question,
-    text_in,
-)
+from app.assessment.questions import QUESTION_TYPES, Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.trainer_views import TRAINERS, _load
 from app.assessment.views import bp, language
 from app.extensions import db
+from app.i18n.languages import text_in
 from app.permissions import roles_required
 from app.timekeeping import clock
 

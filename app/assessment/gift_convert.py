@@ -20,15 +20,14 @@ from typing import Any
 from app.assessment.gift import DEFAULT_PENALTY, php_number
 from app.assessment.questions import (
     MAX_NUMBER,
-    UNDETERMINED,
     NumericAnswer,
     Option,
     Pair,
     Question,
     ShortAnswer,
     Texts,
-    text_in,
 )
+from app.i18n.languages import UNDETERMINED, text_in
 from app.i18n.markers import N_
 from app.web.problems import ERROR, WARNING, Problem, make_problem
 

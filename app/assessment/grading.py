@@ -37,8 +37,8 @@ from app.assessment.questions import (
     Quiz,
     ShortAnswer,
     Texts,
-    text_in,
 )
+from app.i18n.languages import text_in
 from app.i18n.markers import N_
 
 MAX_TEXT_RESPONSE = 1000

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.assessment import grading
-from app.assessment.questions import NumericAnswer, Question, ShortAnswer, Texts, text_in
+from app.assessment.questions import NumericAnswer, Question, ShortAnswer, Texts
 from app.content.rendering import plain_text, render_markdown
+from app.i18n.languages import text_in
 from app.i18n.markers import N_
 
 _SINGLE_PARAGRAPH_RE = re.compile(r"^<p>((?:(?!<p>|</p>).)*)</p>$", re.DOTALL)

@@ -2,7 +2,7 @@
 
 Multilingual text is a `dict[str, str]` mapping a language code to Markdown. A plain string in a
 quiz file means "the same text in every language" and is stored under the key `"und"`
-(ISO 639 "undetermined"); `text_in` prefers the learner's language, then `"und"`, then the
+(ISO 639 "undetermined"); `app.i18n.languages.text_in` picks the text to show, by the one
 fallback order. Treat the dicts as read-only: the dataclasses are frozen, their dicts are not.
 """
 
@@ -13,8 +13,6 @@ from typing import Any
 
 Texts = dict[str, str]
 
-LANGUAGES: tuple[str, ...] = ("de", "fr", "it", "en")
-UNDETERMINED = "und"
 QUESTION_TYPES: tuple[str, ...] = (
     "single",
     "multiple",
@@ -52,14 +50,6 @@ def clamp_minutes(value: Any, maximum: int) -> int:
     except (TypeError, ValueError, OverflowError):
         return 0
     return max(0, min(minutes, maximum))
-
-
-def text_in(texts: Texts, lang: str | None, fallback_order: tuple[str, ...] = LANGUAGES) -> str:
-    """Return the text in `lang`, else the language-neutral text, else the first fallback found."""
-    for key in (lang, UNDETERMINED, *fallback_order):
-        if key is not None and key in texts:
-            return texts[key]
-    return next(iter(texts.values()), "")
 
 
 def is_blank(texts: Texts) -> bool:

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 from app.assessment.questions import (
-    LANGUAGES,
     LAYOUTS,
     MAX_ATTEMPTS,
     MAX_COOLDOWN_MINUTES,
@@ -26,7 +25,6 @@ from app.assessment.questions import (
     QUESTION_TYPES,
     REVIEW_POLICIES,
     SCORE_POLICIES,
-    UNDETERMINED,
     Item,
     NumericAnswer,
     Option,
@@ -39,6 +37,7 @@ from app.assessment.questions import (
     is_blank,
 )
 from app.content.safe_yaml import compose_limited
+from app.i18n.languages import LANGUAGES, UNDETERMINED
 from app.i18n.markers import N_
 from app.web.problems import ERROR, WARNING, Problem, make_problem
 

@@ -37,10 +37,11 @@ from app.assessment.queries import (
     quiz_statistics,
     trainer_quiz_rows,
 )
-from app.assessment.questions import LANGUAGES, Question, text_in
+from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.views import EDIT_QUIZ, bp, language
 from app.extensions import db
+from app.i18n.languages import LANGUAGES, text_in
 from app.i18n.markers import N_
 from app.people.models import Role
 from app.permissions import Action, ensure, may, roles_required

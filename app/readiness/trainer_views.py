@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.assessment.questions import Question, text_in
+from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.extensions import db
+from app.i18n.languages import text_in
 from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.people.safe_redirect import safe_next_path

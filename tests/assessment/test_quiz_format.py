@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment.questions import UNDETERMINED
 from app.assessment.quiz_format import (
     ERROR,
     WARNING,
@@ -15,6 +14,7 @@ from app.assessment.quiz_format import (
     parse_quiz_file,
     parse_quiz_text,
 )
+from app.i18n.languages import UNDETERMINED
 
 README = Path(__file__).resolve().parents[2] / "quizzes" / "README.md"
 

@@ -11,15 +11,15 @@ from app.assessment.questions import (
     Question,
     Quiz,
     ShortAnswer,
-    text_in,
 )
+from app.i18n.languages import text_in
 
 
-def test_text_in_prefers_the_language_then_neutral_text_then_fallback_order():
+def test_quiz_texts_use_the_one_fallback_order_language_then_neutral_text_then_de_fr_it_en():
     assert text_in({"de": "Hallo", "fr": "Salut"}, "fr") == "Salut"
     assert text_in({"und": "Hi", "de": "Hallo"}, "it") == "Hi"
     assert text_in({"fr": "Salut", "de": "Hallo"}, "it") == "Hallo"
-    assert text_in({"en": "Hi"}, "it", fallback_order=("en",)) == "Hi"
+    assert text_in({"en": "Hi"}, "it") == "Hi"
     assert text_in({}, "de") == ""
     assert text_in({"de": "Hallo"}, None) == "Hallo"
 
