@@ -561,6 +561,8 @@ def register(app: Flask) -> None:
         trainer_views,  # noqa: F401 - adds the trainer routes to bp
     )
     from app.assessment.cli import quizzes_cli
+    from app.assessment.library import check_quiz_paths, import_quizzes
+    from app.platform.hooks import LIBRARY_IMPORTERS, LibraryImporter
 
     register_rule(TAKE_QUIZ, _take_quiz)
     register_rule(VIEW_ATTEMPT, _own_attempt)
@@ -571,3 +573,4 @@ def register(app: Flask) -> None:
         app, ("assessment.trainer_quizzes", _l("Quizzes"), {Role.TRAINER, Role.ADMIN})
     )
     HOME_PANELS.connect(app, _home_panel)
+    LIBRARY_IMPORTERS.connect(app, LibraryImporter(check_quiz_paths, import_quizzes))

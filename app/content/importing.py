@@ -1,4 +1,4 @@
-"""Import a content library (module folders, and quiz files through the assessment hook).
+"""Import a content library: module folders, and other files (quizzes) through LIBRARY_IMPORTERS.
 
 All or nothing: every file is read and checked first; only when there is no error anywhere is
 anything written, and the caller commits once. An unchanged module (same content hash) gets no
@@ -7,7 +7,6 @@ new version; a changed one gets a new immutable version whose pages are rendered
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from app.content.module_format import (
 from app.content.operations import add_version, media_folder, module_content_hash, store_media
 from app.i18n.markers import N_
 from app.people.models import Provider, User
+from app.platform.hooks import LIBRARY_IMPORTERS
 from app.web.problems import Problem, has_errors, make_problem, sort_problems
 
 log = logging.getLogger(__name__)
@@ -86,20 +86,7 @@ class ImportReport:
         return self.count("unchanged")
 
 
-# --- The assessment hook ---------------------------------------------------------------------
-
-
-def quiz_library() -> Any | None:
-    """The assessment feature's import module, when it exists and offers the hook."""
-    try:
-        module = importlib.import_module("app.assessment.library")
-    except ModuleNotFoundError as exc:
-        if exc.name and "app.assessment.library".startswith(exc.name):
-            return None
-        raise
-    if hasattr(module, "check_quiz_paths") and hasattr(module, "import_quizzes"):
-        return module
-    return None
+# --- Reading and checking ------------------------------------------------------------------
 
 
 def split_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
@@ -137,25 +124,34 @@ def check_paths(
         whole_library = whole_library or (bool(found) and found[0].folder != path)
     problems.extend(check_readings(readings, whole_library=whole_library))
     problems.extend(_nul_characters(readings))
-    hook = quiz_library()
-    if quiz_paths:
-        if hook is not None:
-            problems.extend(hook.check_quiz_paths([str(p) for p in quiz_paths]))
-        else:
-            for path in quiz_paths:
-                if not Path(path).exists():
-                    problems.append(make_problem(str(path), 0, N_("this path does not exist")))
-                else:
-                    problems.append(
-                        make_problem(
-                            str(path),
-                            0,
-                            N_("no module here, and quiz files cannot be imported yet: ignored"),
-                            "warning",
-                        )
-                    )
+    problems.extend(_check_other_files(quiz_paths))
     modules = [r.module for r in readings if r.module is not None]
     return modules, sort_problems(_unique(problems))
+
+
+def _check_other_files(paths: Sequence[str | Path]) -> list[Problem]:
+    """Check the files that are not modules with the connected library importers (quizzes)."""
+    importers = LIBRARY_IMPORTERS.receivers()
+    if importers:
+        return [
+            problem
+            for importer in importers
+            for problem in importer.check([str(path) for path in paths])
+        ]
+    problems = []
+    for path in paths:
+        if not Path(path).exists():
+            problems.append(make_problem(str(path), 0, N_("this path does not exist")))
+        else:
+            problems.append(
+                make_problem(
+                    str(path),
+                    0,
+                    N_("no module here, and quiz files cannot be imported yet: ignored"),
+                    "warning",
+                )
+            )
+    return problems
 
 
 def _nul_characters(readings: Iterable[Any]) -> list[Problem]:
@@ -239,18 +235,34 @@ def import_library(
             progress(done, total, source.id)
     _link_refreshers(session, sources, existing)
 
-    hook = quiz_library()
-    if hook is not None and quiz_paths:
-        report.quiz_report = hook.import_quizzes(
-            session, [str(p) for p in quiz_paths], now=now, actor=actor, progress=progress
+    if quiz_paths:
+        _import_other_files(
+            session, quiz_paths, problems, report, now=now, actor=actor, progress=progress
         )
-        quiz_problems = list(getattr(report.quiz_report, "problems", []) or [])
-        if has_errors(quiz_problems):
-            # Found only against the database (a quiz names an unknown module): the caller
-            # rolls back, so the modules written above go too.
-            raise ImportRefused(sort_problems(_unique([*problems, *quiz_problems])))
     session.flush()
     return report
+
+
+def _import_other_files(
+    session: Session,
+    paths: Sequence[str | Path],
+    problems: list[Problem],
+    report: ImportReport,
+    *,
+    now: datetime,
+    actor: User | None,
+    progress: Progress | None,
+) -> None:
+    """Let the library importers (quizzes) write their files; their report goes in `report`."""
+    for importer in LIBRARY_IMPORTERS.receivers():
+        report.quiz_report = importer.import_files(
+            session, [str(p) for p in paths], now=now, actor=actor, progress=progress
+        )
+        found = list(getattr(report.quiz_report, "problems", []) or [])
+        if has_errors(found):
+            # Found only against the database (a quiz names an unknown module): the caller
+            # rolls back, so the modules written above go too.
+            raise ImportRefused(sort_problems(_unique([*problems, *found])))
 
 
 def _import_module(

@@ -9,7 +9,7 @@ live per application, so test apps never share them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from flask import Flask, current_app
 
@@ -87,6 +87,20 @@ COMPLETION_REACHED: Hook[Callable[..., None]] = Hook(
 READER_PANELS: Hook[Callable[..., dict[str, Any] | None]] = Hook(
     "reader_panels", "Panels under a reader page (e.g. page feedback): context -> panel or None."
 )
-LIBRARY_IMPORTERS: Hook[Any] = Hook(
+
+
+class LibraryImporter(NamedTuple):
+    """Files a feature imports beside the modules (quiz files), for `flask content check|import`.
+
+    `check(paths)` reads and checks them without the database and returns problems;
+    `import_files(session, paths, *, now, actor, progress)` writes them in the caller's
+    transaction and returns a report whose `problems` hold any error found against the database.
+    """
+
+    check: Callable[[list[Any]], list[Any]]
+    import_files: Callable[..., Any]
+
+
+LIBRARY_IMPORTERS: Hook[LibraryImporter] = Hook(
     "library_importers", "Importers run by `flask content import` beside the modules (quizzes)."
 )
