@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from app.assessment import quiz_format
+from app.assessment import quiz_dump, quiz_format
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.i18n.markers import N_
@@ -66,7 +66,7 @@ class DraftIssue:
 
 def check_quiz(definition: QuizDefinition) -> tuple[QuizDefinition | None, list[DraftIssue]]:
     """Check a whole quiz; return the checked quiz (None on any error) and the placed problems."""
-    text = quiz_format.dump_quiz(definition)
+    text = quiz_dump.dump_quiz(definition)
     parsed, problems = quiz_format.parse_quiz_text(text, "draft")
     paths = _line_paths(text)
     placed = []

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.assessment import draft_forms, drafts, presenters, quiz_format
+from app.assessment import draft_forms, drafts, presenters, quiz_dump
 from app.assessment.draft_check import DraftIssue
 from app.assessment.editor_views import (
     conflict_redirect,
@@ -196,6 +196,4 @@ def draft_export(quiz_slug: str):
         format="yaml-draft",
     )
     db.session.commit()
-    return _download(
-        quiz_format.dump_quiz(definition), f"{quiz.slug}.draft.yaml", "application/yaml"
-    )
+    return _download(quiz_dump.dump_quiz(definition), f"{quiz.slug}.draft.yaml", "application/yaml")

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.assessment.gift import MAX_GIFT_CHARS as MAX_GIFT_BYTES
-from app.assessment.quiz_format import MAX_QUIZ_CHARS as MAX_SOURCE_CHARS
+from app.assessment.quiz_schema import MAX_QUIZ_CHARS as MAX_SOURCE_CHARS
 
 
 class QuizSourceForm(FlaskForm):

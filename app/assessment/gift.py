@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.assessment.quiz_format import MAX_QUESTIONS
+from app.assessment.quiz_schema import MAX_QUESTIONS
 from app.i18n.markers import N_
 from app.web.problems import ERROR, WARNING, Problem, make_problem
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.assessment import gift, gift_convert, quiz_format
+from app.assessment import gift, gift_convert, quiz_dump, quiz_format
 from app.assessment.models import Quiz
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.questions import Question
@@ -280,7 +280,7 @@ def export_quiz(session: Session, quiz: Quiz) -> str:
     """Write the quiz's current version in the quiz file format (YAML)."""
     if quiz.current_version is None:
         raise ValueError(f"quiz {quiz.slug!r} has no version")
-    return quiz_format.dump_quiz(definition_of(quiz.current_version))
+    return quiz_dump.dump_quiz(definition_of(quiz.current_version))
 
 
 def export_quiz_gift(quiz: Quiz, language: str | None) -> tuple[str, list[tuple[str, str]]]:
@@ -326,7 +326,7 @@ def check_definition(
     The quiz is written as YAML and read back, so every rule of the file format applies;
     problems name the question, since the YAML lines do not exist for the user.
     """
-    text = quiz_format.dump_quiz(definition)
+    text = quiz_dump.dump_quiz(definition)
     parsed, found = quiz_format.parse_quiz_text(text, file)
     problems = []
     lines = text.splitlines()

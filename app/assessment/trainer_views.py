@@ -19,7 +19,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from app.assessment import drafts, gift, gift_convert, presenters, quiz_format, yaml_help
+from app.assessment import (
+    drafts,
+    gift,
+    gift_convert,
+    presenters,
+    quiz_dump,
+    quiz_format,
+    yaml_help,
+)
 from app.assessment.forms import MAX_GIFT_BYTES, GiftUploadForm, NewQuizForm, QuizSourceForm
 from app.assessment.library import (
     as_problem,
@@ -236,7 +244,7 @@ def quiz_edit(quiz_slug: str):
     definition = drafts.working_definition(quiz, draft)
     form = QuizSourceForm(formdata=None)
     if definition is not None:
-        form.source.data = quiz_format.dump_quiz(definition)
+        form.source.data = quiz_dump.dump_quiz(definition)
     form.base_version.data = str(drafts.lock_of(draft))
     preview = _preview(definition.all_questions()) if definition else None
     return _render_editor(quiz, form, preview=preview)

@@ -16,7 +16,8 @@ from app.assessment.gift_convert import (
 )
 from app.assessment.grading import grade_question
 from app.assessment.questions import Item, Question, Quiz
-from app.assessment.quiz_format import dump_quiz, parse_quiz_text
+from app.assessment.quiz_dump import dump_quiz
+from app.assessment.quiz_format import parse_quiz_text
 
 GIFT_DIR = Path(__file__).resolve().parents[1] / "data" / "gift"
 GIFT_FILES = sorted(GIFT_DIR.glob("*.gift"))

@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment.quiz_format import (
-    ERROR,
-    WARNING,
-    Problem,
-    dump_quiz,
-    parse_quiz_file,
-    parse_quiz_text,
-)
+from app.assessment.quiz_dump import dump_quiz
+from app.assessment.quiz_format import parse_quiz_file, parse_quiz_text
 from app.i18n.languages import UNDETERMINED
+from app.web.problems import ERROR, WARNING, Problem
 
 README = Path(__file__).resolve().parents[2] / "quizzes" / "README.md"
 

@@ -13,7 +13,8 @@ from app.assessment.questions import (
     MAX_TIME_LIMIT_MINUTES,
     Quiz,
 )
-from app.assessment.quiz_format import MAX_QUESTIONS, MAX_QUIZ_CHARS, parse_quiz_text
+from app.assessment.quiz_format import parse_quiz_text
+from app.assessment.quiz_schema import MAX_QUESTIONS, MAX_QUIZ_CHARS
 from app.extensions import db
 from app.people.models import Role
 from tests.assessment.quiz_factories import make_quiz, quiz_yaml, start, submit, token_of
