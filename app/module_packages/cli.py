@@ -14,15 +14,11 @@ from sqlalchemy import select
 from app.content.models import Module
 from app.content.operations import media_folder
 from app.extensions import db
-from app.module_packages.operations import (
-    ExportRefused,
-    SlugRefused,
-    choose_licence,
-    export_package,
-    import_package,
-    limits_from_config,
-)
-from app.module_packages.package_format import PackageLimits, PackageRefused, open_package
+from app.module_packages.package_export import ExportRefused, choose_licence, export_package
+from app.module_packages.package_format.archive_reader import open_package
+from app.module_packages.package_format.manifest import PackageLimits, PackageRefused
+from app.module_packages.package_import import SlugRefused, import_package
+from app.module_packages.package_reading import limits_from_config
 from app.people.models import Provider
 from app.timekeeping.clock import now as clock_now
 

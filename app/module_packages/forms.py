@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
-from app.module_packages.package_format import (
+from app.module_packages.package_format.manifest import (
     COMMON_LICENCES,
     CUSTOM_LICENCE,
     MAX_LICENCE_TEXT,

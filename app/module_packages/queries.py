@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.models import Module
-from app.module_packages.package_format import licence_url
+from app.module_packages.package_format.manifest import licence_url
 
 
 @dataclass(frozen=True)

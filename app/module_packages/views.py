@@ -29,25 +29,22 @@ from app.content.operations import media_folder
 from app.content.queries import editable_providers, module_for_editor
 from app.extensions import db
 from app.module_packages.forms import ExportForm, ImportChoicesForm, PackageUploadForm
-from app.module_packages.operations import (
+from app.module_packages.package_export import (
     ExportRefused,
-    PackageReading,
-    SlugRefused,
     choose_licence,
+    export_package,
+    module_licence,
+)
+from app.module_packages.package_format.manifest import PackageLimits, PackageRefused
+from app.module_packages.package_import import SlugRefused, import_package, quiz_slugs, suggest_slug
+from app.module_packages.package_reading import PackageReading, limits_from_config, read_package
+from app.module_packages.pending_uploads import (
     discard_pending,
     discard_stale_pending,
-    export_package,
-    import_package,
     keep_pending,
-    limits_from_config,
-    module_licence,
     pending_folder,
     pending_path,
-    quiz_slugs,
-    read_package,
-    suggest_slug,
 )
-from app.module_packages.package_format import PackageLimits, PackageRefused
 from app.module_packages.queries import origin_by_module_id, origin_of
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required

@@ -16,13 +16,8 @@ from sqlalchemy import func, select
 from app.assessment.models import Quiz, QuizVersion
 from app.content.models import MediaFile, Module, ModuleVersion
 from app.extensions import db
-from app.module_packages.package_format import (
-    Licence,
-    Origin,
-    PackageFile,
-    listing_sha256,
-    write_package,
-)
+from app.module_packages.package_format.archive_writer import write_package
+from app.module_packages.package_format.manifest import Licence, Origin, PackageFile, listing_sha256
 from tests.content.builders import import_paths, tiny_png, write_module
 
 NOW = datetime(2027, 2, 1, 9, 30, tzinfo=UTC)

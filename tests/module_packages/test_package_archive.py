@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.module_packages.package_format import (
+from app.module_packages.package_format.archive_reader import open_package
+from app.module_packages.package_format.manifest import (
     FORMAT_VERSION,
     PackageFile,
     PackageLimits,
     PackageRefused,
     entry_name_problem,
     listing_sha256,
-    open_package,
 )
 from tests.module_packages.package_builders import (
     read_manifest,

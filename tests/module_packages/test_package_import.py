@@ -15,16 +15,10 @@ from app.assessment.operations import definition_of
 from app.content.models import MediaFile, Module, VersionMedia
 from app.content.operations import media_folder
 from app.extensions import db
-from app.module_packages import operations
-from app.module_packages.operations import (
-    ExportRefused,
-    SlugRefused,
-    choose_licence,
-    export_package,
-    import_package,
-    suggest_slug,
-)
-from app.module_packages.package_format import PackageLimits, PackageRefused
+from app.module_packages import package_import
+from app.module_packages.package_export import ExportRefused, choose_licence, export_package
+from app.module_packages.package_format.manifest import PackageLimits, PackageRefused
+from app.module_packages.package_import import SlugRefused, import_package, suggest_slug
 from app.module_packages.queries import origin_of
 from app.people.models import Provider
 from app.platform.audit import AuditEvent
@@ -309,7 +303,7 @@ def test_a_crash_after_the_media_were_staged_leaves_no_row_and_no_file(shared, m
         staged.extend(p for p in files_under(media_folder()) if ".staging" in p.parts)
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(operations, "record_event", crash)
+    monkeypatch.setattr(package_import, "record_event", crash)
     with in_transaction(), pytest.raises(RuntimeError):
         import_package(
             db.session,

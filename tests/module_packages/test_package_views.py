@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.content.models import Module
 from app.content.operations import media_folder
 from app.extensions import db
-from app.module_packages.operations import pending_folder
+from app.module_packages.pending_uploads import pending_folder
 from app.people.models import Role
 from app.platform.hooks import TICK_TASKS
 from tests.conftest import csrf_token_from, login_as
