@@ -59,7 +59,7 @@ from app.extensions import db
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required
-from app.plain_language.views import editor_remarks as plain_language_remarks
+from app.plain_language.editor_preview import editor_remarks as plain_language_remarks
 from app.timekeeping import clock
 from app.web.errors import json_error, wants_json
 from app.web.problems import Problem

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from app.plain_language.checker import DEFAULT_MAX_WORDS, FORMULAS, check_page_text
+from app.plain_language.checker import DEFAULT_MAX_WORDS, check_page_text
 from app.plain_language.queries import (
     accepted_keys_by_slug,
     glossary_for_check,
     has_glossary_tables,
 )
+from app.plain_language.readability import FORMULAS
 from app.plain_language.remarks import readability_notes, report_problems
 from app.web.problems import Problem
 

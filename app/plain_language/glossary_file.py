@@ -12,8 +12,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.i18n.languages import LANGUAGES
 from app.i18n.markers import N_
-from app.plain_language.checker import LANGUAGES, normalise_term
+from app.plain_language.terms import normalise_term
 from app.web.problems import Problem, make_problem
 
 SHIPPED_FOLDER = Path(__file__).resolve().parent / "glossaries"

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n.languages import LANGUAGES
 from app.i18n.markers import N_
-from app.plain_language.checker import LANGUAGES, normalise_term
 from app.plain_language.glossary_file import (
     GlossaryRow,
     check_entry,
@@ -24,6 +24,7 @@ from app.plain_language.glossary_file import (
     shipped_glossary,
 )
 from app.plain_language.models import AcceptedTerm, GlossaryEntry
+from app.plain_language.terms import normalise_term
 from app.platform.audit import record_event
 
 

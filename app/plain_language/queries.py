@@ -8,9 +8,9 @@ from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
 from app.permissions import is_admin, trainer_provider_ids
-from app.plain_language.checker import GlossaryTerm
 from app.plain_language.glossary_file import shipped_glossary
 from app.plain_language.models import AcceptedTerm, GlossaryEntry
+from app.plain_language.terms import GlossaryTerm
 
 
 def glossary_terms(session: Session, language: str, provider_id: int | None) -> list[GlossaryTerm]:

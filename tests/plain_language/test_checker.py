@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.plain_language.checker import (
-    GlossaryTerm,
-    check_module_text,
-    check_page_text,
-    count_syllables,
-    prose_units,
-    readability,
-    split_sentences,
-)
+from app.plain_language.checker import check_module_text, check_page_text
 from app.plain_language.glossary_file import shipped_glossary
+from app.plain_language.prose import prose_units, split_sentences
+from app.plain_language.readability import count_syllables, readability
+from app.plain_language.terms import GlossaryTerm
 
 DE = [
     GlossaryTerm("Ortsabwesenheit", "Ferien / Abwesenheit"),

@@ -186,7 +186,8 @@ def test_trainers_write_only_their_providers_entries_and_learners_see_nothing(cl
     assert response.status_code == 422  # not one of the glossaries offered to them
     assert entries(language="de", provider_id=org.provider.id) == []
     from app.permissions import may
-    from app.plain_language.views import EDIT_ENTRY, GlossaryOwner
+    from app.plain_language.blueprint import EDIT_ENTRY
+    from app.plain_language.glossary_views import GlossaryOwner
 
     other = people["other"]
     assert may(other, EDIT_ENTRY, GlossaryOwner(org.other_provider.id))
