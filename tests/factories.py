@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from app.extensions import db
 from app.people.models import Provider, Role, Unit, UnitKind, User
-from app.people.operations import create_unit, get_or_create_provider, grant_role
 from app.people.passwords import hash_password
+from app.people.role_operations import grant_role
+from app.people.unit_operations import create_unit, get_or_create_provider
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery staple"

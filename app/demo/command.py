@@ -13,12 +13,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.people.models import Role, Unit, UnitKind, User
-from app.people.operations import (
-    get_or_create_provider,
-    get_or_create_unit,
-    grant_role,
-)
 from app.people.passwords import hash_password
+from app.people.role_operations import grant_role
+from app.people.unit_operations import get_or_create_provider, get_or_create_unit
 from app.platform.hooks import DEMO_LOADERS
 
 DEMO_PASSWORD = "counter-ready-2027"

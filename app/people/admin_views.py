@@ -29,6 +29,8 @@ from wtforms import Field
 
 from app.extensions import db
 from app.people import operations as ops
+from app.people import role_operations as role_ops
+from app.people import unit_operations as unit_ops
 from app.people.admin_forms import (
     AuditFilterForm,
     ConfirmForm,
@@ -41,6 +43,7 @@ from app.people.admin_forms import (
     UnitRenameForm,
     role_choices,
 )
+from app.people.field_rules import PeopleError
 from app.people.models import Provider, Role, RoleAssignment, Unit, UnitKind, User
 from app.people.queries import (
     AuditFilter,
@@ -140,14 +143,14 @@ _FIELD_OF_MESSAGE = {
 }
 
 
-def _error_text(error: ops.PeopleError) -> str:
+def _error_text(error: PeopleError) -> str:
     """Return an operation's refusal in the reader's language, without its field prefix."""
     if error.template:
         return _(error.template, **error.params)
     return str(error).partition(": ")[2] or str(error)
 
 
-def _show_error(form: Any, error: ops.PeopleError) -> None:
+def _show_error(form: Any, error: PeopleError) -> None:
     """Put an operation's refusal next to the field it names (or at the top of the form)."""
     message = str(error)
     prefix, _sep, _rest = message.partition(": ")
@@ -223,7 +226,7 @@ def add_unit():
         return _render_units(form, 400)
     parent = db.session.get(Unit, form.parent.data) if form.parent.data else None
     try:
-        unit = ops.create_unit(
+        unit = unit_ops.create_unit(
             db.session,
             code=form.code.data,
             name=form.name.data,
@@ -232,7 +235,7 @@ def add_unit():
             actor=current_user,
             ip=_ip(),
         )
-    except ops.PeopleError as error:
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_units(form, 400)
@@ -282,8 +285,8 @@ def rename_unit(unit_id: int):
     if not form.validate_on_submit():
         return _render_unit(unit, rename_form=form, status=400)
     try:
-        ops.rename_unit(db.session, unit, form.name.data, actor=current_user, ip=_ip())
-    except ops.PeopleError as error:
+        unit_ops.rename_unit(db.session, unit, form.name.data, actor=current_user, ip=_ip())
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_unit(unit, rename_form=form, status=400)
@@ -307,10 +310,10 @@ def move_unit(unit_id: int):
             form.parent.errors = [_("Choose the new parent unit.")]
         return _render_unit(unit, move_form=form, status=400)
     try:
-        ops.move_unit(
+        unit_ops.move_unit(
             db.session, unit, db.session.get(Unit, form.parent.data), actor=current_user, ip=_ip()
         )
-    except ops.PeopleError as error:
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_unit(unit, move_form=form, status=400)
@@ -328,8 +331,8 @@ def close_unit(unit_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            ops.close_unit(db.session, unit, actor=current_user, ip=_ip())
-        except ops.PeopleError as exc:
+            unit_ops.close_unit(db.session, unit, actor=current_user, ip=_ip())
+        except PeopleError as exc:
             db.session.rollback()
             error = _error_text(exc)
         else:
@@ -377,10 +380,10 @@ def add_provider():
     if not form.validate_on_submit():
         return _render_providers(add_form=form, status=400)
     try:
-        provider = ops.create_provider(
+        provider = unit_ops.create_provider(
             db.session, slug=form.slug.data, name=form.name.data, actor=current_user, ip=_ip()
         )
-    except ops.PeopleError as error:
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_providers(add_form=form, status=400)
@@ -400,8 +403,8 @@ def rename_provider(provider_id: int):
     if not form.validate_on_submit():
         return _render_providers(rename_forms={provider.id: form}, status=400)
     try:
-        ops.rename_provider(db.session, provider, form.name.data, actor=current_user, ip=_ip())
-    except ops.PeopleError as error:
+        unit_ops.rename_provider(db.session, provider, form.name.data, actor=current_user, ip=_ip())
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_providers(rename_forms={provider.id: form}, status=400)
@@ -477,7 +480,7 @@ def new_person():
                 actor=current_user,
                 ip=_ip(),
             )
-        except ops.PeopleError as error:
+        except PeopleError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
@@ -521,7 +524,7 @@ def edit_person(user_id: int):
                 hr_number=form.hr_number.data,
                 unit=unit,
             )
-        except ops.PeopleError as error:
+        except PeopleError as error:
             db.session.rollback()
             _show_error(form, error)
         else:
@@ -545,7 +548,7 @@ def deactivate_person(user_id: int):
     if form.validate_on_submit():
         try:
             ops.deactivate_user(db.session, person, actor=current_user, ip=_ip())
-        except ops.PeopleError as exc:
+        except PeopleError as exc:
             db.session.rollback()
             error = _error_text(exc)
         else:
@@ -567,7 +570,7 @@ def reactivate_person(user_id: int):
         abort(400)
     try:
         ops.reactivate_user(db.session, person, actor=current_user, ip=_ip())
-    except ops.PeopleError as exc:
+    except PeopleError as exc:
         db.session.rollback()
         flash(_error_text(exc), "error")
     else:
@@ -641,10 +644,10 @@ def grant_role(user_id: int):
     if not may(current_user, Action.GRANT_ROLE, grant):
         _refuse(_("You cannot grant this role: it would reach beyond your own scope."), obj=person)
     try:
-        ops.grant_role(
+        role_ops.grant_role(
             db.session, person, role, unit=unit, provider=provider, actor=current_user, ip=_ip()
         )
-    except ops.PeopleError as error:
+    except PeopleError as error:
         db.session.rollback()
         _show_error(form, error)
         return _render_roles(person, form, 400)
@@ -666,8 +669,8 @@ def revoke_role(assignment_id: int):
     if not may(current_user, Action.REVOKE_ROLE, assignment):
         _refuse(_("You cannot take back this role: it reaches beyond your own scope."), obj=person)
     try:
-        ops.revoke_role(db.session, assignment, actor=current_user, ip=_ip())
-    except ops.PeopleError as exc:
+        role_ops.revoke_role(db.session, assignment, actor=current_user, ip=_ip())
+    except PeopleError as exc:
         db.session.rollback()
         flash(_error_text(exc), "error")
     else:

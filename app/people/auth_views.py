@@ -31,11 +31,17 @@ from app.people.forms import (
     ResetRequestForm,
 )
 from app.people.models import User
-from app.people.operations import authenticate, end_sessions, find_user_by_email, set_password
+from app.people.operations import authenticate, find_user_by_email, set_password
 from app.people.passwords import check_password_policy
 from app.people.reset_tokens import ResetTokenError, make_reset_token, read_reset_token
 from app.people.safe_redirect import safe_next_path
-from app.people.sessions import end_browser_sessions, end_session, sign_in, start_session
+from app.people.sessions import (
+    end_browser_sessions,
+    end_session,
+    end_sessions,
+    sign_in,
+    start_session,
+)
 from app.people.signin_throttle import (
     check_current_password,
     client_address,

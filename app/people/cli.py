@@ -18,9 +18,13 @@ from sqlalchemy import select
 from app.config import LANGUAGES
 from app.extensions import db
 from app.people import operations as ops
+from app.people import role_operations as role_ops
+from app.people import unit_operations as unit_ops
+from app.people.field_rules import PeopleError, normalise_email
 from app.people.models import Provider, Role, Unit, UnitKind, User
-from app.people.operations import find_user_by_email, grant_role, normalise_email, set_password
+from app.people.operations import find_user_by_email, set_password
 from app.people.passwords import check_password_policy
+from app.people.role_operations import grant_role
 
 
 @click.group("users")
@@ -45,7 +49,7 @@ def _one_transaction(command: Callable[..., str]) -> Callable[..., None]:
     def run(*args: Any, **kwargs: Any) -> None:
         try:
             message = command(*args, **kwargs)
-        except ops.PeopleError as error:
+        except PeopleError as error:
             db.session.rollback()
             raise click.ClickException(str(error)) from None
         except click.ClickException:
@@ -217,7 +221,7 @@ def grant(person_key: str, role: str, unit_code: str | None, provider_slug: str 
     """Give a person a role in a scope."""
     person = _person(person_key)
     unit, provider = _scope(unit_code, provider_slug)
-    ops.grant_role(db.session, person, Role(role), unit=unit, provider=provider)
+    role_ops.grant_role(db.session, person, Role(role), unit=unit, provider=provider)
     return f"{person.email} is {role}" + (
         f" of {unit_code or provider_slug}." if unit or provider else "."
     )
@@ -248,7 +252,7 @@ def revoke(person_key: str, role: str, unit_code: str | None, provider_slug: str
             f"role: {person.email} holds {len(matches)} {role} roles; "
             "say which with --unit or --provider"
         )
-    ops.revoke_role(db.session, matches[0], actor=None, ip=None)
+    role_ops.revoke_role(db.session, matches[0], actor=None, ip=None)
     return f"{person.email} is no longer {role}."
 
 
@@ -267,7 +271,7 @@ def revoke(person_key: str, role: str, unit_code: str | None, provider_slug: str
 def add_unit(code: str, name: str, kind: str, parent_code: str | None) -> str:
     """Add a unit below a parent of the right level."""
     parent = _unit(parent_code, "parent") if parent_code else None
-    unit = ops.create_unit(
+    unit = unit_ops.create_unit(
         db.session, code=code, name=name, kind=UnitKind(kind), parent=parent, actor=None, ip=None
     )
     return f"{unit.code} ({unit.name}) has been added."
@@ -281,7 +285,7 @@ def add_unit(code: str, name: str, kind: str, parent_code: str | None) -> str:
 def rename_unit(code: str, name: str) -> str:
     """Give a unit a new name."""
     unit = _unit(code)
-    ops.rename_unit(db.session, unit, name, actor=None, ip=None)
+    unit_ops.rename_unit(db.session, unit, name, actor=None, ip=None)
     return f"{unit.code} is now called {unit.name}."
 
 
@@ -293,7 +297,7 @@ def rename_unit(code: str, name: str) -> str:
 def move_unit(code: str, parent_code: str) -> str:
     """Move a unit, with everything below it, under another parent."""
     unit = _unit(code)
-    ops.move_unit(db.session, unit, _unit(parent_code, "parent"), actor=None, ip=None)
+    unit_ops.move_unit(db.session, unit, _unit(parent_code, "parent"), actor=None, ip=None)
     return f"{unit.code} now sits below {parent_code}."
 
 
@@ -304,7 +308,7 @@ def move_unit(code: str, parent_code: str) -> str:
 def close_unit(code: str) -> str:
     """Close a unit and the units below it (history stays)."""
     unit = _unit(code)
-    ops.close_unit(db.session, unit, actor=None, ip=None)
+    unit_ops.close_unit(db.session, unit, actor=None, ip=None)
     return f"{unit.code} is closed."
 
 
@@ -318,7 +322,7 @@ def close_unit(code: str) -> str:
 @_one_transaction
 def add_provider(slug: str, name: str) -> str:
     """Add a content provider."""
-    provider = ops.create_provider(db.session, slug=slug, name=name, actor=None, ip=None)
+    provider = unit_ops.create_provider(db.session, slug=slug, name=name, actor=None, ip=None)
     return f"{provider.slug} ({provider.name}) has been added."
 
 
@@ -330,5 +334,5 @@ def add_provider(slug: str, name: str) -> str:
 def rename_provider(slug: str, name: str) -> str:
     """Give a provider a new name."""
     provider = _provider(slug)
-    ops.rename_provider(db.session, provider, name, actor=None, ip=None)
+    unit_ops.rename_provider(db.session, provider, name, actor=None, ip=None)
     return f"{provider.slug} is now called {provider.name}."

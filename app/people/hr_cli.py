@@ -11,11 +11,13 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.people.hr_import import EXPORT_HEADER, HrFileError, Plan
+from app.people.field_rules import PeopleError
+from app.people.hr_file import EXPORT_HEADER, HrFileError
+from app.people.hr_plan import Plan
 from app.people.hr_sync import ImportRefused, apply_plan, export_rows, paused_gc, plan_import
 from app.people.invitations import InvitationError, send_invitation, send_invitations
 from app.people.models import User
-from app.people.operations import PeopleError, find_user_by_email
+from app.people.operations import find_user_by_email
 from app.people.personal_data import erase_person, export_person_data, record_data_export
 from app.web.csv_export import csv_bytes
 

@@ -30,13 +30,14 @@ from sqlalchemy.orm import Session
 from app.config import ConfigError
 from app.db import utcnow
 from app.extensions import db
+from app.people.field_rules import PeopleError
+from app.people.hr_file import HrFileError, Limits
 from app.people.hr_forms import EraseForm, ImportApplyForm, ImportUploadForm
-from app.people.hr_import import HrFileError, Limits, Plan
 from app.people.hr_models import ImportUpload
+from app.people.hr_plan import Plan
 from app.people.hr_sync import ImportRefused, apply_plan, paused_gc, plan_import
 from app.people.invitations import InvitationError, send_invitation, send_invitations
 from app.people.models import Role, User
-from app.people.operations import PeopleError
 from app.people.personal_data import (
     erase_person,
     export_person_data,

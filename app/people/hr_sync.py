@@ -19,26 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
-from app.people.hr_import import (
-    Directory,
-    HrFileError,
-    Limits,
-    PersonState,
-    Plan,
-    RoleSpec,
-    UnitState,
-    build_plan,
-    export_row,
-    read_rows,
-)
+from app.people.hr_file import HrFileError, Limits, read_rows
+from app.people.hr_import import build_plan
+from app.people.hr_plan import Directory, PersonState, Plan, RoleSpec, UnitState, export_row
 from app.people.models import Provider, Role, RoleAssignment, Unit, User
-from app.people.operations import (
-    create_people,
-    deactivate_user,
-    grant_role,
-    reactivate_user,
-    update_person,
-)
+from app.people.operations import create_people, deactivate_user, reactivate_user, update_person
+from app.people.role_operations import grant_role
 from app.permissions import Action, is_admin, may, role_within_reach, unit_scope_clause
 from app.platform.audit import record_event
 

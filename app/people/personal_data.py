@@ -20,8 +20,10 @@ from sqlalchemy import String, case, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import Base, utcnow
+from app.people.field_rules import PeopleError
 from app.people.models import Role, User
-from app.people.operations import PeopleError, deactivate_user, revoke_role
+from app.people.operations import deactivate_user
+from app.people.role_operations import revoke_role
 from app.platform.audit import AuditEvent, record_event
 
 # Columns never exported: secrets (hashes of passwords and tokens), stored files, and e-mail

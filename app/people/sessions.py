@@ -9,10 +9,11 @@ from typing import Any
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import object_session
 
-from app.config import LANGUAGES
 from app.db import utcnow
 from app.extensions import db, login_manager
+from app.i18n.languages import LANGUAGES
 from app.people.models import User
 from app.platform.audit import record_event
 
@@ -63,9 +64,24 @@ def end_browser_sessions(user: User) -> None:
     """Sign the user out in every browser on the server; API tokens stay valid.
 
     Sign-out uses this: scripts holding a token must not stop because their owner signed out
-    in the evening. Everything that must also end tokens calls `operations.end_sessions`.
+    in the evening. Everything that must also end tokens calls `end_sessions`.
     """
     user.session_version += 1
+
+
+def end_sessions(user: User, *, now: datetime | None = None, reason: str = "sessions_ended") -> int:
+    """Invalidate every session of the user on the server and revoke their API tokens.
+
+    Replayed cookies stop working, and no token outlives the sessions: password changes,
+    resets, deactivation and "sign out everywhere" all come here. Returns the tokens revoked.
+    """
+    from app.api.tokens import revoke_all_tokens  # the API feature builds on people
+
+    user.session_version += 1
+    owner_session = object_session(user)
+    if owner_session is None or user.id is None:
+        return 0  # a person not yet saved has no tokens
+    return revoke_all_tokens(owner_session, user, now=now or utcnow(), reason=reason)
 
 
 def end_session() -> None:

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from app.config import LANGUAGES
 from app.db import utcnow
 from app.i18n.markers import N_
+from app.people.field_rules import PeopleError
 from app.people.models import Unit, User
-from app.people.operations import PeopleError, find_user_by_email
+from app.people.operations import find_user_by_email
 from app.people.sso_models import UserIdentity
 from app.platform.audit import record_event
 

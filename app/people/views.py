@@ -8,14 +8,10 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db
+from app.people.field_rules import PeopleError
 from app.people.forms import ExtraTimeForm
 from app.people.models import Role, User
-from app.people.operations import (
-    PeopleError,
-    deactivate_user,
-    reactivate_user,
-    set_extra_time,
-)
+from app.people.operations import deactivate_user, reactivate_user, set_extra_time
 from app.people.queries import people_page, unit_tree
 from app.permissions import Action, ensure, may, roles_required
 

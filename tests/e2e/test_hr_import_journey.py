@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from app.people.hr_import import EXPORT_HEADER
+from app.people.hr_file import EXPORT_HEADER
 from app.people.models import Role, User
 from tests.e2e.browser import assert_no_axe_violations, sign_in
 from tests.factories import PASSWORD, make_org, make_user

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.campaigns.models import Campaign
 from app.extensions import db
 from app.people.models import Role, UnitKind
-from app.people.operations import create_unit
+from app.people.unit_operations import create_unit
 from tests.assessment.quiz_factories import make_quiz
 from tests.campaigns.builders import make_module as make_campaign_module
 from tests.e2e.browser import assert_no_axe_violations, assert_no_csp_violations, sign_in

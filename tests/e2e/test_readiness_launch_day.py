@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from app.db import utcnow
 from app.extensions import db
 from app.people.models import Role, UnitKind
-from app.people.operations import create_unit, get_or_create_provider
+from app.people.unit_operations import create_unit, get_or_create_provider
 from tests.e2e.browser import assert_no_axe_violations, assert_no_csp_violations, sign_in
 from tests.factories import PASSWORD, make_user
 from tests.readiness.helpers import NOW, assign, make_campaign, make_module

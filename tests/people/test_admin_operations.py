@@ -8,21 +8,17 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.people.field_rules import PeopleError
 from app.people.models import Role, Unit, UnitKind, User
-from app.people.operations import (
-    PeopleError,
+from app.people.operations import create_person, deactivate_user, reactivate_user, update_person
+from app.people.role_operations import grant_role, revoke_role
+from app.people.unit_operations import (
     close_unit,
-    create_person,
     create_provider,
     create_unit,
-    deactivate_user,
-    grant_role,
     move_unit,
-    reactivate_user,
     rename_provider,
     rename_unit,
-    revoke_role,
-    update_person,
 )
 from app.platform.audit import AuditEvent
 from tests.factories import make_org, make_user

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from app.people.hr_import import EXPORT_HEADER, HrFileError
+from app.people.field_rules import PeopleError
+from app.people.hr_file import EXPORT_HEADER, HrFileError
 from app.people.hr_sync import ImportRefused, apply_plan, export_rows, plan_import
 from app.people.models import Role, User
-from app.people.operations import PeopleError, close_unit
+from app.people.unit_operations import close_unit
 from app.platform.audit import AuditEvent
 from tests.factories import make_org, make_user
 

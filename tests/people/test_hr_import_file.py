@@ -6,17 +6,9 @@ import io
 
 import pytest
 
-from app.people.hr_import import (
-    Directory,
-    HrFileError,
-    Limits,
-    PersonState,
-    RoleSpec,
-    UnitState,
-    build_plan,
-    export_row,
-    read_rows,
-)
+from app.people.hr_file import HrFileError, Limits, read_rows
+from app.people.hr_import import build_plan
+from app.people.hr_plan import Directory, PersonState, RoleSpec, UnitState, export_row
 
 HEADER = "HR number;First name;Last name;E-mail;Unit code;Language;Role"
 

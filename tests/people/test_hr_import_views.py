@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from app.people.hr_import import EXPORT_HEADER
+from app.people.hr_file import EXPORT_HEADER
 from app.people.hr_models import ImportUpload
 from app.people.models import Role, User
 from tests.conftest import csrf_token_from, login_as

@@ -102,7 +102,7 @@ def test_manager_scope_does_not_leak_through_path_prefixes(app):
     org = make_org()
     from app.extensions import db
     from app.people.models import UnitKind
-    from app.people.operations import create_unit
+    from app.people.unit_operations import create_unit
 
     extra = [
         create_unit(

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from app.assessment.models import Attempt, AttemptAnswer
 from app.extensions import db
 from app.notifications.operations import enqueue_email
+from app.people.field_rules import PeopleError
 from app.people.hr_models import Invitation
-from app.people.operations import PeopleError, deactivate_user, reactivate_user
+from app.people.operations import deactivate_user, reactivate_user
 from app.people.personal_data import erase_person, export_person_data
 from app.platform.audit import AuditEvent, record_event
 from app.readiness.item_analysis import analyse_quiz

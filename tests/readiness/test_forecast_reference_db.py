@@ -10,7 +10,7 @@ import pytest
 from app.campaigns.models import CampaignState
 from app.extensions import db
 from app.people.models import Role, UnitKind
-from app.people.operations import create_unit, get_or_create_provider
+from app.people.unit_operations import create_unit, get_or_create_provider
 from app.readiness.forecast import DEADLINE_PACE, REFERENCE_CLASS
 from app.readiness.models import ReadinessSnapshot
 from app.readiness.queries import campaign_for, readiness_report, reference_curves

@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.people.models import Role, UnitKind
-from app.people.operations import create_unit
+from app.people.unit_operations import create_unit
 from tests.conftest import login_as
 from tests.factories import make_user
 from tests.readiness.helpers import NOW, assign, complete, make_campaign, make_module
@@ -57,7 +57,7 @@ def region_of_ten(app):
         for n in range(10)
     ]
     db.session.commit()
-    from app.people.operations import get_or_create_provider
+    from app.people.unit_operations import get_or_create_provider
 
     provider = get_or_create_provider(db.session, slug="p", name="Provider")
     db.session.commit()
@@ -121,7 +121,7 @@ def test_on_launch_day_nothing_is_at_risk_and_the_page_says_too_early(client, ap
         for n in range(3)
     ]
     db.session.commit()
-    from app.people.operations import get_or_create_provider
+    from app.people.unit_operations import get_or_create_provider
 
     provider = get_or_create_provider(db.session, slug="p", name="Provider")
     db.session.commit()

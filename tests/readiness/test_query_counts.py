@@ -11,7 +11,7 @@ from sqlalchemy import event
 from app.campaigns.models import Assignment, CampaignModule
 from app.extensions import db
 from app.people.models import Role, UnitKind, User
-from app.people.operations import create_unit
+from app.people.unit_operations import create_unit
 from tests.conftest import login_as
 from tests.factories import make_user
 from tests.readiness.helpers import NOW, complete, make_campaign, make_module
@@ -34,7 +34,7 @@ def build_network(branches: int, people_per_branch: int = 2):
         for n in range(branches)
     ]
     session.commit()
-    from app.people.operations import get_or_create_provider
+    from app.people.unit_operations import get_or_create_provider
 
     provider = get_or_create_provider(session, slug=f"p{tag}", name="Provider")
     session.commit()
