@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,30 +49,12 @@ class GlossaryFileError(ValueError):
 
 def read_glossary(data: bytes | str, source: str) -> list[GlossaryRow]:
     """Parse a glossary CSV; raise GlossaryFileError naming every bad row."""
-    if isinstance(data, bytes):
-        if len(data) > MAX_FILE_BYTES:
-            raise GlossaryFileError([make_problem(source, 0, N_("the file is larger than 512 KB"))])
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise GlossaryFileError(
-                [make_problem(source, 0, N_("the file is not UTF-8 text (save it as CSV UTF-8)"))]
-            ) from None
-    data = data.removeprefix("\ufeff")
-    sample = data[:2048]
+    text = _decoded(data, source)
+    sample = text[:2048]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    term_at, suggestion_at = _columns(reader, source)
     problems: list[Problem] = []
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise GlossaryFileError([make_problem(source, 1, str(exc))]) from None
-    columns = [name.strip().lower() for name in header or []]
-    if "term" not in columns or "suggestion" not in columns:
-        raise GlossaryFileError(
-            [make_problem(source, 1, N_("the first row must name the columns: term,suggestion"))]
-        )
-    term_at, suggestion_at = columns.index("term"), columns.index("suggestion")
     rows: list[GlossaryRow] = []
     first_line: dict[str, int] = {}
     try:
@@ -90,11 +73,8 @@ def read_glossary(data: bytes | str, source: str) -> list[GlossaryRow]:
             )
             row = GlossaryRow(line, term, suggestion)
             row_problems = check_entry(source, line, term, suggestion)
-            problems.extend(row_problems)
-            if row_problems:
-                continue
-            if row.key in first_line:
-                problems.append(
+            if not row_problems and row.key in first_line:
+                row_problems = [
                     make_problem(
                         source,
                         line,
@@ -102,15 +82,44 @@ def read_glossary(data: bytes | str, source: str) -> list[GlossaryRow]:
                         term=term,
                         row=first_line[row.key],
                     )
-                )
-                continue
-            first_line[row.key] = line
-            rows.append(row)
+                ]
+            problems.extend(row_problems)
+            if not row_problems:
+                first_line[row.key] = line
+                rows.append(row)
     except csv.Error as exc:
         problems.append(make_problem(source, reader.line_num, str(exc)))
     if problems:
         raise GlossaryFileError(problems)
     return rows
+
+
+def _decoded(data: bytes | str, source: str) -> str:
+    """The file's text: refused when it is too large or not UTF-8; a byte order mark dropped."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise GlossaryFileError([make_problem(source, 0, N_("the file is larger than 512 KB"))])
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise GlossaryFileError(
+                [make_problem(source, 0, N_("the file is not UTF-8 text (save it as CSV UTF-8)"))]
+            ) from None
+    return data.removeprefix("\ufeff")
+
+
+def _columns(reader: Iterator[list[str]], source: str) -> tuple[int, int]:
+    """Where the term and suggestion columns are, from the header row (refused without them)."""
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise GlossaryFileError([make_problem(source, 1, str(exc))]) from None
+    columns = [name.strip().lower() for name in header or []]
+    if "term" not in columns or "suggestion" not in columns:
+        raise GlossaryFileError(
+            [make_problem(source, 1, N_("the first row must name the columns: term,suggestion"))]
+        )
+    return columns.index("term"), columns.index("suggestion")
 
 
 def check_entry(source: str, line: int, term: str, suggestion: str) -> list[Problem]:
