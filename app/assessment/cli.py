@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.assessment import gift, gift_convert
+from app.assessment import gift, gift_convert, gift_reader
 from app.assessment.library import (
     as_problem,
     check_definition,
@@ -104,7 +104,7 @@ def import_gift(
     if text is None:
         _echo_problems(problems)
         sys.exit(1)
-    result = gift.read_gift(text, str(file))
+    result = gift_reader.read_gift(text, str(file))
     if as_json:
         if not dry_run:
             raise click.UsageError("--json goes with --dry-run")

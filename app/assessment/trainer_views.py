@@ -21,8 +21,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.assessment import (
     drafts,
-    gift,
     gift_convert,
+    gift_reader,
     presenters,
     quiz_dump,
     quiz_format,
@@ -427,7 +427,7 @@ def gift_import(quiz_slug: str):
     if text is None:
         return _render_gift(quiz, form, status=400)
     filename = (form.gift_file.data.filename if form.gift_file.data else "") or "upload.gift"
-    result = gift.read_gift(text, filename)
+    result = gift_reader.read_gift(text, filename)
     lang = form.language.data or None
     questions, converted = gift_convert.gift_to_questions(result.questions, filename, lang)
     problems = [as_problem(p) for p in [*result.problems, *converted]]

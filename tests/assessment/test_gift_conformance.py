@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment.gift import extract_idnumber_and_tags, read_gift, write_gift
+from app.assessment.gift import extract_idnumber_and_tags
+from app.assessment.gift_reader import read_gift
+from app.assessment.gift_writer import write_gift
 
 GIFT_DIR = Path(__file__).resolve().parents[1] / "data" / "gift"
 EXPECTED = json.loads((GIFT_DIR / "expected.json").read_text(encoding="utf-8"))

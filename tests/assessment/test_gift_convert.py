@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment.gift import read_gift, write_gift
 from app.assessment.gift_convert import (
     escape_markdown,
     gift_export_losses,
@@ -14,6 +13,8 @@ from app.assessment.gift_convert import (
     make_id,
     questions_to_gift,
 )
+from app.assessment.gift_reader import read_gift
+from app.assessment.gift_writer import write_gift
 from app.assessment.grading import grade_question
 from app.assessment.questions import Item, Question, Quiz
 from app.assessment.quiz_dump import dump_quiz

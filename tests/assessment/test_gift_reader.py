@@ -2,16 +2,16 @@
 
 import pytest
 
-from app.assessment.gift import (
+from app.assessment.gift import php_number
+from app.assessment.gift_answers import (
     BRACE_ERROR,
     IMPORT_MIN_ERROR,
     MATCHING_FORMAT_ERROR,
     NO_NUMERICAL_ANSWERS_ERROR,
     NOT_NUMBERS_ERROR,
-    php_number,
-    read_gift,
-    write_gift,
 )
+from app.assessment.gift_reader import read_gift
+from app.assessment.gift_writer import write_gift
 
 
 def one(text: str) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment import gift, gift_convert, quiz_format
+from app.assessment import gift_convert, gift_reader, quiz_format
 from app.assessment.library import check_definition, merge_questions
 from app.assessment.questions import Quiz
 from app.content import module_format
@@ -69,7 +69,7 @@ def test_gift_files(case: Case) -> None:
         text = case.data.decode("utf-8", errors="replace")
 
     def read():
-        result = gift.read_gift(text, case.origin)
+        result = gift_reader.read_gift(text, case.origin)
         questions, problems = gift_convert.gift_to_questions(result.questions, case.origin)
         if questions:
             definition = Quiz(id="fuzz", title={"und": "Fuzz"}, pass_mark=50)
