@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.demo.generate import generate_command
 from app.extensions import db
 from app.people.models import Role, Unit, UnitKind, User
 from app.people.passwords import hash_password
@@ -291,10 +292,13 @@ def load_demo(password_hash: str, echo: Callable[[str], None] = lambda _m: None)
     return logins
 
 
-@click.command("demo")
+@click.group("demo", invoke_without_command=True)
 @with_appcontext
-def demo_command() -> None:
+@click.pass_context
+def demo_command(ctx: click.Context) -> None:
     """Load the demonstration data (safe to run again: nothing is duplicated)."""
+    if ctx.invoked_subcommand is not None:
+        return  # `flask demo generate`: the scale data, not the demonstration
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("the demo data must not be loaded in production")
     # The loaders go through the real operations, which log every event at INFO: the demo's
@@ -314,3 +318,6 @@ def demo_command() -> None:
     click.echo(f"\nDemo log-ins (password for all: {DEMO_PASSWORD}):")
     for role, email in logins.items():
         click.echo(f"  {role:32} {email}")
+
+
+demo_command.add_command(generate_command)

@@ -1,0 +1,110 @@
+"""Chunked bulk inserts for the scale data generator, with ids allocated up front.
+
+Rows are buffered per table and written with one executemany per chunk, parents before
+children (the tables are flushed in foreign-key order), so that millions of rows never go
+through the ORM one object at a time. Ids are allocated here (from the table's highest id)
+because children need their parents' ids before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, select, text
+
+from app.db import Base
+
+# Parents before children: flushing in this order never breaks a foreign key.
+TABLE_ORDER: tuple[str, ...] = (
+    "units",
+    "providers",
+    "users",
+    "role_assignments",
+    "modules",
+    "module_versions",
+    "module_variants",
+    "module_pages",
+    "quizzes",
+    "quiz_versions",
+    "campaigns",
+    "campaign_modules",
+    "campaign_audience_units",
+    "assignments",
+    "attempts",
+    "attempt_answers",
+    "statements",
+    "module_progress",
+    "page_progress",
+    "completions",
+    "certificates",
+    "reading_positions",
+)
+
+
+class BulkWriter:
+    """Buffers rows per table and writes them in chunks, in foreign-key order."""
+
+    def __init__(self, connection: Connection, chunk: int = 2000) -> None:
+        self.connection = connection
+        self.chunk = chunk
+        self.buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
+        self.counts: Counter[str] = Counter()
+        self._next_ids: dict[str, int] = {}
+
+    def table(self, name: str) -> Table:
+        """Return the table of that name from the application's metadata."""
+        return Base.metadata.tables[name]
+
+    def new_id(self, name: str) -> int:
+        """Allocate the next id of a table (after the highest one already stored)."""
+        if name not in self._next_ids:
+            highest = self.connection.scalar(select(func.max(self.table(name).c.id)))
+            self._next_ids[name] = (highest or 0) + 1
+        allocated = self._next_ids[name]
+        self._next_ids[name] = allocated + 1
+        return allocated
+
+    def add(self, name: str, row: dict[str, Any]) -> None:
+        """Buffer one row (every row of a table must have the same keys)."""
+        buffer = self.buffers[name]
+        buffer.append(row)
+        if len(buffer) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffered row, parents first."""
+        for name in TABLE_ORDER:
+            rows = self.buffers[name]
+            if rows:
+                self.connection.execute(self.table(name).insert(), rows)
+                self.counts[name] += len(rows)
+                self.buffers[name] = []
+
+    def set_column(self, name: str, column: str, values: dict[int, Any]) -> None:
+        """Set one column of rows already written, by id (executemany UPDATE)."""
+        if not values:
+            return
+        self.flush()
+        table = self.table(name)
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"))
+            .values({column: bindparam("new_value")})
+        )
+        self.connection.execute(
+            statement, [{"row_id": row_id, "new_value": value} for row_id, value in values.items()]
+        )
+
+    def finish(self) -> None:
+        """Write what is left and move PostgreSQL's id sequences past the ids used here."""
+        self.flush()
+        if self.connection.dialect.name != "postgresql":
+            return
+        for name in self._next_ids:
+            # `name` is one of TABLE_ORDER's constants, never outside input.
+            sql = (
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"  # noqa: S608
+                f" (SELECT coalesce(max(id), 1) FROM {name}))"
+            )
+            self.connection.execute(text(sql))

@@ -1,0 +1,362 @@
+"""One generated learner's record: statements written in bulk, derived rows by the projection.
+
+Each statement is built by the tracking feature's own xAPI builders, gets the id of its
+natural key (as the live path gives it) and is applied to an in-memory `MemoryStore` with
+`app.tracking.projection.apply_fact`, the function the live path and the rebuild use. The
+completion rule (`app.tracking.completion.is_module_complete`) decides, after every page and
+passed quiz, whether a `completed` statement follows, exactly as `record_page_view` and
+`record_attempt` do. So the generated derived tables are what `flask tracking rebuild`
+would compute from the generated statements.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from app.demo.generate_bulk import BulkWriter
+from app.demo.generate_content import ModuleInfo, QuizInfo, VersionInfo
+from app.demo.generate_org import Person
+from app.demo.generate_sizes import Run
+from app.tracking import statements as xapi
+from app.tracking.certificates import ALPHABET, CODE_LENGTH
+from app.tracking.completion import completion_status, is_module_complete
+from app.tracking.projection import Fact, MemoryStore, apply_fact, score_percent_of
+from app.tracking.rebuild import MemoryContent
+
+Verb, Kind = xapi.Verb, xapi.ObjectKind
+
+
+class Learner:
+    """Records one learner's statements and keeps their derived rows in memory."""
+
+    def __init__(
+        self, writer: BulkWriter, run: Run, content: MemoryContent, iris: xapi.Iris, person: Person
+    ) -> None:
+        self.writer, self.run, self.content, self.iris = writer, run, content, iris
+        self.person = person
+        self.actor = xapi.Actor(person.email, person.name)
+        self.store = MemoryStore()
+        self.keys: set[str] = set()
+        self.attempts: dict[int, int] = {}
+        self.positions: dict[int, tuple[int, str, int, datetime]] = {}
+
+    def record(self, key: str, body: dict[str, Any], *, at: datetime, **columns: Any) -> int:
+        """Write one statement (id from its key) and apply it to the derived rows."""
+        statement_id = self.writer.new_id("statements")
+        verb, kind = columns.pop("verb"), columns.pop("kind")
+        row = {
+            "module_id": None,
+            "module_version_id": None,
+            "page_id": None,
+            "quiz_id": None,
+            "attempt_id": None,
+            "registration": None,
+            **columns,
+        }
+        self.writer.add(
+            "statements",
+            {
+                "id": statement_id,
+                "uuid": body["id"],
+                "user_id": self.person.id,
+                "verb": verb.value,
+                "object_kind": kind.value,
+                "object_iri": body["object"]["id"],
+                **row,
+                "timestamp": at,
+                "stored_at": at,
+                "payload": body,
+            },
+        )
+        fact = Fact(
+            statement_id=statement_id,
+            user_id=self.person.id,
+            verb=verb,
+            object_kind=kind,
+            module_id=row["module_id"],
+            module_version_id=row["module_version_id"],
+            page_id=row["page_id"],
+            attempt_id=row["attempt_id"],
+            timestamp=at,
+            score_percent=score_percent_of(body) if verb in (Verb.PASSED, Verb.COMPLETED) else None,
+        )
+        apply_fact(self.store, self.content, fact)
+        self.keys.add(key)
+        return statement_id
+
+    def counts_done(self, module: ModuleInfo, at: datetime) -> bool:
+        """Tell whether the learner holds a completion of the module that counts at `at`."""
+        current = self.store.current_completion(self.person.id, module.id)
+        if current is None:
+            return False
+        numbers = {v.id: v.number for v in module.versions}
+        majors = [v.number for v in module.versions if v.is_major and v.published_at <= at]
+        return completion_status(
+            version_number=numbers[current.module_version_id],
+            expires_at=current.expires_at,
+            latest_major_number=max(majors) if majors else None,
+            now=at,
+        ).counts
+
+    def _ref(self, module: ModuleInfo, version: VersionInfo) -> xapi.ModuleRef:
+        return xapi.ModuleRef(slug=module.slug, version=version.number, titles=version.titles)
+
+    def _seen(self, version_id: int, cycle: int) -> set[int]:
+        return {
+            row.page_id
+            for row in self.store.pages.values()
+            if row.module_version_id == version_id and row.cycle == cycle
+        }
+
+    def read(
+        self,
+        module: ModuleInfo,
+        version: VersionInfo,
+        language: str,
+        pages: int,
+        at: datetime,
+        registration: str | None,
+    ) -> datetime:
+        """Read the first `pages` pages of a version in a language; return when reading ended."""
+        uid = self.person.id
+        progress = self.store.module(uid, module.id)
+        cycle = progress.cycle if progress else 0
+        ref = self._ref(module, version)
+        columns = {"module_id": module.id, "module_version_id": version.id}
+        if not self._seen(version.id, cycle):
+            key = f"launched|user:{uid}|version:{version.id}|cycle:{cycle}"
+            if key not in self.keys:
+                body = xapi.module_launched(
+                    self.iris,
+                    statement_id=self.iris.statement_id(key),
+                    actor=self.actor,
+                    module=ref,
+                    language=language,
+                    timestamp=at,
+                    registration=registration,
+                )
+                self.record(
+                    key,
+                    body,
+                    at=at,
+                    verb=Verb.LAUNCHED,
+                    kind=Kind.MODULE,
+                    registration=registration,
+                    **columns,
+                )
+        page_list = version.pages[version.variants[language]]
+        for index, (page_id, position, title) in enumerate(page_list[:pages]):
+            moment = at + timedelta(minutes=2 * index)
+            key = f"experienced|user:{uid}|page:{page_id}|cycle:{cycle}"
+            if key in self.keys:
+                continue
+            body = xapi.page_experienced(
+                self.iris,
+                statement_id=self.iris.statement_id(key),
+                actor=self.actor,
+                module=ref,
+                position=position,
+                page_title=title,
+                language=language,
+                timestamp=moment,
+                registration=registration,
+            )
+            self.record(
+                key,
+                body,
+                at=moment,
+                verb=Verb.EXPERIENCED,
+                kind=Kind.PAGE,
+                page_id=page_id,
+                registration=registration,
+                **columns,
+            )
+            resume = min(index + 1, len(page_list) - 1)
+            self.positions[module.id] = (version.id, language, resume, moment)
+            self.complete_if_due(module, moment, registration)
+        return at + timedelta(minutes=2 * pages)
+
+    def take_quiz(
+        self, module: ModuleInfo, at: datetime, registration: str | None, *, passes: bool
+    ) -> datetime:
+        """Submit one attempt at the module's quiz (all right, or too many wrong)."""
+        quiz = module.quiz
+        assert quiz is not None
+        version_id, number, _created = [v for v in quiz.versions if v[2] <= at][-1]
+        questions = [q.id for q in quiz.definition.questions]
+        wrong = 0 if passes else (2 if len(questions) == 5 else 1)
+        attempt_id = self.writer.new_id("attempts")
+        self.attempts[quiz.id] = self.attempts.get(quiz.id, 0) + 1
+        submitted = at + timedelta(seconds=30 * len(questions) + 20)
+        score = round(100 * (len(questions) - wrong) / len(questions), 4)
+        self._attempt_rows(quiz, version_id, attempt_id, questions, wrong, at, submitted, score)
+        self._attempt_statements(
+            module, quiz, number, attempt_id, questions, wrong, at, submitted, score, registration
+        )
+        if passes:
+            self.complete_if_due(module, submitted, registration)
+        return submitted + timedelta(minutes=5)
+
+    def _attempt_rows(
+        self,
+        quiz: QuizInfo,
+        version_id: int,
+        attempt_id: int,
+        questions: list[str],
+        wrong: int,
+        at: datetime,
+        submitted: datetime,
+        score: float,
+    ) -> None:
+        rng = self.run.rng
+        self.writer.add(
+            "attempts",
+            {
+                "id": attempt_id,
+                "user_id": self.person.id,
+                "quiz_id": quiz.id,
+                "quiz_version_id": version_id,
+                "number": self.attempts[quiz.id],
+                "state": "submitted",
+                "seed": rng.getrandbits(48),
+                "question_ids": questions,
+                "option_orders": {},
+                "started_at": at,
+                "deadline_at": None,
+                "submitted_at": submitted,
+                "score_percent": score,
+                "is_passed": score >= quiz.definition.pass_mark,
+                "submit_key": f"{rng.getrandbits(64):016x}",
+            },
+        )
+        for index, question_id in enumerate(questions):
+            right = index >= wrong
+            self.writer.add(
+                "attempt_answers",
+                {
+                    "attempt_id": attempt_id,
+                    "question_id": question_id,
+                    "response": "o1" if right else "o2",
+                    "saved_at": at + timedelta(seconds=30 * (index + 1)),
+                    "fraction": 1.0 if right else 0.0,
+                    "points": 1.0 if right else 0.0,
+                },
+            )
+
+    def _attempt_statements(
+        self,
+        module: ModuleInfo,
+        quiz: QuizInfo,
+        number: int,
+        attempt_id: int,
+        questions: list[str],
+        wrong: int,
+        at: datetime,
+        submitted: datetime,
+        score: float,
+        registration: str | None,
+    ) -> None:
+        given = module.version_at(submitted) or module.versions[-1]
+        ref = xapi.QuizRef(quiz.slug, number, quiz.titles, self._ref(module, given))
+        columns = {
+            "module_id": module.id,
+            "quiz_id": quiz.id,
+            "attempt_id": attempt_id,
+            "registration": registration,
+        }
+        key = f"attempted|attempt:{attempt_id}"
+        body = xapi.quiz_attempted(
+            self.iris,
+            statement_id=self.iris.statement_id(key),
+            actor=self.actor,
+            quiz=ref,
+            attempt_number=self.attempts[quiz.id],
+            timestamp=at,
+            registration=registration,
+        )
+        self.record(key, body, at=at, verb=Verb.ATTEMPTED, kind=Kind.QUIZ, **columns)
+        for index, question_id in enumerate(questions):
+            question = quiz.definition.question(question_id)
+            moment = at + timedelta(seconds=30 * (index + 1))
+            key = f"answered|attempt:{attempt_id}|question:{question_id}"
+            body = xapi.question_answered(
+                self.iris,
+                statement_id=self.iris.statement_id(key),
+                actor=self.actor,
+                quiz=ref,
+                question_id=question_id,
+                question_type=question.type,
+                stem=dict(question.stem),
+                points=float(index >= wrong),
+                max_points=float(question.points),
+                fraction=float(index >= wrong),
+                timestamp=moment,
+                registration=registration,
+            )
+            self.record(key, body, at=moment, verb=Verb.ANSWERED, kind=Kind.QUESTION, **columns)
+        passed = score >= quiz.definition.pass_mark
+        key = f"result|attempt:{attempt_id}"
+        body = xapi.quiz_result(
+            self.iris,
+            statement_id=self.iris.statement_id(key),
+            actor=self.actor,
+            quiz=ref,
+            attempt_number=self.attempts[quiz.id],
+            score_percent=score,
+            is_passed=passed,
+            duration=submitted - at,
+            timestamp=submitted,
+            registration=registration,
+        )
+        verb = Verb.PASSED if passed else Verb.FAILED
+        self.record(key, body, at=submitted, verb=verb, kind=Kind.QUIZ, **columns)
+
+    def complete_if_due(self, module: ModuleInfo, at: datetime, registration: str | None) -> None:
+        """Apply the completion rule to the current cycle; record `completed` when it is met."""
+        uid = self.person.id
+        progress = self.store.module(uid, module.id)
+        if progress is None or progress.module_version_id is None:
+            return
+        version = next(v for v in module.versions if v.id == progress.module_version_id)
+        cycle, passed = progress.cycle, progress.quiz_passed_cycle == progress.cycle
+        complete = is_module_complete(
+            variant_pages={vid: {p[0] for p in pages} for vid, pages in version.pages.items()},
+            seen_pages=self._seen(version.id, cycle),
+            has_quiz=module.quiz is not None,
+            quiz_passed=passed,
+        )
+        key = f"completed|user:{uid}|module:{module.id}|cycle:{cycle}"
+        if not complete or key in self.keys:
+            return
+        body = xapi.module_completed(
+            self.iris,
+            statement_id=self.iris.statement_id(key),
+            actor=self.actor,
+            module=self._ref(module, version),
+            timestamp=at,
+            score_percent=progress.quiz_score_percent if passed else None,
+            registration=registration,
+        )
+        statement_id = self.record(
+            key,
+            body,
+            at=at,
+            verb=Verb.COMPLETED,
+            kind=Kind.MODULE,
+            module_id=module.id,
+            module_version_id=version.id,
+            attempt_id=progress.quiz_attempt_id if passed else None,
+            registration=registration,
+        )
+        code = "".join(self.run.rng.choice(ALPHABET) for _ in range(CODE_LENGTH))
+        self.writer.add(
+            "certificates",
+            {
+                "id": self.writer.new_id("certificates"),
+                "code": code,
+                "statement_id": statement_id,
+                "user_id": uid,
+                "issued_at": at,
+            },
+        )
