@@ -1,9 +1,9 @@
-"""Convert between Moodle-shaped GIFT question dicts (`gift.py`) and the platform's `Question`.
+"""Convert Moodle-shaped GIFT question dicts (`gift.py`) into the platform's `Question`.
 
 GIFT texts become Markdown: [markdown] is kept, [html] and [moodle] are kept as they are (the
 Markdown pipeline's sanitiser cleans the HTML), [plain] has Markdown's special characters
 escaped. The platform writes GIFT with the [markdown] format throughout, so
-GIFT -> platform -> GIFT -> platform gives the same questions.
+GIFT -> platform -> GIFT -> platform gives the same questions (the way back is `gift_export`).
 
 Ids: a GIFT question's id is its `[id:...]` (idnumber), else its `::name::`, else `q<line>`,
 made into a valid id; exported questions carry their id as both name and idnumber.
@@ -17,7 +17,7 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
-from app.assessment.gift import DEFAULT_PENALTY, php_number
+from app.assessment.gift import php_number
 from app.assessment.questions import (
     MAX_NUMBER,
     NumericAnswer,
@@ -27,7 +27,7 @@ from app.assessment.questions import (
     ShortAnswer,
     Texts,
 )
-from app.i18n.languages import UNDETERMINED, text_in
+from app.i18n.languages import UNDETERMINED
 from app.i18n.markers import N_
 from app.web.problems import ERROR, WARNING, Problem, make_problem
 
@@ -327,132 +327,3 @@ def gift_to_questions(
         if question is not None:
             questions.append(question)
     return questions, converter.problems
-
-
-def _feedback_dict(texts: Texts, lang: str | None) -> dict[str, str]:
-    return {"text": text_in(texts, lang) if texts else "", "format": "markdown"}
-
-
-def _gift_base(question: Question, lang: str | None) -> dict[str, Any]:
-    return {
-        "name": question.id,
-        "idnumber": question.id,
-        "tags": list(question.tags),
-        "questiontext": text_in(question.stem, lang),
-        "questiontextformat": "markdown",
-        "generalfeedback": text_in(question.explanation, lang) if question.explanation else "",
-        "generalfeedbackformat": "markdown",
-        "defaultmark": question.points,
-        "penalty": DEFAULT_PENALTY,
-        "length": 1,
-    }
-
-
-def questions_to_gift(questions: Iterable[Question], lang: str | None) -> list[dict[str, Any]]:
-    """Map platform questions to Moodle-shaped GIFT dicts in `lang`; ordering ones are left out.
-
-    `gift_export_losses` lists what GIFT cannot carry, for the exporter to warn about.
-    """
-    result = []
-    for question in questions:
-        data = _gift_base(question, lang)
-        if question.type in ("single", "multiple"):
-            single = question.type == "single"
-            data.update(qtype="multichoice", single=single, shuffleanswers=True)
-            data["answernumbering"] = "abc"
-            data["answers"] = [
-                {
-                    "text": text_in(option.text, lang),
-                    "format": "markdown",
-                    "fraction": (1.0 if option.correct else 0.0) if single else option.weight / 100,
-                    "feedback": _feedback_dict(option.feedback, lang),
-                }
-                for option in question.options
-            ]
-        elif question.type == "truefalse":
-            data.update(
-                qtype="truefalse",
-                correctanswer=bool(question.answer),
-                feedbacktrue=_feedback_dict(question.feedback_true, lang),
-                feedbackfalse=_feedback_dict(question.feedback_false, lang),
-                penalty=1,
-            )
-        elif question.type == "short":
-            data.update(qtype="shortanswer", usecase=question.case_sensitive)
-            data["answers"] = [
-                {
-                    "text": answer.text,
-                    "fraction": answer.weight / 100,
-                    "feedback": _feedback_dict(answer.feedback, lang),
-                }
-                for answer in question.answers
-                if isinstance(answer, ShortAnswer)
-            ]
-        elif question.type == "numeric":
-            data["qtype"] = "numerical"
-            data["answers"] = []
-            for answer in question.answers:
-                if not isinstance(answer, NumericAnswer):
-                    continue
-                low, high = answer.bounds
-                value = answer.value if answer.value is not None else (low + high) / 2
-                data["answers"].append(
-                    {
-                        "answer": php_number(value),
-                        "tolerance": answer.tolerance if answer.value is not None else high - value,
-                        "fraction": answer.weight / 100,
-                        "feedback": _feedback_dict(answer.feedback, lang),
-                    }
-                )
-        elif question.type == "matching":
-            data.update(qtype="match", shuffleanswers=True)
-            data["subquestions"] = [
-                {
-                    "text": text_in(p.prompt, lang),
-                    "format": "markdown",
-                    "answer": text_in(p.match, lang),
-                }
-                for p in question.pairs
-            ] + [
-                {"text": "", "format": "markdown", "answer": text_in(text, lang)}
-                for text in question.distractors
-            ]
-        else:
-            continue
-        result.append(data)
-    return result
-
-
-def gift_export_losses(questions: Iterable[Question], lang: str | None) -> list[tuple[str, str]]:
-    """List (question id, message) for everything GIFT cannot carry when exporting in `lang`."""
-    losses = []
-    for question in questions:
-
-        def lost(template: str, question: Question = question) -> None:
-            losses.append((question.id, template))
-
-        if question.type == "ordering":
-            lost(N_("ordering questions cannot be written to GIFT and are left out"))
-            continue
-        if question.points != 1:
-            lost(N_("GIFT has no points: Moodle gives the question 1 point"))
-        if question.accent_sensitive:
-            lost(N_("GIFT cannot say that accents count"))
-        if question.case_sensitive:
-            lost(N_("GIFT cannot say that upper and lower case count"))
-        if any(a.min is not None for a in question.answers if isinstance(a, NumericAnswer)):
-            lost(N_("number ranges are written as value:tolerance"))
-        languages = _languages(question)
-        if len(languages) > 1 or (lang is not None and languages and lang not in languages):
-            lost(N_("GIFT holds one language: only the export language is written"))
-    return losses
-
-
-def _languages(question: Question) -> set[str]:
-    texts: list[Texts] = [question.stem, question.explanation, question.feedback_true]
-    texts += [question.feedback_false, *question.distractors]
-    texts += [t for o in question.options for t in (o.text, o.feedback)]
-    texts += [t for p in question.pairs for t in (p.prompt, p.match)]
-    texts += [item.text for item in question.items]
-    texts += [a.feedback for a in question.answers]
-    return {lang for text in texts for lang in text if lang != UNDETERMINED}

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.assessment import gift_convert, gift_writer, quiz_dump, quiz_format
+from app.assessment import gift_export, gift_writer, quiz_dump, quiz_format
 from app.assessment.models import Quiz
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.questions import Question
@@ -288,8 +288,8 @@ def export_quiz_gift(quiz: Quiz, language: str | None) -> tuple[str, list[tuple[
     if quiz.current_version is None:
         raise ValueError(f"quiz {quiz.slug!r} has no version")
     questions = definition_of(quiz.current_version).all_questions()
-    losses = gift_convert.gift_export_losses(questions, language)
-    return gift_writer.write_gift(gift_convert.questions_to_gift(questions, language)), losses
+    losses = gift_export.gift_export_losses(questions, language)
+    return gift_writer.write_gift(gift_export.questions_to_gift(questions, language)), losses
 
 
 # -- GIFT into quizzes -------------------------------------------------------------------

@@ -7,12 +7,11 @@ import pytest
 
 from app.assessment.gift_convert import (
     escape_markdown,
-    gift_export_losses,
     gift_text_to_markdown,
     gift_to_questions,
     make_id,
-    questions_to_gift,
 )
+from app.assessment.gift_export import gift_export_losses, questions_to_gift
 from app.assessment.gift_reader import read_gift
 from app.assessment.gift_writer import write_gift
 from app.assessment.grading import grade_question

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from app.assessment import gift_convert, gift_writer, quiz_format
+from app.assessment import gift_export, gift_writer, quiz_format
 
 SEED = 20261216
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def shipped(kind: str) -> tuple[tuple[str, bytes], ...]:
     for path in sorted(QUIZZES.glob("*.yaml")):
         quiz, _problems = quiz_format.parse_quiz_file(path)
         assert quiz is not None, path
-        dicts = gift_convert.questions_to_gift(quiz.all_questions(), "fr")
+        dicts = gift_export.questions_to_gift(quiz.all_questions(), "fr")
         exports.append((path.stem + ".gift", gift_writer.write_gift(dicts).encode()))
     return tuple(exports)
 
