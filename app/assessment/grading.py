@@ -1,4 +1,4 @@
-"""Pure grading: score responses, draw an attempt's questions, and build learner views.
+"""Pure grading: score responses and draw an attempt's questions (`question_display` shows them).
 
 Response shapes accepted by `grade_question` (None always means "not answered", fraction 0):
 
@@ -38,7 +38,6 @@ from app.assessment.questions import (
     ShortAnswer,
     Texts,
 )
-from app.i18n.languages import text_in
 from app.i18n.markers import N_
 
 MAX_TEXT_RESPONSE = 1000
@@ -364,7 +363,8 @@ def draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     return drawn
 
 
-def _choice_keys(question: Question) -> list[str]:
+def choice_keys(question: Question) -> list[str]:
+    """Return a question's choice keys in file order: option ids, item ids or matching keys."""
     if question.type in ("single", "multiple"):
         return [option.id for option in question.options]
     if question.type == "ordering":
@@ -381,145 +381,10 @@ def option_order(question: Question, rng: random.Random) -> tuple[str, ...]:
     Ordering items are never shown in the correct order (that would give the answer away).
     Whether single/multiple options are shuffled at all is the quiz's `shuffle_options` choice.
     """
-    keys = _choice_keys(question)
+    keys = choice_keys(question)
     original = list(keys)
     for _ in range(20):
         rng.shuffle(keys)
         if question.type != "ordering" or keys != original or len(keys) < 2:
             break
     return tuple(keys)
-
-
-def _ordered(question: Question, order: Sequence[str] | None) -> list[str]:
-    keys = _choice_keys(question)
-    if order is None:
-        if question.type in ("ordering", "matching"):
-            # Without a stored order use an unpredictable one: a fixed order leaks the answer.
-            return list(option_order(question, random.SystemRandom()))
-        return keys
-    if sorted(order) != sorted(keys):
-        raise ValueError(f"order does not fit question {question.id!r}")
-    return list(order)
-
-
-def public_view(question: Question, lang: str, order: Sequence[str] | None = None) -> dict:
-    """Return what a learner may see before submitting: no correct flags, weights or feedback.
-
-    `order` is the question's `option_order`; without it single/multiple options keep their
-    order and matching choices and ordering items are shuffled unpredictably.
-    """
-    view: dict[str, Any] = {
-        "id": question.id,
-        "type": question.type,
-        "stem": text_in(question.stem, lang),
-        "points": question.points,
-    }
-    keys = _ordered(question, order)
-    if question.type in ("single", "multiple"):
-        options = {option.id: option for option in question.options}
-        view["options"] = [{"id": key, "text": text_in(options[key].text, lang)} for key in keys]
-    elif question.type == "ordering":
-        items = {item.id: item for item in question.items}
-        view["items"] = [{"id": key, "text": text_in(items[key].text, lang)} for key in keys]
-    elif question.type == "matching":
-        view["prompts"] = [
-            {"id": pair.id, "text": text_in(pair.prompt, lang)} for pair in question.pairs
-        ]
-        texts = {f"pair:{pair.id}": pair.match for pair in question.pairs}
-        texts |= {f"distractor:{i}": text for i, text in enumerate(question.distractors)}
-        choices: list[str] = []
-        for key in keys:
-            choice = text_in(texts[key], lang)
-            if choice not in choices:
-                choices.append(choice)
-        view["choices"] = choices
-    return view
-
-
-def review_view(question: Question, response: Any, lang: str, *, reveal: bool = True) -> dict:
-    """Return the question after submission: the response, its grade and, if `reveal`, the key.
-
-    With `reveal=False` (review policy not met yet) only the learner's own answer and whether it
-    was right are included: no correct answers, weights, feedback or explanation.
-    """
-    grade = grade_question(question, response)
-    view: dict[str, Any] = {
-        "id": question.id,
-        "type": question.type,
-        "stem": text_in(question.stem, lang),
-        "points": question.points,
-        "response": _jsonable(response),
-        "answered": grade.answered,
-        "fraction": grade.fraction,
-        "is_correct": grade.is_correct,
-    }
-    if reveal:
-        view["feedback"] = [text_in(text, lang) for text in grade.feedback]
-        view["explanation"] = text_in(question.explanation, lang) if question.explanation else ""
-    chosen = set(grade.chosen)
-    if question.type in ("single", "multiple"):
-        options = []
-        for option in question.options:
-            entry: dict[str, Any] = {
-                "id": option.id,
-                "text": text_in(option.text, lang),
-                "chosen": option.id in chosen,
-            }
-            if reveal:
-                if question.type == "single":
-                    entry["correct"] = option.correct
-                else:
-                    entry["weight"] = option.weight
-                entry["feedback"] = text_in(option.feedback, lang) if option.feedback else ""
-            options.append(entry)
-        view["options"] = options
-    elif question.type == "truefalse" and reveal:
-        view["answer"] = question.answer
-    elif question.type in ("short", "numeric") and reveal:
-        view["accepted"] = [
-            _accepted(answer) for answer in question.answers if answer.weight >= 100
-        ]
-    elif question.type == "matching":
-        given = response if isinstance(response, Mapping) else {}
-        pairs = []
-        for pair in question.pairs:
-            entry = {
-                "id": pair.id,
-                "prompt": text_in(pair.prompt, lang),
-                "chosen": given.get(pair.id) or "",
-                "is_correct": pair.id in chosen,
-            }
-            if reveal:
-                entry["match"] = text_in(pair.match, lang)
-            pairs.append(entry)
-        view["pairs"] = pairs
-    elif question.type == "ordering":
-        items = {item.id: item for item in question.items}
-        given_order = list(response) if response is not None else []
-        view["items"] = [
-            {
-                "id": item_id,
-                "text": text_in(items[item_id].text, lang),
-                "in_place": item_id in chosen,
-            }
-            for item_id in given_order
-        ]
-        if reveal:
-            view["correct_order"] = [item.id for item in question.items]
-    return view
-
-
-def _accepted(answer: ShortAnswer | NumericAnswer) -> Any:
-    if isinstance(answer, ShortAnswer):
-        return answer.text
-    if answer.value is not None:
-        return {"value": answer.value, "tolerance": answer.tolerance}
-    return {"min": answer.min, "max": answer.max}
-
-
-def _jsonable(response: Any) -> Any:
-    if isinstance(response, set | tuple):
-        return sorted(response) if isinstance(response, set) else list(response)
-    if isinstance(response, Mapping):
-        return dict(response)
-    return response

@@ -1,8 +1,8 @@
 """Turn quiz questions into what the templates show: sanitised HTML, no answer key while open.
 
-`learner_question` starts from `grading.public_view` (nothing of the answer key is in it) and
-only adds rendered text and the learner's own response. `review_question` starts from
-`grading.review_view`, which leaves the key out unless the review policy reveals it.
+`learner_question` starts from `question_display.public_view` (nothing of the answer key is
+in it) and only adds rendered text and the learner's own response. `review_question` starts from
+`question_display.review_view`, which leaves the key out unless the review policy reveals it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.assessment import grading
+from app.assessment import grading, question_display
 from app.assessment.questions import NumericAnswer, Question, ShortAnswer, Texts
 from app.content.rendering import plain_text, render_markdown
 from app.i18n.languages import text_in
@@ -62,7 +62,7 @@ def learner_question(
     question: Question, lang: str, order: Sequence[str] | None, response: Any
 ) -> dict[str, Any]:
     """What the attempt page shows of a question: texts and the learner's current answer."""
-    view = grading.public_view(question, lang, order)
+    view = question_display.public_view(question, lang, order)
     shown: dict[str, Any] = {
         "id": view["id"],
         "type": view["type"],
@@ -157,7 +157,7 @@ def review_question(
     question: Question, response: Any, lang: str, *, reveal: bool, number_format: Any = str
 ) -> dict[str, Any]:
     """What the result page shows of a question; the key only when `reveal` is True."""
-    view = grading.review_view(question, response, lang, reveal=reveal)
+    view = question_display.review_view(question, response, lang, reveal=reveal)
     shown: dict[str, Any] = {
         "id": view["id"],
         "type": view["type"],

@@ -1,4 +1,4 @@
-"""Tests for pure grading, drawing, option order and the learner views."""
+"""Tests for pure grading, drawing, option order and the learner views (question_display)."""
 
 import json
 import math
@@ -15,9 +15,8 @@ from app.assessment.grading import (
     normalise_short_answer,
     option_order,
     parse_number,
-    public_view,
-    review_view,
 )
+from app.assessment.question_display import public_view, review_view
 from app.assessment.questions import (
     Item,
     NumericAnswer,
