@@ -1,7 +1,8 @@
 """Chunked bulk inserts for the scale data generator, with ids allocated up front.
 
 Rows are buffered per table and written with one executemany per chunk, parents before
-children (the tables are flushed in foreign-key order), so that millions of rows never go
+children (the tables are flushed in foreign-key order, at points where every parent of a
+buffered row is buffered too), so that millions of rows never go
 through the ORM one object at a time. Ids are allocated here (from the table's highest id)
 because children need their parents' ids before anything is written.
 """
@@ -67,9 +68,11 @@ class BulkWriter:
 
     def add(self, name: str, row: dict[str, Any]) -> None:
         """Buffer one row (every row of a table must have the same keys)."""
-        buffer = self.buffers[name]
-        buffer.append(row)
-        if len(buffer) >= self.chunk:
+        self.buffers[name].append(row)
+
+    def flush_if_full(self) -> None:
+        """Write the buffers once one holds a chunk; call it where every parent row is added."""
+        if any(len(rows) >= self.chunk for rows in self.buffers.values()):
             self.flush()
 
     def flush(self) -> None:

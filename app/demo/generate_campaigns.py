@@ -198,5 +198,6 @@ def build_campaigns(
         for person in org.learners:
             if campaign.regions is None or region_of[person.unit_id] in campaign.regions:
                 _assign(writer, run, campaign, person, tasks)
+                writer.flush_if_full()
     run.counts["campaigns"] = count
     return tasks

@@ -301,6 +301,7 @@ def build_content(
         if run.rng.random() < QUIZ_SHARE:
             module.quiz = _quiz(writer, run, module, provider)
         modules.append(module)
+        writer.flush_if_full()
         step(1)
     writer.set_column("modules", "current_version_id", {m.id: m.versions[-1].id for m in modules})
     writer.set_column(

@@ -180,4 +180,5 @@ def build_history(
         for session in _sessions(run, own, diligence):
             _sit(learner, run, session)
         _write_derived(writer, learner)
+        writer.flush_if_full()
         step(1)

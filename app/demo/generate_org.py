@@ -220,5 +220,6 @@ def build_people(writer: BulkWriter, run: Run, org: Org, password_hash: str) -> 
                 people.grant(person, Role.MANAGER, unit=branch_id)
                 org.logins.setdefault("branch manager", person.email)
             org.learners.append(person)
+            writer.flush_if_full()
     org.logins["learner"] = org.learners[1 if len(org.learners) > 1 else 0].email
     run.counts["people"] = people.count
