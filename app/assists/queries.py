@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Assignment, Campaign, CampaignState
 from app.campaigns.queries import campaign_registration
 from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersion
-from app.content.queries import pick_language
+from app.i18n.languages import pick_language
 from app.people.models import Unit
 from app.permissions import unit_scope_clause
 from app.tracking.models import Completion

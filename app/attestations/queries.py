@@ -22,7 +22,7 @@ from app.content.models import (
     ModuleVariant,
     ModuleVersion,
 )
-from app.content.queries import pick_language
+from app.i18n.languages import pick_language
 from app.people.models import Role, RoleAssignment, Unit, User
 from app.permissions import unit_scope_clause
 from app.tracking.completion import CompletionStatus, completion_status

@@ -25,7 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
 from app.content.models import Module, ModuleDraft, ModuleVariant
-from app.content.module_format import LANGUAGES, MAX_FILE_BYTES, split_pages
+from app.content.module_format import MAX_FILE_BYTES, split_pages
 from app.content.operations import (
     ContentError,
     DraftConflict,
@@ -56,6 +56,7 @@ from app.content.queries import (
 from app.content.rendering import markdown_warning_details, render_markdown, render_title
 from app.content.views import LANGUAGE_LABELS
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Provider, Role
 from app.permissions import Action, ensure, roles_required

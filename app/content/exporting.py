@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.models import Module, ModuleVersion, VersionMedia
-from app.content.module_format import LANGUAGES, ModuleSource, write_module_folder
+from app.content.module_format import ModuleSource, write_module_folder
 from app.content.operations import variant_source_from_row
+from app.i18n.languages import language_rank
 
 
 class ExportError(ValueError):
@@ -35,7 +36,7 @@ def module_source(session: Session, module: Module, version: ModuleVersion) -> M
     refresher_slug = module.refresher_of.slug if module.refresher_of else None
     variants = {
         row.language: variant_source_from_row(module, provider_slug, refresher_slug, version, row)
-        for row in sorted(version.variants, key=lambda r: LANGUAGES.index(r.language))
+        for row in sorted(version.variants, key=lambda r: language_rank(r.language))
     }
     links = session.scalars(
         select(VersionMedia)

@@ -30,10 +30,10 @@ from app.content.rendering import (
     markdown_warning_details,
 )
 from app.content.safe_yaml import AliasRefused, compose_limited, reader_error_line
+from app.i18n.languages import LANGUAGES, language_rank
 from app.i18n.markers import N_
 from app.web.problems import ERROR, WARNING, Problem, has_errors, make_problem
 
-LANGUAGES = ("de", "fr", "it", "en")
 MIN_MINUTES, MAX_MINUTES = 1, 120
 MIN_PAGES, MAX_PAGES = 1, 30
 MAX_VALID_DAYS = 3660
@@ -957,7 +957,7 @@ def read_module_folder(folder: str | Path) -> ModuleReading:
             id=variants[source_language].id,
             folder=folder,
             source_language=source_language,
-            variants=dict(sorted(variants.items(), key=lambda kv: LANGUAGES.index(kv[0]))),
+            variants=dict(sorted(variants.items(), key=lambda kv: language_rank(kv[0]))),
             media=files.media,
             media_hashes=media_hashes,
         )
@@ -1006,7 +1006,7 @@ def _check_variants(
     """Cross-language checks; return the source language if it can be decided."""
     if not variants:
         return None
-    ordered = sorted(variants.values(), key=lambda v: LANGUAGES.index(v.language))
+    ordered = sorted(variants.values(), key=lambda v: language_rank(v.language))
     first = ordered[0]
     source_language = first.source_language
     if source_language not in files.index:

@@ -39,7 +39,6 @@ from app.content.models import (
     VersionMedia,
 )
 from app.content.module_format import (
-    LANGUAGES,
     VariantSource,
     format_variant,
     parse_variant_text,
@@ -47,6 +46,7 @@ from app.content.module_format import (
 from app.content.queries import latest_media_by_path
 from app.content.rendering import DEFAULT_LABELS, render_pages, sanitise_html
 from app.content.search import searchable
+from app.i18n.languages import sorted_languages
 from app.i18n.markers import N_
 from app.people.models import Provider, User
 from app.platform.audit import record_event
@@ -218,7 +218,7 @@ def add_version(
     session.flush()
     urls = {path: media_href(media) for path, media in media_by_path.items()}
     used_paths: set[str] = set()
-    for language in sorted(variants, key=LANGUAGES.index):
+    for language in sorted_languages(variants):
         variant = variants[language]
         used_paths.update(variant.media_paths)
         rendered = render_pages(variant, media_url=urls.get, labels=callout_labels(language))
@@ -661,7 +661,7 @@ def plan_publication(session: Session, module: Module, *, change_note: str) -> P
             media.setdefault(link.path, link.media)
     media_hashes = {path: m.sha256 for path, m in media.items()}
     plan = PublishPlan({}, {})
-    for language in sorted(set(drafts) | set(current), key=LANGUAGES.index):
+    for language in sorted_languages(set(drafts) | set(current)):
         if language in drafts:
             text = draft_file_text(
                 module,

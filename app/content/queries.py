@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,27 +20,10 @@ from app.content.models import (
     ReadingPosition,
     VersionMedia,
 )
-from app.content.module_format import LANGUAGES
 from app.content.search import match_clause
+from app.i18n.languages import pick_language, sorted_languages
 from app.people.models import Provider, User
 from app.permissions import is_admin, trainer_provider_ids
-
-# --- Languages -------------------------------------------------------------------------------
-
-
-def pick_language(available: Iterable[str], wanted: str | None, source: str) -> str:
-    """The variant to show: the wanted language, else the source language, else the first."""
-    available = list(available)
-    if wanted in available:
-        return wanted  # type: ignore[return-value]
-    if source in available:
-        return source
-    return sorted(available, key=_language_order)[0]
-
-
-def _language_order(language: str) -> int:
-    return LANGUAGES.index(language) if language in LANGUAGES else len(LANGUAGES)
-
 
 # --- Catalogue -------------------------------------------------------------------------------
 
@@ -100,7 +82,7 @@ def catalogue(session: Session, *, language: str, search: str = "") -> list[Cata
                 minutes=chosen.minutes,
                 language=chosen.language,
                 is_fallback=chosen.language != language,
-                languages=tuple(sorted((v.language for v in variants), key=_language_order)),
+                languages=tuple(sorted_languages(v.language for v in variants)),
             )
         )
     return sorted(rows, key=lambda r: r.title.casefold())
@@ -208,7 +190,7 @@ def module_overview(
         valid_days=version.valid_days,
         language=chosen,
         is_fallback=chosen != language,
-        languages=tuple(sorted(variants, key=_language_order)),
+        languages=tuple(sorted_languages(variants)),
         pages=pages,
         resume=resume,
         is_outdated=variant.is_outdated,
@@ -276,7 +258,7 @@ def reader_page(
         module_title=variant.title,
         language=chosen,
         is_fallback=chosen != language,
-        languages=tuple(sorted(variants, key=_language_order)),
+        languages=tuple(sorted_languages(variants)),
         number=number,
         count=len(pages),
         page_id=page.id,
@@ -506,7 +488,7 @@ def authoring_modules(session: Session, user: User) -> list[AuthoringRow]:
             for lang, out, title in published.get(module.current_version_id or 0, [])
         }
         module_drafts = drafts.get(module.id, {})
-        languages = sorted(set(variants) | set(module_drafts), key=_language_order)
+        languages = sorted_languages(set(variants) | set(module_drafts))
         title = (
             variants.get(module.source_language, (False, ""))[1]
             or module_drafts.get(module.source_language)
@@ -656,7 +638,7 @@ def version_history(session: Session, module: Module) -> list[VersionRow]:
             change_note=version.change_note,
             published_at=version.published_at,
             published_by=f"{first} {last}".strip() if first or last else None,
-            languages=tuple(sorted(languages.get(version.id, []), key=_language_order)),
+            languages=tuple(sorted_languages(languages.get(version.id, []))),
             is_current=version.id == module.current_version_id,
         )
         for version, first, last in versions

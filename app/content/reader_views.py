@@ -19,7 +19,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.content.models import MediaFile
-from app.content.module_format import LANGUAGES
 from app.content.operations import media_folder, record_page_view
 from app.content.queries import (
     catalogue,
@@ -34,6 +33,7 @@ from app.content.queries import (
 from app.content.search import MAX_QUERY_LENGTH
 from app.content.translation_notes import stale_translation
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.i18n.request_language import select_language
 from app.permissions import Action, may, signed_in
 from app.platform.hooks import PAGE_READ

@@ -18,9 +18,7 @@ from app.assessment.queries import quiz_for_module
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module, ModulePage, ModuleVariant, ModuleVersion
-from app.content.module_format import LANGUAGES
-from app.content.queries import pick_language
-from app.i18n.languages import text_in
+from app.i18n.languages import LANGUAGES, pick_language, text_in
 from app.job_aids.extraction import PageSection, counter_sections
 from app.readiness.item_analysis import TOO_EASY_ABOVE, analyse_quiz
 from app.readiness.queries import quiz_versions, submitted_answers

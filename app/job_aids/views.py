@@ -16,10 +16,10 @@ from flask_login import current_user
 
 from app.campaigns.access import VIEW_CAMPAIGN
 from app.campaigns.queries import campaign_modules, load_campaign
-from app.content.module_format import LANGUAGES
 from app.content.queries import published_module
 from app.content.views import VIEW_MODULE
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.i18n.request_language import select_language
 from app.job_aids.extraction import fit_sheet, sheet_layout
 from app.job_aids.qr import qr_svg

@@ -40,7 +40,7 @@ from app.campaigns.access import campaign_scope_clause
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState, Notice
 from app.campaigns.queries import module_infos
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVariant, ModuleVersion
-from app.content.queries import pick_language
+from app.i18n.languages import pick_language
 from app.people.models import Unit, UnitKind, User
 from app.permissions import (
     is_admin,

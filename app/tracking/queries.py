@@ -24,7 +24,7 @@ from app.content.models import (
     ModuleVersion,
     ReadingPosition,
 )
-from app.content.queries import pick_language
+from app.i18n.languages import pick_language
 from app.people.models import Unit, User
 from app.permissions import is_admin, managed_unit_paths, unit_scope_clause
 from app.tracking.certificates import normalise_code
