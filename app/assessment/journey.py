@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Module
 from app.content.queries import PageLink, module_overview
+from app.tracking.models import Certificate, Completion
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,6 @@ class NextSteps:
 
 def current_certificate_code(session: Session, user_id: int, module_id: int) -> str | None:
     """The verification code of the learner's current completion of a module, if any."""
-    try:
-        from app.tracking.models import Certificate, Completion
-    except ImportError:  # tracking not installed: no certificates
-        return None
     return session.scalar(
         select(Certificate.code)
         .join(Completion, Completion.statement_id == Certificate.statement_id)

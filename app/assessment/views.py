@@ -1,8 +1,8 @@
-"""Taking a quiz: start page, attempt pages, autosave endpoint, confirmation, result and review.
+"""Quizzes for learners: the blueprint, its permission rules, the start page and the home panel.
 
-Every view loads the objects, checks access (404 for anything not the learner's own), calls
-one operation and commits once. GET never writes: an open attempt past its deadline is shown
-as "time is up" with a button that submits it (a POST).
+The attempt pages (`app.assessment.attempt_views`) and the trainers' pages add their routes to
+this blueprint; `register(app)` plugs them all in. Every view loads the objects, checks access
+(404 for anything not the learner's own), calls one operation and commits once.
 """
 
 from __future__ import annotations
@@ -11,55 +11,35 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import format_datetime, format_decimal, get_locale, ngettext
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.assessment import grading, journey, presenters
-from app.assessment.models import Attempt, Quiz
-from app.assessment.operations import (
-    DEADLINE_GRACE,
-    AnswerRefused,
-    AttemptClosed,
+from app.assessment import presenters
+from app.assessment.announcements import module_quizzes
+from app.assessment.attempts import (
     AttemptError,
-    AttemptExpired,
     AttemptRefused,
-    counted_responses,
-    definition_of,
-    is_past_deadline,
-    save_answer,
     start_attempt,
-    submit_attempt,
     time_allowed,
 )
+from app.assessment.models import Attempt, Quiz
+from app.assessment.operations import definition_of
 from app.assessment.queries import (
-    answers_by_question,
     attempt_policy,
     attempts_of,
     best_result,
-    has_passed,
     is_quiz_open_to_learners,
     learner_quizzes,
     quiz_by_slug,
 )
 from app.extensions import db
-from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.permissions import Action, ensure, may, register_rule, signed_in
-from app.platform.hooks import HOME_PANELS, NAV_ENTRIES, QUIZ_GRADED
+from app.platform.hooks import HOME_PANELS, MODULE_QUIZZES, NAV_ENTRIES, QUIZ_GRADED
 from app.timekeeping import clock
 
 bp = Blueprint("assessment", __name__)
@@ -96,38 +76,17 @@ def language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _listeners() -> list:
+def graded_listeners() -> list:
+    """The receivers of the `QuizGraded` event (tracking records it)."""
     return QUIZ_GRADED.receivers()
 
 
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
-def _message(error: AttemptError) -> str:
+def error_message(error: AttemptError) -> str:
+    """The refusal's message in the learner's language."""
     params = dict(error.params)
     if "until" in params:
         params["until"] = format_datetime(params["until"], "short")
     return _(error.template, **params)
-
-
-def _json_error(status: int, code: str, message: str, **extra: Any):
-    response = jsonify(error={"status": status, "code": code, "message": message, **extra})
-    response.status_code = status
-    return response
-
-
-def _error_page(status: int, message: str):
-    titles = {400: _("The request could not be understood"), 409: _("Conflict")}
-    return (
-        render_template(
-            "errors/error.html",
-            status=status,
-            title=titles.get(status, _("Error")),
-            message=message,
-        ),
-        status,
-    )
 
 
 def _load_quiz(quiz_slug: str) -> Quiz:
@@ -136,7 +95,8 @@ def _load_quiz(quiz_slug: str) -> Quiz:
     return quiz
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
+def load_attempt(attempt_id: int) -> Attempt:
+    """The learner's own attempt (404 for anyone else's)."""
     attempt = db.session.get(Attempt, attempt_id)
     ensure(VIEW_ATTEMPT, attempt)
     return attempt
@@ -196,7 +156,8 @@ def _render_start(quiz: Quiz, *, error: str | None = None, status: int = 200):
     )
 
 
-def _time_up(attempt: Attempt):
+def time_up_page(attempt: Attempt):
+    """The "time is up" page, with the button that submits the attempt."""
     quiz = db.session.get(Quiz, attempt.quiz_id)
     return render_template(
         "assessment/time_up.html",
@@ -224,11 +185,11 @@ def start(quiz_slug: str):
     quiz = _load_quiz(quiz_slug)
     try:
         attempt, _is_new = start_attempt(
-            db.session, current_user.id, quiz, now=clock.now(), listeners=_listeners()
+            db.session, current_user.id, quiz, now=clock.now(), listeners=graded_listeners()
         )
     except AttemptRefused as error:
         db.session.commit()  # an expired attempt may have been submitted on the way
-        return _render_start(quiz, error=_message(error), status=409)
+        return _render_start(quiz, error=error_message(error), status=409)
     except IntegrityError:
         # Two starts at once (double click): the other request created the attempt.
         db.session.rollback()
@@ -238,295 +199,6 @@ def start(quiz_slug: str):
         return redirect(url_for(".attempt_page", attempt_id=policy.open_attempt_id), 303)
     db.session.commit()
     return redirect(url_for(".attempt_page", attempt_id=attempt.id), 303)
-
-
-def _page_count(attempt: Attempt, layout: str) -> int:
-    return len(attempt.question_ids) if layout == "one_per_page" else 1
-
-
-def _page_arg(value: Any, pages: int) -> int:
-    try:
-        return max(1, min(int(value), pages))
-    except (TypeError, ValueError):
-        return 1
-
-
-def _render_attempt(
-    attempt: Attempt,
-    page: int,
-    *,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, Any] | None = None,
-    status: int = 200,
-):
-    definition = definition_of(attempt.version)
-    lang = language()
-    ids = list(attempt.question_ids)
-    one_per_page = definition.layout == "one_per_page"
-    pages = _page_count(attempt, definition.layout)
-    shown_ids = [ids[page - 1]] if one_per_page else ids
-    answers = answers_by_question(db.session, attempt.id)
-    responses = {qid: answer.response for qid, answer in answers.items()}
-    responses.update(typed or {})
-    questions = []
-    for qid in shown_ids:
-        shown = presenters.learner_question(
-            definition.question(qid), lang, attempt.option_orders.get(qid), responses.get(qid)
-        )
-        shown["number"] = ids.index(qid) + 1
-        shown["error"] = (errors or {}).get(qid)
-        questions.append(shown)
-    now = clock.now()
-    return (
-        render_template(
-            "assessment/attempt.html",
-            attempt=attempt,
-            title=presenters.title_in(definition.title, lang),
-            questions=questions,
-            page=page,
-            pages=pages,
-            one_per_page=one_per_page,
-            total=len(ids),
-            answered={qid for qid, response in responses.items() if response is not None},
-            ids=ids,
-            now=now,
-            seconds_left=(
-                max(0, int((attempt.deadline_at - now).total_seconds()))
-                if attempt.deadline_at
-                else None
-            ),
-            errors=errors or {},
-            grace_seconds=int(DEADLINE_GRACE.total_seconds()),
-        ),
-        status,
-    )
-
-
-@bp.get("/attempts/<int:attempt_id>")
-@signed_in
-def attempt_page(attempt_id: int):
-    """Show one page of an open attempt (one question, or all of them)."""
-    attempt = _load_attempt(attempt_id)
-    if not attempt.is_open:
-        return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    if is_past_deadline(attempt, clock.now()):
-        return _time_up(attempt)
-    pages = _page_count(attempt, definition_of(attempt.version).layout)
-    return _render_attempt(attempt, _page_arg(request.args.get("page"), pages))
-
-
-def _field_error(number: int, template: str) -> str:
-    return _("Question %(number)s: %(message)s", number=number, message=_(template))
-
-
-@bp.post("/attempts/<int:attempt_id>/save")
-@signed_in
-def attempt_save(attempt_id: int):
-    """Save the answers of the page posted (no JavaScript needed), then move on (PRG)."""
-    attempt = _load_attempt(attempt_id)
-    if not attempt.is_open:
-        flash(_("This attempt has already been submitted."), "warning")
-        return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    definition = definition_of(attempt.version)
-    pages = _page_count(attempt, definition.layout)
-    page = _page_arg(request.form.get("page"), pages)
-    shown = request.form.getlist("shown")
-    if not shown or any(qid not in attempt.question_ids for qid in shown):
-        db.session.rollback()
-        return _error_page(400, _("This question is not part of your attempt."))
-    now = clock.now()
-    errors: dict[str, str] = {}
-    typed: dict[str, Any] = {}
-    for qid in dict.fromkeys(shown):
-        question = definition.question(qid)
-        number = attempt.question_ids.index(qid) + 1
-        try:
-            response = presenters.response_from_form(question, request.form, f"q-{qid}")
-            save_answer(db.session, attempt, qid, response, now=now, listeners=_listeners())
-        except grading.InvalidResponse as error:
-            errors[qid] = _field_error(number, str(error.args[0]))
-        except AnswerRefused as error:
-            errors[qid] = _field_error(number, error.template)
-            if question.type in ("short", "numeric"):
-                typed[qid] = request.form.get(f"q-{qid}", "")[:200]
-        except AttemptExpired as error:
-            db.session.commit()
-            flash(_message(error), "warning")
-            return redirect(url_for(".result", attempt_id=attempt.id), 303)
-        except AttemptClosed as error:
-            db.session.rollback()
-            flash(_message(error), "warning")
-            return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    db.session.commit()
-    if errors:
-        return _render_attempt(attempt, page, errors=errors, typed=typed, status=400)
-    go = request.form.get("go", "")
-    if go == "finish":
-        return redirect(url_for(".confirm", attempt_id=attempt.id), 303)
-    if go == "next":
-        page += 1
-    elif go == "prev":
-        page -= 1
-    elif go.isdigit():
-        page = int(go)
-    return redirect(
-        url_for(".attempt_page", attempt_id=attempt.id, page=_page_arg(page, pages)), 303
-    )
-
-
-@bp.post("/attempts/<int:attempt_id>/answers")
-@signed_in
-def save_answer_json(attempt_id: int):
-    """Autosave one answer: JSON {question_id, response}; the reply holds no grading at all."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or not may(current_user, VIEW_ATTEMPT, attempt):
-        return _json_error(404, "not_found", _("Page not found"))
-    if (request.content_length or 0) > MAX_JSON_BYTES:
-        return _json_error(413, "too_large", _("The answer is too long."))
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("question_id"), str):
-        return _json_error(400, "invalid", _("Send JSON with question_id and response."))
-    try:
-        answer = save_answer(
-            db.session,
-            attempt,
-            payload["question_id"],
-            payload.get("response"),
-            now=clock.now(),
-            listeners=_listeners(),
-        )
-    except AttemptExpired as error:
-        db.session.commit()
-        return _json_error(
-            error.status,
-            error.code,
-            _message(error),
-            result_url=url_for(".result", attempt_id=attempt.id),
-        )
-    except AttemptError as error:
-        db.session.rollback()
-        extra = {}
-        if isinstance(error, AttemptClosed):
-            extra["result_url"] = url_for(".result", attempt_id=attempt.id)
-        return _json_error(error.status, error.code, _message(error), **extra)
-    db.session.commit()
-    return jsonify(
-        saved=True,
-        question_id=answer.question_id,
-        answered=answer.response is not None,
-        saved_at=answer.saved_at.isoformat() if answer.saved_at else None,
-    )
-
-
-@bp.get("/attempts/<int:attempt_id>/confirm")
-@signed_in
-def confirm(attempt_id: int):
-    """Ask for confirmation before submitting, listing the questions not answered yet."""
-    attempt = _load_attempt(attempt_id)
-    if not attempt.is_open:
-        return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    if is_past_deadline(attempt, clock.now()):
-        return _time_up(attempt)
-    definition = definition_of(attempt.version)
-    answers = answers_by_question(db.session, attempt.id)
-    unanswered = [
-        (number, qid)
-        for number, qid in enumerate(attempt.question_ids, start=1)
-        if qid not in answers or answers[qid].response is None
-    ]
-    return render_template(
-        "assessment/confirm.html",
-        attempt=attempt,
-        title=presenters.title_in(definition.title, language()),
-        unanswered=unanswered,
-        total=len(attempt.question_ids),
-        one_per_page=definition.layout == "one_per_page",
-        submit_key=secrets.token_hex(16),
-    )
-
-
-@bp.post("/attempts/<int:attempt_id>/submit")
-@signed_in
-def submit(attempt_id: int):
-    """Submit the attempt; idempotent: a retry or a second tab gets the same result."""
-    attempt = _load_attempt(attempt_id)
-    key = (request.form.get("submit_key") or request.headers.get("Idempotency-Key") or "")[:64]
-    outcome = submit_attempt(
-        db.session, attempt, now=clock.now(), key=key or None, listeners=_listeners()
-    )
-    db.session.commit()
-    if _wants_json():
-        return jsonify(
-            attempt_id=attempt.id,
-            state=outcome.attempt.state.value,
-            score_percent=outcome.attempt.score_percent,
-            is_passed=outcome.attempt.is_passed,
-            result_url=url_for(".result", attempt_id=attempt.id),
-        )
-    return redirect(url_for(".result", attempt_id=attempt.id), 303)
-
-
-@bp.get("/attempts/<int:attempt_id>/result")
-@signed_in
-def result(attempt_id: int):
-    """Show the score, pass or fail, the review the policy allows, and what comes next."""
-    attempt = _load_attempt(attempt_id)
-    now = clock.now()
-    if attempt.is_open:
-        if is_past_deadline(attempt, now):
-            return _time_up(attempt)
-        return redirect(url_for(".attempt_page", attempt_id=attempt.id), 303)
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    definition = definition_of(attempt.version)
-    lang = language()
-    current = quiz.current_version
-    policy = attempt_policy(db.session, current_user, quiz, now=now) if current else None
-    passed = has_passed(db.session, current_user, quiz)
-    # The server decides: without the policy's consent the key never reaches the page.
-    reveal = presenters.reveals_answer_key(
-        definition.review,
-        has_passed=passed,
-        attempts_left=policy.attempts_left if policy else 0,
-    )
-    answers = answers_by_question(db.session, attempt.id)
-    responses = counted_responses(attempt, answers.values())
-    reviews = []
-    for number, qid in enumerate(attempt.question_ids, start=1):
-        shown = presenters.review_question(
-            definition.question(qid),
-            responses.get(qid),
-            lang,
-            reveal=reveal,
-            number_format=format_decimal,
-        )
-        shown["number"] = number
-        reviews.append(shown)
-    steps = journey.next_steps(
-        db.session,
-        user_id=current_user.id,
-        module_id=quiz.module_id,
-        language=select_language(),
-        has_passed=passed,
-    )
-    return render_template(
-        "assessment/result.html",
-        attempt=attempt,
-        quiz=quiz,
-        title=presenters.title_in(definition.title, lang),
-        pass_mark=attempt.version.pass_mark,
-        review_policy=definition.review,
-        reveal=reveal,
-        reviews=reviews,
-        policy=policy,
-        has_passed=passed,
-        steps=steps,
-        best=best_result(db.session, current_user, quiz),
-        score_policy=definition_of(current).score_policy if current else "highest",
-        can_take=may(current_user, TAKE_QUIZ, quiz),
-    )
-
-
-# -- home page panel and wiring ----------------------------------------------------------------
 
 
 def _home_panel(user: Any) -> dict[str, Any] | None:
@@ -553,8 +225,9 @@ def _home_panel(user: Any) -> dict[str, Any] | None:
 
 
 def register(app: Flask) -> None:
-    """Plug quizzes into the app: routes, CLI, permission rules, navigation, home panel."""
+    """Plug quizzes into the app: routes, CLI, rules, navigation, home panel, quiz answers."""
     from app.assessment import (
+        attempt_views,  # noqa: F401 - adds the attempt pages, submission and result to bp
         draft_views,  # noqa: F401 - adds the draft's settings, preview and publish to bp
         editor_views,  # noqa: F401 - adds the quiz editor's routes to bp
         quiz_create_views,  # noqa: F401 - adds "new quiz in forms" to bp
@@ -574,3 +247,4 @@ def register(app: Flask) -> None:
     )
     HOME_PANELS.connect(app, _home_panel)
     LIBRARY_IMPORTERS.connect(app, LibraryImporter(check_quiz_paths, import_quizzes))
+    MODULE_QUIZZES.connect(app, module_quizzes)

@@ -23,15 +23,10 @@ from app.content.operations import PageViewListener, record_page_view
 from app.people.models import User
 from app.people.signin_throttle import check_current_password
 from app.platform.audit import record_event
+from app.tracking.attesting import NOT_CURRENT_VERSION, PAGES_NOT_READ, record_attestation
 from app.tracking.certificates import format_code
 from app.tracking.models import Certificate
-from app.tracking.operations import (
-    NOT_CURRENT_VERSION,
-    PAGES_NOT_READ,
-    Outcome,
-    record_attestation,
-    registration_for,
-)
+from app.tracking.operations import Outcome, registration_for
 
 PASSWORD = "password"
 SSO = "sso"

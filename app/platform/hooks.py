@@ -61,14 +61,17 @@ DEMO_LOADERS: Hook[Callable[..., Any]] = Hook(
     "demo_loaders", "Demo data loaders run by `flask demo load`, in registration order."
 )
 TICK_TASKS: Hook[Callable[..., Any]] = Hook(
-    "tick_tasks", "Scheduled tasks run by the platform's tick: (session, now) -> None."
+    "tick_tasks",
+    "Scheduled tasks run by `flask tick` (app.platform.tick), each in its own transaction: "
+    "(session, now) -> figures for the summary line ({'assigned': 3}) or None.",
 )
 # Cross-feature events
 PAGE_READ: Hook[Callable[..., None]] = Hook(
     "page_read", "A learner read a page of a module (announced by the content reader)."
 )
 QUIZ_GRADED: Hook[Callable[..., None]] = Hook(
-    "quiz_graded", "A quiz attempt was submitted and graded (announced by assessment)."
+    "quiz_graded",
+    "A quiz attempt was graded (assessment announces it): (session, QuizGraded) -> None.",
 )
 # Questions one feature asks others
 ASSIGNMENT_SOURCES: Hook[Callable[..., Any]] = Hook(
@@ -81,11 +84,20 @@ OUTBOX_HEADERS: Hook[Callable[..., Any]] = Hook(
     "outbox_headers", "Extra e-mail headers for a claimed outbox message (e.g. List-Unsubscribe)."
 )
 COMPLETION_REACHED: Hook[Callable[..., None]] = Hook(
-    "completion_reached", "A learner's completion of a module version now counts (tracking)."
+    "completion_reached",
+    "A learner's completion of a module version now counts (tracking announces it):"
+    " (session, CompletionReached) -> None.",
+)
+MODULE_QUIZZES: Hook[Callable[..., Any]] = Hook(
+    "module_quizzes",
+    "Which modules end with a quiz (assessment answers): (session, module_ids) ->"
+    " {module_id: quiz slug}.",
 )
 # Places on shared pages
-READER_PANELS: Hook[Callable[..., dict[str, Any] | None]] = Hook(
-    "reader_panels", "Panels under a reader page (e.g. page feedback): context -> panel or None."
+READER_PANELS: Hook[Callable[[Any], dict[str, Any] | None]] = Hook(
+    "reader_panels",
+    "Panels under a reader page (e.g. page feedback): (the reader's page) -> None or"
+    " {'template': ..., ...}; the reader includes each template with `panel` set to the dict.",
 )
 
 

@@ -1,6 +1,6 @@
 """A learner's personal data (statements, completions, progress) as JSON and CSV files.
 
-No database access: takes rows from `app.tracking.queries`, returns documents. CSV goes
+No database access: takes rows from `app.tracking.personal_record`, returns documents. CSV goes
 through the shared formula-injection guard in `app.web.csv_export`.
 """
 
@@ -11,12 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.tracking.certificates import format_code
-from app.tracking.queries import (
-    STATEMENT_CSV_HEADER,
-    CompletionRow,
-    PageProgressRow,
-    statement_rows_for_csv,
-)
+from app.tracking.personal_record import PageProgressRow
+from app.tracking.queries import CompletionRow
 from app.web.csv_export import csv_bytes
 
 CSV_TABLES = ("statements", "completions", "progress")
@@ -138,3 +134,44 @@ def progress_csv(rows: Sequence[PageProgressRow]) -> bytes:
             for row in rows
         ),
     )
+
+
+def statement_rows_for_csv(statements: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Flatten xAPI statements into the columns of the personal data CSV."""
+    rows = []
+    for body in statements:
+        definition = body.get("object", {}).get("definition", {})
+        name = definition.get("name") or {}
+        result = body.get("result") or {}
+        score = result.get("score") or {}
+        rows.append(
+            [
+                body.get("id"),
+                body.get("timestamp"),
+                body.get("stored"),
+                body.get("verb", {}).get("display", {}).get("en-US"),
+                body.get("object", {}).get("id"),
+                next(iter(name.values()), ""),
+                score.get("scaled"),
+                result.get("success"),
+                result.get("completion"),
+                result.get("duration"),
+                (body.get("context") or {}).get("registration"),
+            ]
+        )
+    return rows
+
+
+STATEMENT_CSV_HEADER = (
+    "statement_id",
+    "timestamp",
+    "stored",
+    "verb",
+    "object",
+    "object_name",
+    "score_scaled",
+    "success",
+    "completion",
+    "duration",
+    "registration",
+)

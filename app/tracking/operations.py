@@ -1,4 +1,9 @@
-"""Recording learning events: statements, the derived tables, certificates and the LRS outbox.
+"""Recording learning events: the recorder every event goes through, and what it shares.
+
+Each kind of event has its own module: `page_views`, `quiz_results`, `attesting`, and
+`completing` (the completion and its certificate that any of them may cause). This module holds
+what they share: the recorder (statement, derived rows, LRS outbox), refusals and duplicates,
+the learner lock, and the campaign registration of an event.
 
 Everything happens in the caller's transaction (flush, never commit): the statement, what it
 changes in the derived tables, the completion it may cause and the outbox rows are committed
@@ -21,7 +26,6 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,21 +36,13 @@ from sqlalchemy.orm import Session
 
 from app.content.models import (
     Module,
-    ModuleKind,
     ModulePage,
-    ModuleStatus,
-    ModuleVariant,
     ModuleVersion,
 )
 from app.people.models import User
-from app.platform.events import PageRead
 from app.platform.hooks import XAPI_REGISTRATIONS
 from app.tracking import statements as xapi
-from app.tracking.certificates import new_code
-from app.tracking.completion import is_module_complete
-from app.tracking.lrs import forward_after_request
 from app.tracking.models import (
-    Certificate,
     Completion,
     ModuleProgress,
     PageProgress,
@@ -97,13 +93,15 @@ def tracking_config() -> TrackingConfig:
     return TrackingConfig(xapi.Iris(base), forward=bool(config.get("XAPI_LRS_URL")))
 
 
-def _refuse(reason: str, **context: Any) -> RecordResult:
+def refuse(reason: str, **context: Any) -> RecordResult:
+    """Refuse an event: one log line, nothing written."""
     details = " ".join(f"{key}={value}" for key, value in context.items())
     log.warning("tracking: event refused: %s %s", reason, details)
     return RecordResult(Outcome.REFUSED, reason)
 
 
-def _duplicate(key: str) -> RecordResult:
+def duplicate(key: str) -> RecordResult:
+    """Ignore an event recorded already (a replay), with one log line."""
     log.info("tracking: event already recorded, ignored: %s", key)
     return RecordResult(Outcome.DUPLICATE, "already recorded")
 
@@ -186,7 +184,7 @@ class SessionContent:
 
 
 @dataclass
-class _Recorder:
+class Recorder:
     """Adds statements for one learner in one transaction and keeps the derived rows in step."""
 
     session: Session
@@ -273,433 +271,19 @@ def record_statement(
     Its id must be the key's (`Iris.statement_id(key)`): the same key again is a duplicate.
     """
     if not user.is_active:
-        return _refuse("inactive or unknown learner", user=user.id, key=key)
+        return refuse("inactive or unknown learner", user=user.id, key=key)
     lock_learner(session, user.id)
-    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
+    recorder = Recorder(session, config or tracking_config(), user, now, registration)
     if recorder.exists(key):
-        return _duplicate(key)
+        return duplicate(key)
     recorder.add(key, body, verb=verb, kind=kind, timestamp=now)
     return RecordResult(Outcome.RECORDED, statements=recorder.added)
 
 
-def _module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
+def module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
+    """The module version as statements name it (slug, number, titles by language)."""
     titles = {variant.language: variant.title for variant in version.variants}
     return xapi.ModuleRef(slug=module.slug, version=version.number, titles=titles)
-
-
-def _has_quiz(session: Session, module_id: int) -> bool:
-    """Tell whether the module ends with a quiz (one with a version)."""
-    try:
-        from app.assessment.queries import quiz_for_module
-    except ImportError:  # the assessment feature is not installed
-        return False
-    return quiz_for_module(session, module_id) is not None
-
-
-def _version_pages(session: Session, version_id: int) -> dict[int, set[int]]:
-    """Return the page ids of each language variant of a version."""
-    pages: dict[int, set[int]] = {}
-    rows = session.execute(
-        select(ModulePage.variant_id, ModulePage.id)
-        .join(ModuleVariant, ModulePage.variant_id == ModuleVariant.id)
-        .where(ModuleVariant.version_id == version_id)
-    )
-    for variant_id, page_id in rows:
-        pages.setdefault(variant_id, set()).add(page_id)
-    return pages
-
-
-def _seen_pages(session: Session, user_id: int, version_id: int, cycle: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(PageProgress.page_id).where(
-                PageProgress.user_id == user_id,
-                PageProgress.module_version_id == version_id,
-                PageProgress.cycle == cycle,
-            )
-        )
-    )
-
-
-def _complete_if_due(
-    recorder: _Recorder,
-    module: Module,
-    *,
-    confirmed: bool = False,
-    version_id: int | None = None,
-) -> Completion | None:
-    """Apply the completion rule to the learner's current cycle; record `completed` if met.
-
-    `confirmed`: the learner has just confirmed `version_id` (an attestation needs it); without
-    it the version judged is the one the learner read last.
-    """
-    session = recorder.session
-    progress = recorder.store.module(recorder.user.id, module.id)
-    if progress is None or (version_id or progress.module_version_id) is None:
-        return None
-    version = session.get(ModuleVersion, version_id or progress.module_version_id)
-    if version is None:
-        return None
-    cycle = progress.cycle
-    complete = is_module_complete(
-        variant_pages=_version_pages(session, version.id),
-        seen_pages=_seen_pages(session, recorder.user.id, version.id, cycle),
-        has_quiz=_has_quiz(session, module.id),
-        quiz_passed=progress.quiz_passed_cycle == cycle,
-        needs_confirmation=module.kind == ModuleKind.ATTESTATION,
-        is_confirmed=confirmed,
-    )
-    if not complete:
-        return None
-    key = f"completed|user:{recorder.user.id}|module:{module.id}|cycle:{cycle}"
-    if recorder.exists(key):
-        return None
-    score = progress.quiz_score_percent if progress.quiz_passed_cycle == cycle else None
-    attempt_id = progress.quiz_attempt_id if progress.quiz_passed_cycle == cycle else None
-    body = xapi.module_completed(
-        recorder.iris,
-        statement_id=recorder.iris.statement_id(key),
-        actor=recorder.actor,
-        module=_module_ref(version, module),
-        timestamp=recorder.now,
-        score_percent=score,
-        registration=recorder.registration,
-    )
-    statement = recorder.add(
-        key,
-        body,
-        verb=xapi.Verb.COMPLETED,
-        kind=xapi.ObjectKind.MODULE,
-        module_id=module.id,
-        module_version_id=version.id,
-        attempt_id=attempt_id,
-        timestamp=recorder.now,
-    )
-    session.add(
-        Certificate(
-            code=_unused_code(session),
-            statement_id=statement.id,
-            user_id=recorder.user.id,
-            issued_at=recorder.now,
-        )
-    )
-    session.flush()
-    log.info(
-        "tracking: user=%s completed module=%s version=%s cycle=%s",
-        recorder.user.id,
-        module.slug,
-        version.number,
-        cycle + 1,
-    )
-    return recorder.store.current_completion(recorder.user.id, module.id)
-
-
-def _unused_code(session: Session) -> str:
-    for _ in range(5):
-        code = new_code()
-        if session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
-            return code
-    raise RuntimeError("could not draw an unused certificate code")  # 2^60 codes: never
-
-
-def _is_given(session: Session, user_id: int, module: Module, version: ModuleVersion) -> bool:
-    """Tell whether the learner may record progress in this version (see the module doc)."""
-    if version.id == module.current_version_id:
-        return True
-    started = session.scalar(
-        select(PageProgress.id)
-        .where(PageProgress.user_id == user_id, PageProgress.module_version_id == version.id)
-        .limit(1)
-    )
-    return started is not None
-
-
-def record_page_view(
-    session: Session,
-    user: User | None,
-    page_id: int,
-    *,
-    now: datetime,
-    registration: str | None = None,
-    config: TrackingConfig | None = None,
-) -> RecordResult:
-    """Record that the learner saw a page (once per page and cycle) and apply its effects."""
-    if user is None or not user.is_active:
-        return _refuse("inactive or unknown learner", user=getattr(user, "id", None), page=page_id)
-    page = session.get(ModulePage, page_id) if isinstance(page_id, int) else None
-    if page is None:
-        return _refuse("no such page", user=user.id, page=page_id)
-    variant = page.variant
-    version = variant.version
-    module = session.get(Module, version.module_id)
-    if module is None or module.status != ModuleStatus.PUBLISHED:
-        return _refuse("module not published", user=user.id, page=page_id)
-    lock_learner(session, user.id)
-    if not _is_given(session, user.id, module, version):
-        return _refuse(
-            "version never given to the learner",
-            user=user.id,
-            module=module.slug,
-            version=version.number,
-            current=module.current_version_id,
-        )
-    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
-    progress = recorder.store.module(user.id, module.id)
-    cycle = progress.cycle if progress else 0
-    key = f"experienced|user:{user.id}|page:{page.id}|cycle:{cycle}"
-    if recorder.exists(key):
-        return _duplicate(key)
-    module_ref = _module_ref(version, module)
-    if not _seen_pages(session, user.id, version.id, cycle):
-        launch_key = f"launched|user:{user.id}|version:{version.id}|cycle:{cycle}"
-        if not recorder.exists(launch_key):
-            recorder.add(
-                launch_key,
-                xapi.module_launched(
-                    recorder.iris,
-                    statement_id=recorder.iris.statement_id(launch_key),
-                    actor=recorder.actor,
-                    module=module_ref,
-                    language=variant.language,
-                    timestamp=now,
-                    registration=registration,
-                ),
-                verb=xapi.Verb.LAUNCHED,
-                kind=xapi.ObjectKind.MODULE,
-                module_id=module.id,
-                module_version_id=version.id,
-                timestamp=now,
-            )
-    recorder.add(
-        key,
-        xapi.page_experienced(
-            recorder.iris,
-            statement_id=recorder.iris.statement_id(key),
-            actor=recorder.actor,
-            module=module_ref,
-            position=page.position,
-            page_title=page.title,
-            language=variant.language,
-            timestamp=now,
-            registration=registration,
-        ),
-        verb=xapi.Verb.EXPERIENCED,
-        kind=xapi.ObjectKind.PAGE,
-        module_id=module.id,
-        module_version_id=version.id,
-        page_id=page.id,
-        timestamp=now,
-    )
-    completion = _complete_if_due(recorder, module)
-    return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
-
-
-def record_attempt(
-    session: Session,
-    attempt: Any,
-    *,
-    now: datetime,
-    registration: str | None = None,
-    config: TrackingConfig | None = None,
-) -> RecordResult:
-    """Record a graded quiz attempt (attempted, answered, passed or failed) and its effects."""
-    from app.assessment.models import AttemptAnswer, AttemptState, Quiz
-    from app.assessment.questions import Quiz as QuizDefinition
-
-    if attempt is None or attempt.state != AttemptState.SUBMITTED or attempt.is_passed is None:
-        return _refuse("attempt not graded", attempt=getattr(attempt, "id", None))
-    user = session.get(User, attempt.user_id)
-    if user is None or not user.is_active:
-        return _refuse("inactive or unknown learner", user=attempt.user_id, attempt=attempt.id)
-    quiz = session.get(Quiz, attempt.quiz_id)
-    if quiz is None:
-        return _refuse("no such quiz", attempt=attempt.id)
-    lock_learner(session, user.id)
-    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
-    result_key = f"result|attempt:{attempt.id}"
-    if recorder.exists(result_key):
-        return _duplicate(result_key)
-    version = attempt.version
-    definition = QuizDefinition.from_dict(version.definition)
-    module = session.get(Module, quiz.module_id) if quiz.module_id else None
-    module_ref = None
-    if module is not None and module.current_version is not None:
-        module_ref = _module_ref(module.current_version, module)
-    quiz_ref = xapi.QuizRef(
-        slug=quiz.slug, version=version.number, titles=dict(definition.title), module=module_ref
-    )
-    submitted_at = attempt.submitted_at or now
-    common = {
-        "module_id": module.id if module else None,
-        "quiz_id": quiz.id,
-        "attempt_id": attempt.id,
-    }
-    attempted_key = f"attempted|attempt:{attempt.id}"
-    recorder.add(
-        attempted_key,
-        xapi.quiz_attempted(
-            recorder.iris,
-            statement_id=recorder.iris.statement_id(attempted_key),
-            actor=recorder.actor,
-            quiz=quiz_ref,
-            attempt_number=attempt.number,
-            timestamp=attempt.started_at,
-            registration=registration,
-        ),
-        verb=xapi.Verb.ATTEMPTED,
-        kind=xapi.ObjectKind.QUIZ,
-        timestamp=attempt.started_at,
-        **common,
-    )
-    answers = {
-        answer.question_id: answer
-        for answer in session.scalars(
-            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
-        )
-    }
-    for question_id in _answered_in_order(attempt.question_ids, answers):
-        answer = answers[question_id]
-        question = definition.question(question_id)
-        key = f"answered|attempt:{attempt.id}|question:{question_id}"
-        moment = min(answer.saved_at or submitted_at, submitted_at)
-        recorder.add(
-            key,
-            xapi.question_answered(
-                recorder.iris,
-                statement_id=recorder.iris.statement_id(key),
-                actor=recorder.actor,
-                quiz=quiz_ref,
-                question_id=question_id,
-                question_type=question.type,
-                stem=dict(question.stem),
-                points=float(answer.points or 0),
-                max_points=float(question.points),
-                fraction=float(answer.fraction or 0),
-                timestamp=moment,
-                registration=registration,
-            ),
-            verb=xapi.Verb.ANSWERED,
-            kind=xapi.ObjectKind.QUESTION,
-            timestamp=moment,
-            **common,
-        )
-    recorder.add(
-        result_key,
-        xapi.quiz_result(
-            recorder.iris,
-            statement_id=recorder.iris.statement_id(result_key),
-            actor=recorder.actor,
-            quiz=quiz_ref,
-            attempt_number=attempt.number,
-            score_percent=float(attempt.score_percent or 0),
-            is_passed=bool(attempt.is_passed),
-            duration=submitted_at - attempt.started_at,
-            timestamp=submitted_at,
-            registration=registration,
-        ),
-        verb=xapi.Verb.PASSED if attempt.is_passed else xapi.Verb.FAILED,
-        kind=xapi.ObjectKind.QUIZ,
-        timestamp=submitted_at,
-        **common,
-    )
-    completion = None
-    if module is not None and attempt.is_passed:
-        completion = _complete_if_due(recorder, module)
-    return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
-
-
-# Why an attestation was not recorded (RecordResult.reason), for the attestation's messages.
-NOT_AN_ATTESTATION = "not a published attestation"
-NOT_CURRENT_VERSION = "not the current version"
-PAGES_NOT_READ = "not every page read"
-
-
-def record_attestation(
-    session: Session,
-    user: User | None,
-    version: ModuleVersion,
-    *,
-    language: str,
-    method: str,
-    now: datetime,
-    registration: str | None = None,
-    config: TrackingConfig | None = None,
-) -> RecordResult:
-    """Record that the learner confirmed this version of an attestation, and its completion.
-
-    The caller has checked who the learner is (password or single sign-on: `method`). Refused,
-    with nothing written: an inactive learner, a module that is not a published attestation, a
-    version that is not the current one (a new version was published while they read), or a
-    version whose pages were not all read in this cycle. The same confirmation twice (in one
-    cycle) is a duplicate.
-    """
-    if user is None or not user.is_active:
-        return _refuse("inactive or unknown learner", user=getattr(user, "id", None))
-    module = session.get(Module, version.module_id)
-    if (
-        module is None
-        or module.status != ModuleStatus.PUBLISHED
-        or module.kind != ModuleKind.ATTESTATION
-    ):
-        return _refuse(NOT_AN_ATTESTATION, user=user.id, version=version.id)
-    lock_learner(session, user.id)
-    if version.id != module.current_version_id:
-        return _refuse(
-            NOT_CURRENT_VERSION, user=user.id, module=module.slug, version=version.number
-        )
-    recorder = _Recorder(session, config or tracking_config(), user, now, registration)
-    progress = recorder.store.module(user.id, module.id)
-    cycle = progress.cycle if progress else 0
-    key = f"attested|user:{user.id}|version:{version.id}|cycle:{cycle}"
-    if recorder.exists(key):
-        return _duplicate(key)
-    # The completion rule decides, before anything is written: confirming is the last step.
-    readable = is_module_complete(
-        variant_pages=_version_pages(session, version.id),
-        seen_pages=_seen_pages(session, user.id, version.id, cycle),
-        has_quiz=_has_quiz(session, module.id),
-        quiz_passed=progress is not None and progress.quiz_passed_cycle == cycle,
-        needs_confirmation=True,
-        is_confirmed=True,
-    )
-    if not readable:
-        return _refuse(PAGES_NOT_READ, user=user.id, module=module.slug, version=version.number)
-    recorder.add(
-        key,
-        xapi.module_attested(
-            recorder.iris,
-            statement_id=recorder.iris.statement_id(key),
-            actor=recorder.actor,
-            module=_module_ref(version, module),
-            language=language,
-            content_hash=version.content_hash,
-            method=method,
-            timestamp=now,
-            registration=registration,
-        ),
-        verb=xapi.Verb.ATTESTED,
-        kind=xapi.ObjectKind.MODULE,
-        module_id=module.id,
-        module_version_id=version.id,
-        timestamp=now,
-    )
-    completion = _complete_if_due(recorder, module, confirmed=True, version_id=version.id)
-    log.info(
-        "tracking: user=%s attested module=%s version=%s by %s",
-        user.id,
-        module.slug,
-        version.number,
-        method,
-    )
-    return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
-
-
-def _answered_in_order(question_ids: Iterable[str], answers: dict[str, Any]) -> list[str]:
-    """Return the asked questions that got a response, in the order they were asked."""
-    return [qid for qid in question_ids if qid in answers and answers[qid].response is not None]
-
-
-# --- the listeners the content reader and the quiz call --------------------------------------
 
 
 def registration_for(
@@ -718,25 +302,3 @@ def registration_for(
         if registration:
             return str(registration)
     return None
-
-
-def on_page_view(session: Session, read: PageRead) -> None:
-    """`PAGE_READ` receiver: record the view; refusals are logged, not raised."""
-    user = session.get(User, read.user_id)
-    if user is None:
-        return
-    registration = registration_for(session, user.id, read.module_id, read.at)
-    outcome = record_page_view(session, user, read.page_id, now=read.at, registration=registration)
-    if outcome.statements:
-        forward_after_request()
-
-
-def on_attempt_submitted(session: Session, attempt: Any, now: datetime) -> None:
-    """Attempt listener (quiz submission): record the graded attempt."""
-    from app.assessment.models import Quiz
-
-    quiz = session.get(Quiz, attempt.quiz_id)
-    module_id = quiz.module_id if quiz is not None else None
-    registration = registration_for(session, attempt.user_id, module_id, now)
-    if record_attempt(session, attempt, now=now, registration=registration).statements:
-        forward_after_request()

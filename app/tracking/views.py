@@ -29,16 +29,18 @@ from app.permissions import ensure, is_admin, public, register_rule, signed_in, 
 from app.platform.audit import record_event
 from app.platform.hooks import ASSIGNMENT_SOURCES, HOME_PANELS, NAV_ENTRIES, PAGE_READ, QUIZ_GRADED
 from app.timekeeping import clock
-from app.tracking import export, queries
+from app.tracking import export
 from app.tracking.certificates import format_code, normalise_code
 from app.tracking.completion import STALE_TRANSLATION_RULE
-from app.tracking.queries import (
-    CertificateRow,
-    certificate_by_code,
+from app.tracking.my_learning import my_learning as learning_of
+from app.tracking.page_views import on_page_view
+from app.tracking.personal_record import (
     personal_completions,
     personal_page_progress,
     personal_statements,
 )
+from app.tracking.queries import CertificateRow, certificate_by_code
+from app.tracking.quiz_results import on_quiz_graded
 
 bp = Blueprint("tracking", __name__)
 
@@ -53,7 +55,7 @@ def _sources() -> list[Any]:
 @signed_in
 def my_learning():
     """Show my modules: to do (overdue first), in progress, to redo, expiring, completed."""
-    learning = queries.my_learning(
+    learning = learning_of(
         db.session,
         current_user.id,
         language=select_language(),
@@ -198,7 +200,7 @@ def _home_panel(user: User) -> dict[str, Any] | None:
     """Home panel for learners: what is overdue, in progress and expiring, in one glance."""
     if Role.LEARNER not in user.role_set:
         return None
-    learning = queries.my_learning(
+    learning = learning_of(
         db.session, user.id, language=select_language(), now=clock.now(), sources=_sources()
     )
     if learning.is_empty:
@@ -219,23 +221,17 @@ _XAPI_ENVIRONMENT = (
 
 def register(app: Flask) -> None:
     """Plug tracking into the app: routes, API, CLI, listeners, navigation and home panel."""
+    from app.tracking.api_views import api_bp
     from app.tracking.cli import tracking_cli
-    from app.tracking.operations import on_attempt_submitted, on_page_view
 
     for name in _XAPI_ENVIRONMENT:
         app.config.setdefault(name, os.environ.get(name) or None)
     app.register_blueprint(bp)
-    try:
-        from app.tracking.api_views import api_bp
-    except ModuleNotFoundError as exc:  # the API feature is not installed
-        if not (exc.name or "").startswith("app.api"):
-            raise
-    else:
-        app.register_blueprint(api_bp)
+    app.register_blueprint(api_bp)
     app.cli.add_command(tracking_cli)
     register_rule(VIEW_CERTIFICATE, _may_view_certificate)
     PAGE_READ.connect(app, on_page_view)
-    QUIZ_GRADED.connect(app, on_attempt_submitted)
+    QUIZ_GRADED.connect(app, on_quiz_graded)
     NAV_ENTRIES.connect(app, ("tracking.my_learning", _l("My learning"), {Role.LEARNER}))
     HOME_PANELS.connect(app, _home_panel)
     # The stale-translation completion rule, for every page that states it (one home).

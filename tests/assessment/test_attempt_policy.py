@@ -9,18 +9,17 @@ import pytest
 from sqlalchemy import func, select
 
 from app.assessment import grading
-from app.assessment.models import Attempt, AttemptAnswer, AttemptState
-from app.assessment.operations import (
-    DEADLINE_GRACE,
+from app.assessment.attempts import (
     AnswerRefused,
     AttemptClosed,
     AttemptExpired,
     AttemptRefused,
-    definition_of,
     save_answer,
     start_attempt,
     submit_attempt,
 )
+from app.assessment.models import DEADLINE_GRACE, Attempt, AttemptAnswer, AttemptState
+from app.assessment.operations import definition_of
 from app.assessment.queries import attempt_policy, best_result, quiz_statistics
 from app.extensions import db
 from tests.assessment.quiz_factories import NOW, RIGHT, WRONG, make_quiz
@@ -157,7 +156,10 @@ def test_right_and_wrong_answers_are_graded_once_and_listeners_run_inside(setup,
     attempt, _ = start_attempt(db.session, learner.id, quiz, now=NOW)
     answer_all(attempt, RIGHT, NOW)
     save_answer(db.session, attempt, "q-order", ["s-fill", "s-login", "s-open"], now=NOW)
-    listener = lambda session, graded, now: calls.append((graded.id, graded.score_percent, now))  # noqa: E731
+
+    def listener(session, graded):
+        calls.append((graded.attempt_id, graded.score_percent, graded.at))
+
     outcome = submit_attempt(db.session, attempt, now=NOW, key="k1", listeners=[listener])
     db.session.commit()
     # Ordering s-fill, s-login, s-open has only s-login in place: 1/3 of a point.

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.assessment.attempts import AttemptExpired, save_answer, start_attempt, time_allowed
 from app.assessment.models import Attempt, AttemptState
-from app.assessment.operations import AttemptExpired, save_answer, start_attempt, time_allowed
 from app.extensions import db
 from tests.assessment.quiz_factories import NOW, make_quiz, start
 from tests.conftest import login_as

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.campaigns.queries import campaign_registration, xapi_registration
+from app.campaigns.queries.learners import campaign_registration, xapi_registration
 from app.content.models import ModulePage, ModuleVariant
 from app.extensions import db
 from app.people.models import Role
 from app.tracking.models import Statement
-from app.tracking.operations import on_page_view
+from app.tracking.page_views import on_page_view
 from tests.campaigns.builders import at, make_campaign, make_module, tick
 from tests.factories import make_user
 

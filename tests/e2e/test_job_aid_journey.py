@@ -18,12 +18,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from app.assessment.operations import (
-    save_answer,
-    save_quiz_definition,
-    start_attempt,
-    submit_attempt,
-)
+from app.assessment.attempts import save_answer, start_attempt, submit_attempt
+from app.assessment.operations import save_quiz_definition
 from app.assessment.questions import Option, Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module

@@ -7,12 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.assessment.operations import (
-    save_answer,
-    save_quiz_definition,
-    start_attempt,
-    submit_attempt,
-)
+from app.assessment.attempts import save_answer, start_attempt, submit_attempt
+from app.assessment.operations import save_quiz_definition
 from app.assessment.questions import Option, Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module

@@ -6,13 +6,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from app.assessment.attempts import save_answer, start_attempt, submit_attempt
 from app.assessment.models import Attempt, Quiz
-from app.assessment.operations import (
-    save_answer,
-    save_quiz_definition,
-    start_attempt,
-    submit_attempt,
-)
+from app.assessment.operations import save_quiz_definition
 from app.assessment.questions import Option, Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import (
@@ -24,11 +20,9 @@ from app.content.models import (
 )
 from app.extensions import db
 from app.people.models import Provider, User
-from app.tracking.operations import (
-    RecordResult,
-    on_attempt_submitted,
-    record_page_view,
-)
+from app.tracking.operations import RecordResult
+from app.tracking.page_views import record_page_view
+from app.tracking.quiz_results import on_quiz_graded
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 _numbers = itertools.count(1)
@@ -175,7 +169,7 @@ def read_pages(
 
 def take_quiz(user: User, quiz: Quiz, *, correct: bool, now: datetime = T0) -> Attempt:
     """Take the module's quiz with every answer right (or wrong), with the tracking listener."""
-    listeners = [on_attempt_submitted]
+    listeners = [on_quiz_graded]
     attempt, _new = start_attempt(db.session, user.id, quiz, now=now, listeners=listeners)
     for question_id in attempt.question_ids:
         save_answer(

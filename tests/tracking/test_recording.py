@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.assessment.announcements import quiz_graded_event
 from app.content.models import ModulePage, ModuleStatus
 from app.extensions import db
 from app.people.models import Role
+from app.platform.events import PageRead
 from app.platform.hooks import XAPI_REGISTRATIONS
 from app.tracking.completion import CompletionStatus
 from app.tracking.models import (
@@ -21,8 +23,10 @@ from app.tracking.models import (
     PageProgress,
     Statement,
 )
-from app.tracking.operations import Outcome, record_attempt, record_page_view
-from app.tracking.queries import my_learning
+from app.tracking.my_learning import my_learning
+from app.tracking.operations import Outcome
+from app.tracking.page_views import record_page_view
+from app.tracking.quiz_results import record_attempt
 from app.tracking.statements import Verb
 from tests.factories import make_org, make_user
 from tests.tracking.helpers import T0, add_version, make_module, read_pages, take_quiz
@@ -155,7 +159,9 @@ def test_a_graded_attempt_is_recorded_once(org, learner):
     built = make_module(org.provider, languages={"fr": 1}, with_quiz=True)
     attempt = take_quiz(learner, built.quiz, correct=True)
     before = db.session.scalar(select(func.count(Statement.id)))
-    again = record_attempt(db.session, attempt, now=T0 + timedelta(hours=1))
+    again = record_attempt(
+        db.session, quiz_graded_event(db.session, attempt, now=T0 + timedelta(hours=1))
+    )
     assert again.outcome == Outcome.DUPLICATE
     assert db.session.scalar(select(func.count(Statement.id))) == before
 
@@ -185,7 +191,8 @@ def test_an_attempt_of_an_inactive_learner_is_refused(org, caplog):
     assert attempt.is_passed  # grading is the quiz's business; the record refuses it
     assert db.session.scalar(select(func.count(Statement.id))) == 0
     assert "inactive or unknown learner" in caplog.text
-    assert record_attempt(db.session, attempt, now=T0).outcome == Outcome.REFUSED
+    graded = quiz_graded_event(db.session, attempt, now=T0)
+    assert record_attempt(db.session, graded).outcome == Outcome.REFUSED
 
 
 def test_unpublished_modules_are_refused(org, learner):
@@ -309,7 +316,7 @@ def test_statement_ids_follow_the_natural_key(org, learner):
 
 
 def test_a_campaign_can_give_events_their_xapi_registration(app, org, learner):
-    from app.tracking.operations import on_page_view
+    from app.tracking.page_views import on_page_view
 
     registration = "6f1b2a9e-1c0d-4e7b-9a39-0d3b3f1d2c11"
     built = make_module(org.provider, languages={"fr": 1})
@@ -324,7 +331,15 @@ def test_a_campaign_can_give_events_their_xapi_registration(app, org, learner):
     XAPI_REGISTRATIONS.connect(current_app, resolver)
     try:
         page = db.session.get(ModulePage, built.page_ids()[0])
-        on_page_view(db.session, learner, page, T0)
+        read = PageRead(
+            user_id=learner.id,
+            module_id=built.module.id,
+            version_id=built.current.id,
+            page_id=page.id,
+            language="fr",
+            at=T0,
+        )
+        on_page_view(db.session, read)
         db.session.commit()
     finally:
         XAPI_REGISTRATIONS.disconnect(current_app, resolver)

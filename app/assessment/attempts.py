@@ -1,0 +1,400 @@
+"""Attempts at a quiz: start, save answers, submit and grade. They flush; callers commit.
+
+Attempt rules enforced here (the views only translate the errors):
+- one open attempt per learner and quiz (starting again resumes it); attempt limit and cool-down;
+- answers only to the attempt's own questions, in the shape the question type expects;
+- nothing changes after submission or after the deadline (plus a few seconds for requests
+  in flight); an open attempt past its deadline is submitted when it is next touched;
+- submission is a conditional `UPDATE ... WHERE state = 'open'`: whatever the number of
+  concurrent requests, exactly one of them grades the attempt, and only that one announces
+  the `QuizGraded` event to the listeners (`app.platform.hooks.QUIZ_GRADED`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.assessment import grading
+from app.assessment.announcements import quiz_graded_event
+from app.assessment.models import (
+    DEADLINE_GRACE,
+    Attempt,
+    AttemptAnswer,
+    AttemptState,
+    Quiz,
+    QuizVersion,
+)
+from app.assessment.operations import definition_of
+from app.assessment.queries import attempt_policy
+from app.assessment.questions import MAX_TIME_LIMIT_MINUTES, Question, clamp_minutes
+from app.assessment.questions import Quiz as QuizDefinition
+from app.i18n.markers import N_
+from app.people.models import User
+from app.platform.events import QuizGraded
+
+MAX_RESPONSE_JSON = 20_000
+
+# A receiver of `QUIZ_GRADED`: runs in the grading transaction, after grading.
+QuizGradedListener = Callable[[Session, QuizGraded], None]
+
+
+class AttemptError(Exception):
+    """A refused attempt action; `template % params` is the English message (N_-marked).
+
+    `status` is the HTTP status the views answer with, `code` a stable word for JSON clients.
+    """
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The message in English, with its parameters filled in."""
+        return self.template % self.params if self.params else self.template
+
+
+class AttemptRefused(AttemptError):
+    """A new attempt may not start now (limit reached, cool-down running, nothing to ask)."""
+
+    status = 409
+    code = "refused"
+
+
+class AnswerRefused(AttemptError):
+    """The answer does not fit the attempt or the question (a tampered form or a bad value)."""
+
+    status = 400
+    code = "invalid_answer"
+
+
+class AttemptClosed(AttemptError):
+    """The attempt was already submitted: answers can no longer change."""
+
+    status = 409
+    code = "submitted"
+
+
+class AttemptExpired(AttemptError):
+    """The time limit has passed; the attempt was graded on the answers saved in time."""
+
+    status = 410
+    code = "expired"
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """The submitted attempt, and whether this call graded it (False: it was already)."""
+
+    attempt: Attempt
+    graded_now: bool
+
+
+# -- attempts --------------------------------------------------------------------------------
+
+
+def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
+    """Tell whether the attempt's time is up (after the short grace for requests in flight)."""
+    return attempt.is_past_deadline(now)
+
+
+def time_allowed(time_limit_minutes: int, extra_time_percent: int) -> timedelta:
+    """The time one person gets for a timed quiz: the limit plus their extra time (WCAG 2.2.1)."""
+    # Clamped: a quiz saved before the limit existed must not overflow the deadline.
+    minutes = clamp_minutes(time_limit_minutes, MAX_TIME_LIMIT_MINUTES)
+    return timedelta(minutes=minutes) * (100 + extra_time_percent) / 100
+
+
+def _shuffled_choices(definition: QuizDefinition, question: Question) -> bool:
+    if question.type in ("ordering", "matching"):
+        return True  # a fixed order would give the answer away
+    return question.type in ("single", "multiple") and definition.shuffle_options
+
+
+def _open_attempt(session: Session, user_id: int, quiz: Quiz) -> Attempt | None:
+    return session.scalar(
+        select(Attempt)
+        .where(
+            Attempt.user_id == user_id,
+            Attempt.quiz_id == quiz.id,
+            Attempt.state == AttemptState.OPEN,
+        )
+        .order_by(Attempt.number.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def start_attempt(
+    session: Session,
+    user_id: int,
+    quiz: Quiz,
+    *,
+    now: datetime,
+    listeners: Iterable[QuizGradedListener] = (),
+) -> tuple[Attempt, bool]:
+    """Start an attempt, or return the open one (resume). Returns (attempt, is_new).
+
+    Raises AttemptRefused when the attempt limit is reached or the cool-down is running.
+    """
+    version = quiz.current_version
+    if version is None:
+        raise AttemptRefused(N_("This quiz has no questions yet."))
+    open_attempt = _open_attempt(session, user_id, quiz)
+    if open_attempt is not None and is_past_deadline(open_attempt, now):
+        submit_attempt(session, open_attempt, now=now, key="deadline", listeners=listeners)
+    # Serialise a learner's starts (double clicks, two tabs): under READ COMMITTED the checks
+    # below would otherwise see another start half-way and open a second attempt. The row is
+    # locked after any submission above, so locks are always taken attempt first, learner next.
+    extra_time_percent = session.scalar(
+        select(User.extra_time_percent).where(User.id == user_id).with_for_update()
+    )
+    open_attempt = _open_attempt(session, user_id, quiz)
+    if open_attempt is not None:
+        return open_attempt, False
+    policy = attempt_policy(session, user_id, quiz, now=now)
+    if policy.attempts_left == 0:
+        raise AttemptRefused(
+            N_("You have used all %(allowed)s attempts at this quiz."), allowed=policy.allowed
+        )
+    if policy.cooldown_until is not None:
+        raise AttemptRefused(
+            N_("You can start the next attempt at %(until)s."), until=policy.cooldown_until
+        )
+    attempt = _new_attempt(
+        user_id,
+        quiz,
+        version,
+        number=policy.last_number + 1,
+        now=now,
+        extra_time_percent=extra_time_percent or 0,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt, True
+
+
+def _new_attempt(
+    user_id: int,
+    quiz: Quiz,
+    version: QuizVersion,
+    *,
+    number: int,
+    now: datetime,
+    extra_time_percent: int,
+) -> Attempt:
+    """Draw the questions and option orders of a new attempt and set its deadline."""
+    definition = definition_of(version)
+    seed = secrets.randbits(62)
+    rng = random.Random(seed)
+    drawn = grading.draw_questions(definition, rng)
+    orders = {
+        question.id: list(grading.option_order(question, rng))
+        for question in drawn
+        if _shuffled_choices(definition, question)
+    }
+    attempt = Attempt(
+        user_id=user_id,
+        quiz_id=quiz.id,
+        quiz_version_id=version.id,
+        number=number,
+        state=AttemptState.OPEN,
+        seed=seed,
+        question_ids=[question.id for question in drawn],
+        option_orders=orders,
+        started_at=now,
+        deadline_at=(
+            now + time_allowed(definition.time_limit_minutes, extra_time_percent)
+            if definition.time_limit_minutes
+            else None
+        ),
+    )
+    return attempt
+
+
+def _lock(session: Session, attempt: Attempt) -> None:
+    """Re-read the attempt under a row lock (PostgreSQL); SQLite's writers are serialised."""
+    session.refresh(attempt, with_for_update=True)
+
+
+def normalise_response(question: Question, response: Any) -> Any:
+    """Turn "nothing chosen" into None and a valid response into its stored form.
+
+    Raises AnswerRefused for a response of the wrong shape, with the grader's message.
+    """
+    if response is None:
+        return None
+    kind = question.type
+    if kind == "multiple" and isinstance(response, list | tuple):
+        if not response:
+            return None
+        if not all(isinstance(item, str) for item in response):
+            raise AnswerRefused(N_("unknown option"))
+        response = sorted(set(response))
+    elif kind in ("short", "numeric", "single", "truefalse") and isinstance(response, str):
+        if not response.strip():
+            return None
+    elif kind == "matching" and isinstance(response, dict):
+        response = {key: value for key, value in response.items() if value not in (None, "")}
+        if not response:
+            return None
+    elif kind == "ordering" and isinstance(response, list) and not response:
+        return None
+    if kind == "truefalse" and response in ("true", "false"):
+        response = response == "true"
+    try:
+        grading.grade_question(question, response)
+    except grading.InvalidResponse as exc:
+        raise AnswerRefused(str(exc.args[0]) if exc.args else N_("invalid answer")) from exc
+    if len(json.dumps(response)) > MAX_RESPONSE_JSON:
+        raise AnswerRefused(N_("the answer is too long"))
+    return response
+
+
+def save_answer(
+    session: Session,
+    attempt: Attempt,
+    question_id: str,
+    response: Any,
+    *,
+    now: datetime,
+    listeners: Iterable[QuizGradedListener] = (),
+) -> AttemptAnswer:
+    """Save (or clear, with None) the learner's answer to one question of an open attempt."""
+    _lock(session, attempt)
+    if attempt.state != AttemptState.OPEN:
+        raise AttemptClosed(N_("This attempt has already been submitted."))
+    if is_past_deadline(attempt, now):
+        submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners)
+        raise AttemptExpired(
+            N_("The time is up: your answers saved before the deadline have been graded.")
+        )
+    if not isinstance(question_id, str) or question_id not in attempt.question_ids:
+        raise AnswerRefused(N_("This question is not part of your attempt."))
+    question = definition_of(attempt.version).question(question_id)
+    stored = normalise_response(question, response)
+    answer = session.scalar(
+        select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == question_id
+        )
+    )
+    if answer is None:
+        answer = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
+        session.add(answer)
+    answer.response = stored
+    answer.saved_at = now
+    session.flush()
+    return answer
+
+
+def expire_if_due(
+    session: Session,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    listeners: Iterable[QuizGradedListener] = (),
+) -> bool:
+    """Submit an open attempt whose deadline has passed; True when it was submitted now."""
+    if attempt.state != AttemptState.OPEN or not is_past_deadline(attempt, now):
+        return False
+    return submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners).graded_now
+
+
+def counted_responses(attempt: Attempt, answers: Iterable[AttemptAnswer]) -> dict[str, Any]:
+    """The responses that count: saved by the deadline (with its grace), to asked questions."""
+    cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
+    asked = set(attempt.question_ids)
+    return {
+        answer.question_id: answer.response
+        for answer in answers
+        if answer.response is not None
+        and answer.question_id in asked
+        and (cutoff is None or (answer.saved_at is not None and answer.saved_at <= cutoff))
+    }
+
+
+def submit_attempt(
+    session: Session,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    key: str | None = None,
+    listeners: Iterable[QuizGradedListener] = (),
+) -> SubmitOutcome:
+    """Submit and grade the attempt exactly once; later calls return the stored result.
+
+    The state changes through `UPDATE attempts SET state='submitted' WHERE id=:id AND
+    state='open'`: only the call whose update hits the row grades it. A late submission ends
+    at the deadline and is graded on the answers saved by then. Listeners receive the
+    `QuizGraded` event inside the same transaction, after grading.
+    """
+    ended_at = now
+    if attempt.deadline_at is not None and now > attempt.deadline_at:
+        ended_at = attempt.deadline_at
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.OPEN)
+        .values(
+            state=AttemptState.SUBMITTED,
+            submitted_at=ended_at,
+            submit_key=(key or secrets.token_hex(8))[:64],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(attempt)
+    if result.rowcount != 1:
+        return SubmitOutcome(attempt, graded_now=False)
+    _grade(session, attempt)
+    listeners = list(listeners)
+    if listeners:
+        graded = quiz_graded_event(session, attempt, now=now)
+        for listener in listeners:
+            listener(session, graded)
+    session.flush()
+    return SubmitOutcome(attempt, graded_now=True)
+
+
+def _grade(session: Session, attempt: Attempt) -> None:
+    version = attempt.version
+    definition = definition_of(version)
+    questions = [definition.question(question_id) for question_id in attempt.question_ids]
+    answers = {
+        answer.question_id: answer
+        for answer in session.scalars(
+            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+        )
+    }
+    responses = counted_responses(attempt, answers.values())
+    valid: dict[str, Any] = {}
+    for question in questions:
+        if question.id in responses:
+            try:
+                grading.grade_question(question, responses[question.id])
+            except grading.InvalidResponse:
+                continue  # validated when saved; a stored oddity counts as unanswered
+            valid[question.id] = responses[question.id]
+    grade = grading.grade_attempt(questions, valid)
+    for question in questions:
+        answer = answers.get(question.id)
+        if answer is None:
+            answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response=None)
+            session.add(answer)
+        fraction = grade.per_question[question.id].fraction
+        answer.fraction = fraction
+        answer.points = round(question.points * fraction, 6)
+    attempt.score_percent = grade.score_percent
+    attempt.is_passed = grading.is_passed(grade.score_percent, version.pass_mark)
+    session.flush()

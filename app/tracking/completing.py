@@ -1,0 +1,175 @@
+"""Completing a module: apply the completion rule after an event, record `completed`, issue the
+certificate and announce `CompletionReached`.
+
+Whether a module ends with a quiz is assessment's to say: it answers the `MODULE_QUIZZES`
+question of `app.platform.hooks` (tracking never reads assessment's tables).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.content.models import Module, ModuleKind, ModulePage, ModuleVariant, ModuleVersion
+from app.platform.events import CompletionReached
+from app.platform.hooks import COMPLETION_REACHED, MODULE_QUIZZES
+from app.tracking import statements as xapi
+from app.tracking.certificates import new_code
+from app.tracking.completion import is_module_complete
+from app.tracking.models import Certificate, Completion, ModuleProgress, PageProgress
+from app.tracking.operations import Recorder, module_ref
+
+log = logging.getLogger(__name__)
+
+
+def quiz_slugs(session: Session, module_ids: Iterable[int]) -> dict[int, str]:
+    """Return the quiz slug of each of the modules that ends with a quiz (assessment answers)."""
+    wanted = list(module_ids)
+    slugs: dict[int, str] = {}
+    for answer in MODULE_QUIZZES.receivers():
+        for module_id, slug in answer(session, wanted).items():
+            slugs.setdefault(module_id, slug)
+    return slugs
+
+
+def has_quiz(session: Session, module_id: int) -> bool:
+    """Tell whether the module ends with a quiz (one with a version)."""
+    return module_id in quiz_slugs(session, [module_id])
+
+
+def version_pages(session: Session, version_id: int) -> dict[int, set[int]]:
+    """Return the page ids of each language variant of a version."""
+    pages: dict[int, set[int]] = {}
+    rows = session.execute(
+        select(ModulePage.variant_id, ModulePage.id)
+        .join(ModuleVariant, ModulePage.variant_id == ModuleVariant.id)
+        .where(ModuleVariant.version_id == version_id)
+    )
+    for variant_id, page_id in rows:
+        pages.setdefault(variant_id, set()).add(page_id)
+    return pages
+
+
+def seen_pages(session: Session, user_id: int, version_id: int, cycle: int) -> set[int]:
+    """Return the pages of a version the learner has seen in a cycle."""
+    return set(
+        session.scalars(
+            select(PageProgress.page_id).where(
+                PageProgress.user_id == user_id,
+                PageProgress.module_version_id == version_id,
+                PageProgress.cycle == cycle,
+            )
+        )
+    )
+
+
+def complete_if_due(
+    recorder: Recorder,
+    module: Module,
+    *,
+    confirmed: bool = False,
+    version_id: int | None = None,
+) -> Completion | None:
+    """Apply the completion rule to the learner's current cycle; record `completed` if met.
+
+    `confirmed`: the learner has just confirmed `version_id` (an attestation needs it); without
+    it the version judged is the one the learner read last.
+    """
+    session = recorder.session
+    progress = recorder.store.module(recorder.user.id, module.id)
+    if progress is None or (version_id or progress.module_version_id) is None:
+        return None
+    version = session.get(ModuleVersion, version_id or progress.module_version_id)
+    if version is None:
+        return None
+    complete = is_module_complete(
+        variant_pages=version_pages(session, version.id),
+        seen_pages=seen_pages(session, recorder.user.id, version.id, progress.cycle),
+        has_quiz=has_quiz(session, module.id),
+        quiz_passed=progress.quiz_passed_cycle == progress.cycle,
+        needs_confirmation=module.kind == ModuleKind.ATTESTATION,
+        is_confirmed=confirmed,
+    )
+    key = f"completed|user:{recorder.user.id}|module:{module.id}|cycle:{progress.cycle}"
+    if not complete or recorder.exists(key):
+        return None
+    _record_completed(recorder, key, module, version, progress)
+    completion = recorder.store.current_completion(recorder.user.id, module.id)
+    if completion is not None:
+        _announce(session, completion)
+    return completion
+
+
+def _record_completed(
+    recorder: Recorder,
+    key: str,
+    module: Module,
+    version: ModuleVersion,
+    progress: ModuleProgress,
+) -> None:
+    """Add the `completed` statement (its projection is the completion) and the certificate."""
+    cycle = progress.cycle
+    score = progress.quiz_score_percent if progress.quiz_passed_cycle == cycle else None
+    attempt_id = progress.quiz_attempt_id if progress.quiz_passed_cycle == cycle else None
+    body = xapi.module_completed(
+        recorder.iris,
+        statement_id=recorder.iris.statement_id(key),
+        actor=recorder.actor,
+        module=module_ref(version, module),
+        timestamp=recorder.now,
+        score_percent=score,
+        registration=recorder.registration,
+    )
+    statement = recorder.add(
+        key,
+        body,
+        verb=xapi.Verb.COMPLETED,
+        kind=xapi.ObjectKind.MODULE,
+        module_id=module.id,
+        module_version_id=version.id,
+        attempt_id=attempt_id,
+        timestamp=recorder.now,
+    )
+    session = recorder.session
+    session.add(
+        Certificate(
+            code=_unused_code(session),
+            statement_id=statement.id,
+            user_id=recorder.user.id,
+            issued_at=recorder.now,
+        )
+    )
+    session.flush()
+    log.info(
+        "tracking: user=%s completed module=%s version=%s cycle=%s",
+        recorder.user.id,
+        module.slug,
+        version.number,
+        cycle + 1,
+    )
+
+
+def _announce(session: Session, completion: Completion) -> None:
+    """Tell the receivers of `COMPLETION_REACHED` that this completion now counts."""
+    reached = CompletionReached(
+        user_id=completion.user_id,
+        module_id=completion.module_id,
+        version_id=completion.module_version_id,
+        number=completion.number,
+        completed_at=completion.completed_at,
+        expires_at=completion.expires_at,
+        score_percent=completion.score_percent,
+    )
+    for receiver in COMPLETION_REACHED.receivers():
+        receiver(session, reached)
+
+
+def _unused_code(session: Session) -> str:
+    for _ in range(5):
+        code = new_code()
+        if session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
+            return code
+    raise RuntimeError("could not draw an unused certificate code")  # 2^60 codes: never
