@@ -23,7 +23,7 @@ from app.content.models import (
     ModuleVersion,
     ReadingPosition,
 )
-from app.content.queries import pick_language
+from app.i18n.languages import pick_language
 from app.tracking.completing import quiz_slugs
 from app.tracking.completion import (
     CompletionStatus,
