@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
+from app.content.markdown_warnings import markdown_warning_details
 from app.content.models import Module, ModuleDraft, ModuleVariant
 from app.content.module_format import MAX_FILE_BYTES, split_pages
 from app.content.operations import (
@@ -53,7 +54,7 @@ from app.content.queries import (
     version_diff,
     version_history,
 )
-from app.content.rendering import markdown_warning_details, render_markdown, render_title
+from app.content.rendering import render_markdown, render_title
 from app.content.views import LANGUAGE_LABELS
 from app.extensions import db
 from app.i18n.languages import LANGUAGES

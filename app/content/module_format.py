@@ -20,15 +20,11 @@ from typing import Any
 
 import yaml
 
+from app.content.html_sanitiser import VIDEO_TYPES
+from app.content.link_targets import Reference, UrlKind
+from app.content.markdown_pipeline import fenced_blocks
+from app.content.markdown_warnings import markdown_references, markdown_warning_details
 from app.content.media_types import media_type_for_name, sniff_file
-from app.content.rendering import (
-    VIDEO_TYPES,
-    Reference,
-    UrlKind,
-    fenced_blocks,
-    markdown_references,
-    markdown_warning_details,
-)
 from app.content.safe_yaml import AliasRefused, compose_limited, reader_error_line
 from app.i18n.languages import LANGUAGES, language_rank
 from app.i18n.markers import N_

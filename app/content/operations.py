@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.content.html_sanitiser import sanitise_html
+from app.content.markdown_pipeline import DEFAULT_LABELS
 from app.content.media_store import stage_media_file
 from app.content.media_types import MediaType, sniff_media
 from app.content.models import (
@@ -44,7 +46,7 @@ from app.content.module_format import (
     parse_variant_text,
 )
 from app.content.queries import latest_media_by_path
-from app.content.rendering import DEFAULT_LABELS, render_pages, sanitise_html
+from app.content.rendering import render_pages
 from app.content.search import searchable
 from app.i18n.languages import sorted_languages
 from app.i18n.markers import N_

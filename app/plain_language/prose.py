@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.content.rendering import fenced_blocks
+from app.content.markdown_pipeline import fenced_blocks
 
 LETTER = r"[^\W\d_]"
 _WORD_RE = re.compile(rf"{LETTER}+(?:['’\-]{LETTER}+)*|\d+(?:[.,']\d+)*")

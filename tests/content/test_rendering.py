@@ -10,27 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from app.content.module_format import load_module_folder
-from app.content.rendering import (
+from app.content.html_sanitiser import (
     ALLOWED_ATTRIBUTE_VALUES,
     ALLOWED_ATTRIBUTES,
     ALLOWED_CLASSES,
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
-    DEFAULT_LABELS,
     LINK_REL,
-    MAX_BRACKETS,
-    MAX_NESTING,
+    sanitise_html,
+)
+from app.content.link_targets import UrlKind, classify_url
+from app.content.markdown_pipeline import DEFAULT_LABELS, MAX_BRACKETS, MAX_NESTING
+from app.content.markdown_warnings import markdown_references, markdown_warnings
+from app.content.module_format import load_module_folder
+from app.content.rendering import (
     RenderedPage,
-    UrlKind,
-    classify_url,
-    markdown_references,
-    markdown_warnings,
     plain_text,
     render_markdown,
     render_pages,
     render_title,
-    sanitise_html,
 )
 
 REPO = Path(__file__).resolve().parents[2]
