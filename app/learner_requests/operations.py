@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.campaigns.links import LinkBuilder
-from app.campaigns.notices import Message, load_recipients, send_messages
-from app.content.models import Module
 from app.i18n.markers import N_
 from app.learner_requests.models import EventKind, RequestEvent
-from app.learner_requests.words import NOTICE_KIND
-from app.people.models import Provider, User
+from app.learner_requests.notices import notify_requester
+from app.people.models import User
 from app.platform.audit import record_event
-from app.readiness.models import ProblemReport, ReportStatus, RequestKind
+from app.readiness.models import ProblemReport, ReportStatus
 
 MAX_SUBJECT = 200
 MAX_TEXT = 2000
@@ -29,10 +25,6 @@ MAX_AUDIENCE = 500
 MAX_ANSWER = 4000
 MAX_REQUESTS_PER_DAY = 20
 MAX_FOLLOW_UPS_PER_DAY = 20
-# How much of the subject a notice or e-mail subject line quotes.
-NOTICE_SUBJECT = 80
-# The same request sent again this soon is the same request (a double click, a reload).
-REPEAT_WINDOW = timedelta(minutes=10)
 
 
 class RequestRefused(ValueError):
@@ -106,25 +98,7 @@ def check_unchanged(session: Session, request: ProblemReport, seen: int | None) 
         )
 
 
-def _same_request_just_sent(
-    session: Session, *, user_id: int, kind: RequestKind, subject: str, text: str, now: datetime
-) -> ProblemReport | None:
-    """The person's identical request of the last minutes, if any (sent twice: stored once)."""
-    return session.scalars(
-        select(ProblemReport)
-        .where(
-            ProblemReport.user_id == user_id,
-            ProblemReport.kind == kind,
-            ProblemReport.subject == subject,
-            ProblemReport.comment == text,
-            ProblemReport.created_at >= now - REPEAT_WINDOW,
-        )
-        .order_by(ProblemReport.id.desc())
-        .limit(1)
-    ).first()
-
-
-def _add_event(
+def add_event(
     session: Session,
     request: ProblemReport,
     kind: EventKind,
@@ -151,7 +125,7 @@ def _add_event(
 
 def record_received(session: Session, request: ProblemReport, now: datetime) -> RequestEvent:
     """Start a new request's timeline with "received" (every kind, problem reports too)."""
-    return _add_event(
+    return add_event(
         session,
         request,
         EventKind.RECEIVED,
@@ -159,112 +133,6 @@ def record_received(session: Session, request: ProblemReport, now: datetime) -> 
         now=now,
         new_status=ReportStatus.RECEIVED,
     )
-
-
-def ask_question(
-    session: Session,
-    *,
-    user: User,
-    module: Module | None,
-    subject: str,
-    text: str,
-    now: datetime,
-) -> ProblemReport:
-    """Store a question to the trainers of `module` (or to all trainers when None); the same
-    question sent again within minutes returns the stored one."""
-    subject = clean_text(
-        subject,
-        field="subject",
-        max_length=MAX_SUBJECT,
-        missing=N_("Give your question a short subject."),
-        too_long=N_("The subject can have at most %(max)d characters."),
-        single_line=True,
-    )
-    text = clean_text(
-        text,
-        field="text",
-        max_length=MAX_TEXT,
-        missing=N_("Write your question."),
-        too_long=N_("The question can have at most %(max)d characters."),
-    )
-    repeated = _same_request_just_sent(
-        session, user_id=user.id, kind=RequestKind.QUESTION, subject=subject, text=text, now=now
-    )
-    if repeated is not None:
-        return repeated
-    check_daily_limit(session, user.id, now)
-    request = ProblemReport(
-        user_id=user.id,
-        kind=RequestKind.QUESTION,
-        module_id=module.id if module is not None else None,
-        version_id=module.current_version_id if module is not None else None,
-        provider_id=module.provider_id if module is not None else None,
-        subject=subject,
-        comment=text,
-        status=ReportStatus.RECEIVED,
-        created_at=now,
-    )
-    session.add(request)
-    session.flush()
-    record_received(session, request, now)
-    return request
-
-
-def request_module(
-    session: Session,
-    *,
-    user: User,
-    provider: Provider | None,
-    topic: str,
-    why: str,
-    audience: str,
-    now: datetime,
-) -> ProblemReport:
-    """Store a request for a new module: topic, why it is needed, for whom (once, like a
-    question)."""
-    topic = clean_text(
-        topic,
-        field="topic",
-        max_length=MAX_SUBJECT,
-        missing=N_("Name the topic of the module."),
-        too_long=N_("The topic can have at most %(max)d characters."),
-        single_line=True,
-    )
-    why = clean_text(
-        why,
-        field="why",
-        max_length=MAX_TEXT,
-        missing=N_("Say why the module is needed."),
-        too_long=N_("The reason can have at most %(max)d characters."),
-    )
-    audience = clean_text(
-        audience,
-        field="audience",
-        max_length=MAX_AUDIENCE,
-        missing=N_("Say who the module is for."),
-        too_long=N_("“For whom” can have at most %(max)d characters."),
-        single_line=True,
-    )
-    repeated = _same_request_just_sent(
-        session, user_id=user.id, kind=RequestKind.NEW_MODULE, subject=topic, text=why, now=now
-    )
-    if repeated is not None:
-        return repeated
-    check_daily_limit(session, user.id, now)
-    request = ProblemReport(
-        user_id=user.id,
-        kind=RequestKind.NEW_MODULE,
-        provider_id=provider.id if provider is not None else None,
-        subject=topic,
-        comment=why,
-        audience=audience,
-        status=ReportStatus.RECEIVED,
-        created_at=now,
-    )
-    session.add(request)
-    session.flush()
-    record_received(session, request, now)
-    return request
 
 
 def _move(
@@ -293,7 +161,7 @@ def _move(
         old=previous.value,
         new=status.value,
     )
-    return _add_event(
+    return add_event(
         session,
         request,
         EventKind.STATUS,
@@ -328,7 +196,7 @@ def respond(
     events = []
     if text:
         events.append(
-            _add_event(session, request, EventKind.ANSWER, actor_id=actor.id, now=now, text=text)
+            add_event(session, request, EventKind.ANSWER, actor_id=actor.id, now=now, text=text)
         )
     if status is not None and status != request.status:
         events.append(_move(session, request, status, actor=actor, now=now, ip=ip))
@@ -397,53 +265,8 @@ def add_follow_up(
             N_("You have added too many follow-ups today. Please try again tomorrow.")
         )
     events = [
-        _add_event(session, request, EventKind.FOLLOW_UP, actor_id=user.id, now=now, text=text)
+        add_event(session, request, EventKind.FOLLOW_UP, actor_id=user.id, now=now, text=text)
     ]
     if request.status == ReportStatus.HANDLED:
         events.append(_move(session, request, ReportStatus.RECEIVED, actor=user, now=now, ip=None))
     return events
-
-
-def notice_subject(session: Session, request: ProblemReport) -> str:
-    """What a notice calls the request: its subject, else (older reports) its module."""
-    subject = request.subject
-    if not subject and request.module_id is not None:
-        subject = session.scalar(select(Module.slug).where(Module.id == request.module_id))
-    subject = subject or f"#{request.id}"
-    if len(subject) > NOTICE_SUBJECT:
-        subject = subject[: NOTICE_SUBJECT - 1].rstrip() + "…"
-    return subject
-
-
-def notify_requester(
-    session: Session,
-    request: ProblemReport,
-    event: RequestEvent,
-    *,
-    now: datetime,
-    answer: str | None = None,
-) -> tuple[int, int]:
-    """A notice for the person who asked and, unless they chose in-app only, one e-mail in
-    their language (campaigns' sender: same outbox, template and unsubscribe link).
-
-    The dedupe key names the event, so a repeat of the same step never sends twice.
-    Returns (notices, e-mails) added.
-    """
-    links = LinkBuilder()
-    recipients = load_recipients(
-        session, [request.user_id], current_app.config.get("BABEL_DEFAULT_LOCALE") or "fr"
-    )
-    message = Message(
-        user_id=request.user_id,
-        kind=NOTICE_KIND,
-        params={
-            "kind": request.kind.value,
-            "subject": notice_subject(session, request),
-            "status": request.status.value,
-            "answered": answer is not None,
-        },
-        url=links.url("requests.detail", request_id=request.id),
-        dedupe_key=f"request:{request.id}:event:{event.id}",
-        email_lines=[answer] if answer else [],
-    )
-    return send_messages(session, [message], recipients, now, links, claimed=False)

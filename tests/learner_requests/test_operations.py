@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.campaigns.models import Channel, Notice
 from app.campaigns.operations import set_channel
 from app.extensions import db
+from app.learner_requests import asking, notices
 from app.learner_requests import operations as ops
 from app.learner_requests.models import EventKind, RequestEvent
 from app.learner_requests.queries import inbox, my_requests, timeline
@@ -23,7 +24,7 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def _question(world, *, module=True, now=T0, subject="Proxy form", text="Where is it?"):
-    request = ops.ask_question(
+    request = asking.ask_question(
         db.session,
         user=world.learner,
         module=world.module.module if module else None,
@@ -53,7 +54,7 @@ def test_a_question_about_a_module_goes_to_its_provider_and_starts_received(worl
 
 
 def test_a_request_without_module_or_provider_reaches_every_trainer_and_only_trainers(world):
-    module_request = ops.request_module(
+    module_request = asking.request_module(
         db.session,
         user=world.manager,
         provider=None,
@@ -75,7 +76,7 @@ def test_a_request_without_module_or_provider_reaches_every_trainer_and_only_tra
 
 
 def test_a_module_request_for_one_provider_reaches_only_its_trainers(world):
-    request = ops.request_module(
+    request = asking.request_module(
         db.session,
         user=world.learner,
         provider=world.org.other_provider,
@@ -100,7 +101,7 @@ def test_a_module_request_for_one_provider_reaches_only_its_trainers(world):
 )
 def test_bad_questions_are_refused_naming_the_field(world, subject, text, field, message):
     with pytest.raises(ops.RequestRefused) as refused:
-        ops.ask_question(
+        asking.ask_question(
             db.session, user=world.learner, module=None, subject=subject, text=text, now=T0
         )
     assert (refused.value.field, refused.value.message) == (field, message)
@@ -212,7 +213,8 @@ def test_the_same_step_never_notifies_twice(world):
     events = ops.respond(
         db.session, request, actor=world.trainer, answer="Yes.", status=None, now=T0
     )
-    assert ops.notify_requester(db.session, request, events[-1], now=T0, answer="Yes.") == (0, 0)
+    sent = notices.notify_requester(db.session, request, events[-1], now=T0, answer="Yes.")
+    assert sent == (0, 0)
     db.session.commit()
     assert len(db.session.scalars(select(Notice)).all()) == 1
     assert len(db.session.scalars(select(OutboxEmail)).all()) == 1

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.content.models import ModuleStatus
 from app.extensions import db
-from app.learner_requests import operations as ops
+from app.learner_requests import asking
 from app.learner_requests.access import may_handle_request, may_view_request
 from app.learner_requests.models import RequestEvent
 from app.permissions import may
@@ -22,7 +22,7 @@ T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def requests(world):
     """A question about Jura IT's module, and a general one (no module, no provider)."""
-    routed = ops.ask_question(
+    routed = asking.ask_question(
         db.session,
         user=world.learner,
         module=world.module.module,
@@ -30,7 +30,7 @@ def requests(world):
         text="About digital post",
         now=T0,
     )
-    unrouted = ops.ask_question(
+    unrouted = asking.ask_question(
         db.session, user=world.learner, module=None, subject="Unrouted", text="General", now=T0
     )
     db.session.commit()
