@@ -23,7 +23,7 @@ from app.assessment.editor_views import (
 from app.assessment.models import Quiz
 from app.assessment.questions import LAYOUTS, REVIEW_POLICIES, SCORE_POLICIES
 from app.assessment.questions import Quiz as QuizDefinition
-from app.assessment.trainer_views import TRAINERS, _download, _load, _preview
+from app.assessment.trainer_common import TRAINERS, download, load_quiz, preview_questions
 from app.assessment.views import bp, language
 from app.extensions import db
 from app.permissions import roles_required
@@ -67,7 +67,7 @@ def _render_settings(
 @roles_required(*TRAINERS)
 def draft_settings(quiz_slug: str):
     """The quiz settings: title in each language, pass mark, attempts, time, review."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     draft, definition = draft_state(quiz)
     values = draft_forms.settings_values(definition)
     return _render_settings(quiz, definition, values, drafts.lock_of(draft))
@@ -77,7 +77,7 @@ def draft_settings(quiz_slug: str):
 @roles_required(*TRAINERS)
 def draft_settings_save(quiz_slug: str):
     """Save the settings in the draft, or show what breaks the rules (nothing saved)."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     _draft, definition = draft_state(quiz)
     settings, draws = draft_forms.read_settings(request.form, len(definition.pools))
     try:
@@ -110,12 +110,12 @@ def draft_settings_save(quiz_slug: str):
 @roles_required(*TRAINERS)
 def draft_preview(quiz_slug: str):
     """The draft as learners will see it; with `?key=1`, the answer key beside each question."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     _draft, definition = draft_state(quiz)
     questions = [question for question, _pool in drafts.all_questions(definition)]
     with_key = request.args.get("key") == "1"
     if with_key:
-        shown = _preview(questions)
+        shown = preview_questions(questions)
     else:
         lang = language()
         shown = []
@@ -136,7 +136,7 @@ def draft_preview(quiz_slug: str):
 @roles_required(*TRAINERS)
 def draft_publish(quiz_slug: str):
     """Check the whole draft and make it the next version learners get."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     try:
         version, issues = drafts.publish_draft(
             db.session, quiz, lock=form_lock(), now=clock.now(), actor_id=current_user.id
@@ -163,7 +163,7 @@ def draft_publish(quiz_slug: str):
 @roles_required(*TRAINERS)
 def draft_discard(quiz_slug: str):
     """Throw the draft away and go back to the published version."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     try:
         drafts.discard_draft(
             db.session, quiz, lock=form_lock(), now=clock.now(), actor_id=current_user.id
@@ -184,7 +184,7 @@ def draft_discard(quiz_slug: str):
 @roles_required(*TRAINERS)
 def draft_export(quiz_slug: str):
     """Download the draft as YAML (written to the audit log, as every export is)."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     _draft, definition = draft_state(quiz)
     record_event(
         db.session,
@@ -196,4 +196,4 @@ def draft_export(quiz_slug: str):
         format="yaml-draft",
     )
     db.session.commit()
-    return _download(quiz_dump.dump_quiz(definition), f"{quiz.slug}.draft.yaml", "application/yaml")
+    return download(quiz_dump.dump_quiz(definition), f"{quiz.slug}.draft.yaml", "application/yaml")

@@ -19,7 +19,7 @@ from app.assessment.draft_check import TYPE_LABELS, DraftIssue
 from app.assessment.models import Quiz, QuizDraft
 from app.assessment.questions import QUESTION_TYPES, Question
 from app.assessment.questions import Quiz as QuizDefinition
-from app.assessment.trainer_views import TRAINERS, _load
+from app.assessment.trainer_common import TRAINERS, load_quiz
 from app.assessment.views import bp, language
 from app.extensions import db
 from app.i18n.languages import text_in
@@ -121,14 +121,14 @@ def render_draft(quiz: Quiz, issues: list[DraftIssue] | None = None, status: int
 @roles_required(*TRAINERS)
 def quiz_draft(quiz_slug: str):
     """The quiz editor: the draft's questions (or the published ones) with their actions."""
-    return render_draft(_load(quiz_slug))[0]
+    return render_draft(load_quiz(quiz_slug))[0]
 
 
 @bp.post("/trainer/quizzes/<quiz_slug>/draft/questions/<question_id>/move")
 @roles_required(*TRAINERS)
 def question_move(quiz_slug: str, question_id: str):
     """Move a question one place up or down."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""), 0)
     try:
         drafts.move_question(
@@ -153,7 +153,7 @@ def question_move(quiz_slug: str, question_id: str):
 @roles_required(*TRAINERS)
 def question_delete(quiz_slug: str, question_id: str):
     """Take a question out of the draft."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     try:
         drafts.delete_question(
             db.session,
@@ -238,7 +238,7 @@ def _find_question(definition: QuizDefinition, question_id: str) -> Question:
 @roles_required(*TRAINERS)
 def question_new(quiz_slug: str):
     """An empty form for a question of the chosen type."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     draft, definition = draft_state(quiz)
     qtype = request.args.get("type", "")
     if qtype not in QUESTION_TYPES:
@@ -254,7 +254,7 @@ def question_new(quiz_slug: str):
 @roles_required(*TRAINERS)
 def question_edit(quiz_slug: str, question_id: str):
     """The form of one question, filled in."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     draft, definition = draft_state(quiz)
     question = _find_question(definition, question_id)
     values = draft_forms.question_values(question)
@@ -327,7 +327,7 @@ def _save_question(quiz: Quiz, question_id: str | None, qtype: str) -> Any:
 @roles_required(*TRAINERS)
 def question_create(quiz_slug: str):
     """Add a question to the draft (checked first: nothing is stored if it breaks a rule)."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     qtype = request.form.get("type", "")
     if qtype not in QUESTION_TYPES:
         abort(400)
@@ -338,6 +338,6 @@ def question_create(quiz_slug: str):
 @roles_required(*TRAINERS)
 def question_save(quiz_slug: str, question_id: str):
     """Replace a question of the draft by the posted form (checked first)."""
-    quiz = _load(quiz_slug)
+    quiz = load_quiz(quiz_slug)
     _draft, definition = draft_state(quiz)
     return _save_question(quiz, question_id, _find_question(definition, question_id).type)

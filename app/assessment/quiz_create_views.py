@@ -16,7 +16,7 @@ from app.assessment.draft_check import DraftIssue, check_quiz
 from app.assessment.editor_views import issue_message
 from app.assessment.queries import editable_providers, quiz_by_slug
 from app.assessment.questions import Quiz as QuizDefinition
-from app.assessment.trainer_views import TRAINERS
+from app.assessment.trainer_common import TRAINERS
 from app.assessment.views import bp
 from app.extensions import db
 from app.permissions import Action, may, roles_required
