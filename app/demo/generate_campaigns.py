@@ -191,6 +191,10 @@ def build_campaigns(
     moments = sorted(
         run.start + timedelta(seconds=span * (i + run.rng.random()) / count) for i in range(count)
     )
+    if count >= 2:
+        # Whatever the size, one campaign is running now and the next one is scheduled.
+        moments[-2:] = [run.now - timedelta(days=20), run.now + timedelta(days=10)]
+        moments.sort()
     region_of = {branch_id: region_id for branch_id, region_id, _lang in org.branches}
     tasks: dict[int, list[Task]] = defaultdict(list)
     for assign_at in moments:
