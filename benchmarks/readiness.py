@@ -314,8 +314,10 @@ def measure(url: str, label: str) -> None:
 
         from app.extensions import db
         from app.people.models import User
-        from app.readiness import queries
         from app.readiness.operations import take_snapshots
+        from app.readiness.queries import heatmap, scope
+        from app.readiness.queries.overdue import overdue_people
+        from app.readiness.queries.report import readiness_report
 
         upgrade(directory=str(REPO / "migrations"))
         started = time.perf_counter()
@@ -328,23 +330,21 @@ def measure(url: str, label: str) -> None:
         )
         session = db.session
         admin = session.get(User, sizes["admin_id"])
-        campaign = queries.campaign_for(session, admin, 1)
+        campaign = scope.campaign_for(session, admin, 1)
         assert campaign is not None
 
         def baseline() -> None:
             session.execute(sa.text("SELECT count(*), max(completed_at) FROM completions")).one()
 
         def readiness() -> None:
-            report = queries.readiness_report(session, admin, campaign, root=None, now=NOW, tz=TZ)
+            report = readiness_report(session, admin, campaign, root=None, now=NOW, tz=TZ)
             assert report.units[1].assigned > 0
 
         def heat_map() -> None:
-            queries.module_cells_by_unit(session, admin, campaign.id, NOW, root_path=None)
+            heatmap.module_cells_by_unit(session, admin, campaign.id, NOW, root_path=None)
 
         def overdue() -> None:
-            rows, total = queries.overdue_people(
-                session, admin, campaign.id, NOW, root_path=None, limit=50
-            )
+            rows, total = overdue_people(session, admin, campaign.id, NOW, root_path=None, limit=50)
             assert total > 0 and rows
 
         def snapshot() -> None:
@@ -361,7 +361,7 @@ def measure(url: str, label: str) -> None:
         ):
             elapsed = best_of(function)
             print(f"{name:46s} {elapsed:9.1f} ms   x{elapsed / base:7.1f} baseline")
-        report = queries.readiness_report(session, admin, campaign, root=None, now=NOW, tz=TZ)
+        report = readiness_report(session, admin, campaign, root=None, now=NOW, tz=TZ)
         network = report.units[1]
         print(
             f"network: {network.ready} of {network.assigned} ready, {network.overdue} overdue, "

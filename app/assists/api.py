@@ -14,8 +14,8 @@ from app.api.pagination import int_arg, page_request, paged_response
 from app.extensions import db
 from app.people.models import Role
 from app.permissions import roles_required
-from app.readiness.views import platform_zone
 from app.timekeeping import clock
+from app.timekeeping.clock import platform_zone
 
 from .models import AssistOutcome
 from .queries import AssistCount, assist_counts, last_weeks

@@ -15,13 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.readiness.queries import (
-    CampaignInfo,
-    UnitNode,
-    UnitReadiness,
-    readiness_report,
-    units_in_scope,
-)
+from app.readiness.queries.report import UnitReadiness, readiness_report
+from app.readiness.queries.scope import CampaignInfo, UnitNode, units_in_scope
 
 from .models import AssistOutcome
 from .queries import AssistCount, UnitAssists, assist_counts, assists_by_unit

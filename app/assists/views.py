@@ -32,10 +32,10 @@ from app.people.models import Role, User
 from app.permissions import ensure, may, register_rule, roles_required
 from app.platform.audit import record_event
 from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
-from app.readiness.queries import CampaignInfo, campaign_for, visible_campaigns
+from app.readiness.queries.scope import CampaignInfo, campaign_for, visible_campaigns
 from app.readiness.rules import STATUS_LABELS
-from app.readiness.views import platform_zone
 from app.timekeeping import clock
+from app.timekeeping.clock import platform_zone
 from app.web.csv_export import csv_bytes, csv_dialect_for
 
 from . import access, operations, queries, reports

@@ -36,7 +36,7 @@ from app.extensions import db
 from app.i18n.languages import LANGUAGES
 from app.i18n.request_language import select_language
 from app.permissions import Action, may, signed_in
-from app.platform.hooks import PAGE_READ
+from app.platform.hooks import PAGE_READ, READER_PANELS
 from app.timekeeping import clock
 
 bp = Blueprint("content", __name__)
@@ -114,9 +114,11 @@ def reader(slug: str, number: int):
     )
     if page is None:
         abort(404)
+    panels = [panel for add in READER_PANELS.receivers() if (panel := add(page)) is not None]
     return render_template(
         "content/reader.html",
         page=page,
+        panels=panels,
         form=FlaskForm(),
         lang_arg=_requested_language(),
         language=select_language(),

@@ -415,7 +415,8 @@ def _echo_readiness(
     session: Any, campaign: Campaign, now: datetime, tz: Any, echo: Callable[[str], None]
 ) -> None:
     """Summarise today's branch statuses as the Jura region manager sees them."""
-    from app.readiness.queries import campaign_for, readiness_report
+    from app.readiness.queries.report import readiness_report
+    from app.readiness.queries.scope import campaign_for
 
     viewer = session.scalar(select(User).where(User.hr_number == "DEMO-M002"))
     info = campaign_for(session, viewer, campaign.id) if viewer is not None else None

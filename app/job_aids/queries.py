@@ -13,6 +13,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.assessment.item_analysis import TOO_EASY_ABOVE, analyse_quiz
+from app.assessment.item_analysis_queries import (
+    attempts_from_rows,
+    question_keys,
+    quiz_versions,
+    submitted_answers,
+)
 from app.assessment.presenters import plain
 from app.assessment.queries import quiz_for_module
 from app.assessment.questions import Question
@@ -20,9 +27,6 @@ from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module, ModulePage, ModuleVariant, ModuleVersion
 from app.i18n.languages import LANGUAGES, pick_language, text_in
 from app.job_aids.extraction import PageSection, counter_sections
-from app.readiness.item_analysis import TOO_EASY_ABOVE, analyse_quiz
-from app.readiness.queries import quiz_versions, submitted_answers
-from app.readiness.trainer_views import attempts_from_rows, question_keys
 
 # Below this many learners (first attempts) the section is left out: fewer answers say little
 # about a question, and the points must never point at a handful of colleagues.

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
 
+from app.page_feedback.models import ProblemReport
 from app.people.models import Role, User
 from app.permissions import is_admin, trainer_provider_ids
-from app.readiness.models import ProblemReport
 
 VIEW_REQUEST = "requests.view"
 HANDLE_REQUEST = "requests.handle"

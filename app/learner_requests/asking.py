@@ -21,8 +21,8 @@ from app.learner_requests.operations import (
     clean_text,
     record_received,
 )
+from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
 from app.people.models import Provider, User
-from app.readiness.models import ProblemReport, ReportStatus, RequestKind
 
 # The same request sent again this soon is the same request (a double click, a reload).
 REPEAT_WINDOW = timedelta(minutes=10)

@@ -32,8 +32,8 @@ from app.learner_requests.words import (
     status_choices,
     status_label,
 )
+from app.page_feedback.models import ReportStatus, RequestKind
 from app.permissions import ensure, roles_required
-from app.readiness.models import ReportStatus, RequestKind
 from app.timekeeping import clock
 
 

@@ -1,6 +1,6 @@
 """The timeline of a request: one row per thing that happened to it (append-only).
 
-The request itself is `app.readiness.models.ProblemReport` (table `problem_reports`), which
+The request itself is `app.page_feedback.models.ProblemReport` (table `problem_reports`), which
 started as the problem report and now holds every kind of request.
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TZDateTime, str_enum, utcnow
-from app.readiness.models import ReportStatus
+from app.page_feedback.models import ReportStatus
 
 
 class EventKind(enum.StrEnum):

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from app.i18n.markers import N_
 from app.learner_requests.models import EventKind, RequestEvent
 from app.learner_requests.notices import notify_requester
+from app.page_feedback.models import ProblemReport, ReportStatus
 from app.people.models import User
 from app.platform.audit import record_event
-from app.readiness.models import ProblemReport, ReportStatus
 
 MAX_SUBJECT = 200
 MAX_TEXT = 2000

@@ -18,8 +18,8 @@ from app.learner_requests.words import (
     KIND_LABELS,
     status_label,
 )
+from app.page_feedback.models import RequestKind
 from app.people.models import Role, User
-from app.readiness.models import RequestKind
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 

@@ -12,6 +12,7 @@ from flask import Flask
 def register_features(app: Flask) -> None:
     """Plug every feature into `app`."""
     from app.api import views as api_views
+    from app.assessment import item_analysis_views
     from app.assessment import views as assessment_views
     from app.assists import views as assists_views
     from app.attestations import views as attestations_views
@@ -20,6 +21,7 @@ def register_features(app: Flask) -> None:
     from app.job_aids import views as job_aids_views
     from app.learner_requests import views as learner_requests_views
     from app.module_packages import views as module_packages_views
+    from app.page_feedback import views as page_feedback_views
     from app.people import admin_views, hr_import_views, sso
     from app.plain_language import views as plain_language_views
     from app.readiness import views as readiness_views
@@ -31,6 +33,8 @@ def register_features(app: Flask) -> None:
         tracking_views,
         attestations_views,
         campaigns_views,
+        item_analysis_views,  # before readiness: the trainers' menu keeps its order
+        page_feedback_views,
         readiness_views,
         api_views,
         learner_requests_views,

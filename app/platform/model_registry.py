@@ -12,6 +12,7 @@ def import_all_models() -> None:
     import app.content.models
     import app.learner_requests.models
     import app.notifications.models
+    import app.page_feedback.models
     import app.people.hr_models
     import app.people.models
     import app.people.sso_models

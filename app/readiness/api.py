@@ -6,28 +6,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import api_blueprint, json_datetime
 from app.api.openapi import PAGING, document, paged, query_param, schema
 from app.api.pagination import bad_parameter, int_arg, page_request, paged_response
+from app.content.module_titles import module_titles
 from app.extensions import db
 from app.i18n.request_language import select_language
 from app.people.models import Role
 from app.permissions import roles_required
-from app.readiness.queries import (
-    CampaignInfo,
-    UnitNode,
-    UnitReadiness,
-    campaign_for,
-    module_titles,
-    overdue_assignments,
-    readiness_report,
-    scoped_unit,
-    snapshots_page,
-)
+from app.readiness.queries.overdue import overdue_assignments
+from app.readiness.queries.report import UnitReadiness, readiness_report
+from app.readiness.queries.scope import CampaignInfo, UnitNode, campaign_for, scoped_unit
+from app.readiness.queries.snapshots import snapshots_page
 from app.readiness.rules import Status
 from app.timekeeping import clock
 
@@ -199,12 +193,6 @@ _SNAPSHOT = schema(
 )
 
 
-def _tz():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Zurich")
-
-
 def _campaign(campaign_id: int) -> CampaignInfo:
     campaign = campaign_for(db.session, current_user, campaign_id)
     if campaign is None:
@@ -295,7 +283,7 @@ def campaign_readiness(campaign_id: int):
     unit = _unit()
     page = page_request()
     report = readiness_report(
-        db.session, current_user, campaign, root=unit, now=clock.now(), tz=_tz()
+        db.session, current_user, campaign, root=unit, now=clock.now(), tz=clock.platform_zone()
     )
     nodes = sorted(report.units.values(), key=lambda node: node.unit.path)
     return paged_response(

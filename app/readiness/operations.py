@@ -1,4 +1,4 @@
-"""Writes of the readiness feature: daily snapshots, reminders, page ratings and problem reports.
+"""Writes of the readiness feature: daily snapshots and managers' reminders.
 
 Every function adds and flushes; the view or command that called it commits once.
 """
@@ -16,25 +16,13 @@ from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
 from app.db import TZDateTime
-from app.i18n.markers import N_
-from app.learner_requests import operations as requests
 from app.people.models import Unit, User
 from app.platform.audit import record_event
-from app.readiness.models import (
-    PageRating,
-    ProblemReport,
-    ReadinessSnapshot,
-    ReportStatus,
-    RequestKind,
-)
-from app.readiness.queries import FeedbackPage, valid_completions
+from app.readiness.models import ReadinessSnapshot
+from app.readiness.queries.counting import valid_completions
+from app.timekeeping import clock
 
 log = logging.getLogger(__name__)
-
-# A problem report is one kind of request: the same limits and the same refusal.
-MAX_COMMENT = requests.MAX_TEXT
-FeedbackRefused = requests.RequestRefused
-
 
 def _dialect_insert(session: Session, model: Any) -> Any:
     """Return the INSERT of the session's database that understands ON CONFLICT."""
@@ -147,7 +135,7 @@ def take_snapshots(session: Session, now: datetime, *, tz: ZoneInfo | None = Non
     One INSERT ... SELECT ... ON CONFLICT DO NOTHING: a second run the same day (or two runs at
     once) adds nothing. Returns the number of rows inserted.
     """
-    zone = tz or _platform_zone()
+    zone = tz or clock.platform_zone()
     day = now.astimezone(zone).date()
     campaign_ids = list(
         session.scalars(select(Campaign.id).where(Campaign.state == CampaignState.ACTIVE))
@@ -169,15 +157,6 @@ def take_snapshots(session: Session, now: datetime, *, tz: ZoneInfo | None = Non
         "readiness snapshots for %s: %s rows for %d campaign(s)", day, inserted, len(campaign_ids)
     )
     return inserted
-
-
-def _platform_zone() -> ZoneInfo:
-    from flask import current_app, has_app_context
-
-    name = "Europe/Zurich"
-    if has_app_context():
-        name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or name
-    return ZoneInfo(name)
 
 
 def snapshot_tick_task(session: Session, now: datetime) -> None:
@@ -214,7 +193,7 @@ def send_reminder(
     from app.campaigns.links import LinkBuilder
     from app.campaigns.notices import Message, load_recipients, send_messages
     from app.campaigns.phrases import Kind
-    from app.campaigns.queries import module_infos
+    from app.campaigns.queries.modules import module_infos
 
     key = reminder_key(campaign.id, person.id, day)
     default_language = _default_language()
@@ -234,7 +213,7 @@ def send_reminder(
             "campaign_id": campaign.id,
             "campaign": campaign.name_in(recipient.language),
             "modules": titles,
-            "due": due_at.astimezone(_platform_zone()).date().isoformat() if due_at else None,
+            "due": due_at.astimezone(clock.platform_zone()).date().isoformat() if due_at else None,
             "days": max((due_at - now).days, 0) if due_at else 0,
             "by_manager": True,
         },
@@ -264,73 +243,3 @@ def _default_language() -> str:
     from flask import current_app
 
     return current_app.config.get("BABEL_DEFAULT_LOCALE") or "fr"
-
-
-# --- module feedback --------------------------------------------------------------------------
-
-
-def rate_page(
-    session: Session, *, user: User, page: FeedbackPage, is_helpful: bool, now: datetime
-) -> None:
-    """Record (or change) the learner's "was this page helpful?" answer, atomically."""
-    statement = (
-        _dialect_insert(session, PageRating)
-        .values(
-            user_id=user.id,
-            page_id=page.page_id,
-            module_id=page.module_id,
-            is_helpful=is_helpful,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_update(
-            index_elements=["user_id", "page_id"],
-            set_={"is_helpful": is_helpful, "updated_at": now},
-        )
-    )
-    session.execute(statement)
-    session.flush()
-
-
-def report_problem(
-    session: Session, *, user: User, page: FeedbackPage, comment: str, now: datetime
-) -> ProblemReport:
-    """Store a learner's problem report on a page (status "received", its first event)."""
-    text = (comment or "").strip()
-    if not text:
-        raise FeedbackRefused(N_("Describe the problem."), "comment")
-    if len(text) > MAX_COMMENT:
-        raise FeedbackRefused(N_("The description is too long."), "comment")
-    requests.check_daily_limit(session, user.id, now)
-    report = ProblemReport(
-        user_id=user.id,
-        kind=RequestKind.PROBLEM,
-        page_id=page.page_id,
-        module_id=page.module_id,
-        version_id=page.version_id,
-        provider_id=page.provider_id,
-        subject=page.title[: requests.MAX_SUBJECT],
-        comment=text,
-        status=ReportStatus.RECEIVED,
-        created_at=now,
-    )
-    session.add(report)
-    session.flush()
-    requests.record_received(session, report, now)
-    return report
-
-
-def set_report_status(
-    session: Session,
-    report: ProblemReport,
-    status: ReportStatus,
-    *,
-    actor: User,
-    now: datetime,
-    ip: str | None = None,
-) -> bool:
-    """Move a report to `status` (received, in progress, handled); False if it was there.
-
-    The learner gets a notice (and an e-mail) about it, as for every request.
-    """
-    return requests.set_status(session, report, status, actor=actor, now=now, ip=ip)

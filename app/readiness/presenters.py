@@ -16,33 +16,28 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app.content.module_titles import ModuleTitle, module_titles
 from app.people.admin_forms import kind_choices
 from app.people.models import User
 from app.readiness import charts
-from app.readiness.exports import Table, percent
 from app.readiness.forms import UnitFilters
-from app.readiness.queries import (
-    CampaignInfo,
-    ModuleTitle,
-    OverduePerson,
-    PersonReadiness,
+from app.readiness.queries.heatmap import (
     QuizScores,
-    ReadinessReport,
-    UnitNode,
-    UnitReadiness,
     campaign_required_modules,
-    local_day,
     module_cells_by_person,
     module_cells_by_unit,
-    module_titles,
-    overdue_people,
-    people_in_unit,
     quiz_score_bins,
-    readiness_report,
     roll_up_cells,
-    trend_history,
 )
+from app.readiness.queries.overdue import OverduePerson, overdue_people
+from app.readiness.queries.people import PersonReadiness, people_in_unit
+from app.readiness.queries.report import ReadinessReport, UnitReadiness, readiness_report
+from app.readiness.queries.scope import CampaignInfo, UnitNode
+from app.readiness.queries.snapshots import trend_history
 from app.readiness.rules import STATUS_LABELS, STATUS_ORDER, Status
+from app.timekeeping.days import local_date
+from app.web import charts as web_charts
+from app.web.table_export import Table, percent
 
 MAX_CHART_ROWS = 40
 MAX_TREND_SERIES = 8
@@ -247,7 +242,7 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
             if current.projection.low_share is not None:
                 projection += (current.projection.low_share, current.projection.high_share)
         tick_format, hover_format = CHART_DATE_FORMATS.get(language, DEFAULT_CHART_DATE_FORMAT)
-        figures["trend"] = charts.figure_json(
+        figures["trend"] = web_charts.figure_json(
             charts.readiness_trend(
                 series,
                 threshold_percent=page.campaign.rule.effective_percent,
@@ -267,7 +262,7 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
     if page.children:
         rows = sorted(page.children, key=lambda u: (-u.overdue, u.unit.name.lower()))
         rows = rows[:MAX_CHART_ROWS]
-        figures["overdue"] = charts.figure_json(
+        figures["overdue"] = web_charts.figure_json(
             charts.overdue_counts(
                 [u.unit.name for u in rows],
                 [u.overdue for u in rows],
@@ -275,8 +270,8 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
             )
         )
     if page.scores:
-        figures["scores"] = charts.figure_json(
-            charts.score_distribution(
+        figures["scores"] = web_charts.figure_json(
+            web_charts.score_distribution(
                 [(title_in(s.title, language, s.slug), s.bins) for s in page.scores],
                 labels={"x": _("Best score (points of 100)"), "y": _("People")},
             )
@@ -364,7 +359,7 @@ def _local_day(moment: datetime | None, tz: ZoneInfo | None) -> date | datetime 
     """A due moment as the local day it falls on (what the pages show)."""
     if moment is None or tz is None:
         return moment
-    return local_day(moment, tz)
+    return local_date(moment, tz)
 
 
 def units_table(page: ReportPage, name: str) -> Table:
@@ -443,7 +438,7 @@ def trend_table(page: ReportPage, name: str) -> Table:
 
 def scores_table(page: ReportPage, name: str, language: str) -> Table:
     """Quiz score distribution."""
-    labels = charts.bin_labels()
+    labels = web_charts.bin_labels()
     rows = [
         [title_in(s.title, language, s.slug), labels[index], count]
         for s in page.scores

@@ -11,17 +11,14 @@ from flask import Flask, abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.content.module_titles import module_titles
 from app.extensions import db
 from app.i18n.request_language import select_language
+from app.page_feedback.queries import module_in_trainer_scope
 from app.people.models import Role
 from app.permissions import roles_required
 from app.platform.hooks import NAV_ENTRIES
-from app.readiness.queries import (
-    module_campaign_usage,
-    module_in_trainer_scope,
-    module_titles,
-    module_usage,
-)
+from app.readiness.queries.module_usage import module_campaign_usage, module_usage
 from app.readiness.views import bp
 
 TRAINERS = (Role.TRAINER, Role.ADMIN)

@@ -8,13 +8,11 @@ unknown id and one outside the manager's units both answer 404), then builds the
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -27,6 +25,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.campaigns.models import Campaign
+from app.content.module_titles import module_titles
 from app.extensions import db
 from app.i18n.request_language import select_language
 from app.people.models import Role, User
@@ -34,10 +33,9 @@ from app.people.safe_redirect import safe_next_path
 from app.permissions import roles_required
 from app.platform.audit import record_event
 from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
-from app.readiness import charts, exports, presenters
+from app.readiness import presenters
 from app.readiness.forecast import BENCHMARK_MAE_POINTS, METHOD_SENTENCE, MIN_DATA_DAYS
 from app.readiness.forms import (
-    BadFilter,
     ReminderForm,
     UnitFilters,
     parse_page,
@@ -45,22 +43,23 @@ from app.readiness.forms import (
     parse_unit_id,
 )
 from app.readiness.operations import reminder_key, send_reminder, snapshot_tick_task
-from app.readiness.queries import (
+from app.readiness.queries.overdue import overdue_people, reminder_sent
+from app.readiness.queries.people import person_modules, scoped_person
+from app.readiness.queries.scope import (
     CampaignInfo,
     UnitNode,
     breadcrumb,
     campaign_for,
-    module_titles,
-    overdue_people,
-    person_modules,
-    reminder_sent,
     scope_root_units,
-    scoped_person,
     scoped_unit,
     visible_campaigns,
 )
 from app.readiness.rules import STATUS_LABELS
 from app.timekeeping import clock
+from app.web import charts as web_charts
+from app.web import table_export
+from app.web.errors import bad_request_page
+from app.web.query_args import BadFilter
 
 bp = Blueprint("readiness", __name__, url_prefix="/readiness")
 
@@ -70,23 +69,10 @@ MAX_EXPORT_ROWS = 100_000
 REPORT_TABLES = ("units", "people", "overdue", "heatmap", "trend", "scores")
 
 
-def platform_zone() -> ZoneInfo:
-    """The platform's time zone (days and due dates are local days)."""
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Europe/Zurich")
-
-
 @bp.errorhandler(BadFilter)
 def bad_filter(error: BadFilter):
     """A filter or page number the page cannot use: 400 with the reason."""
-    return (
-        render_template(
-            "errors/error.html",
-            status=400,
-            title=_("The request could not be understood"),
-            message=str(error),
-        ),
-        400,
-    )
+    return bad_request_page(str(error))
 
 
 def _campaign(campaign_id: int) -> CampaignInfo:
@@ -112,7 +98,7 @@ def _default_unit() -> UnitNode | None:
 
 
 def _reminder_key_for(campaign: CampaignInfo):
-    day = clock.now().astimezone(platform_zone()).date()
+    day = clock.now().astimezone(clock.platform_zone()).date()
     return lambda user_id: reminder_key(campaign.id, user_id, day)
 
 
@@ -127,7 +113,7 @@ def dashboard():
         "readiness/dashboard.html",
         campaigns=visible_campaigns(db.session, current_user),
         language=select_language(),
-        tz=platform_zone(),
+        tz=clock.platform_zone(),
     )
 
 
@@ -143,7 +129,7 @@ def _report(campaign_id: int, unit_id: int | None):
         unit=unit,
         filters=filters,
         now=clock.now(),
-        tz=platform_zone(),
+        tz=clock.platform_zone(),
         language=language,
         reminder_key=_reminder_key_for(campaign),
         trend_all=filters.trend_all,
@@ -201,7 +187,7 @@ def person(campaign_id: int, user_id: int):
         {m.module_id for m in modules} | {m.assigned_module_id for m in modules},
         select_language(),
     )
-    key = reminder_key(campaign.id, summary.id, now.astimezone(platform_zone()).date())
+    key = reminder_key(campaign.id, summary.id, now.astimezone(clock.platform_zone()).date())
     missing = [m for m in modules if m.is_required and m.removed_at is None and not m.counts]
     return render_template(
         "readiness/person.html",
@@ -248,7 +234,7 @@ def remind(campaign_id: int, user_id: int):
         due_at=min(due_dates) if due_dates else None,
         actor=current_user,
         now=now,
-        day=now.astimezone(platform_zone()).date(),
+        day=now.astimezone(clock.platform_zone()).date(),
         ip=request.remote_addr,
     )
     db.session.commit()
@@ -300,7 +286,7 @@ def overdue(campaign_id: int):
 def export(campaign_id: int, table: str, file_format: str):
     """Download one table of a readiness page as CSV or XLSX (audited)."""
     campaign = _campaign(campaign_id)
-    if table not in REPORT_TABLES or file_format not in exports.FORMATS:
+    if table not in REPORT_TABLES or file_format not in table_export.FORMATS:
         abort(404)
     unit_id = parse_unit_id(request.args)
     unit = _unit(unit_id) if unit_id is not None else _default_unit()
@@ -322,7 +308,7 @@ def export(campaign_id: int, table: str, file_format: str):
         titles = module_titles(
             db.session, {m for p in people for m in p.missing_module_ids}, language
         )
-        data = presenters.overdue_table(people, titles, name, platform_zone())
+        data = presenters.overdue_table(people, titles, name, clock.platform_zone())
     else:
         page = presenters.report_page(
             db.session,
@@ -331,7 +317,7 @@ def export(campaign_id: int, table: str, file_format: str):
             unit=unit,
             filters=filters,
             now=now,
-            tz=platform_zone(),
+            tz=clock.platform_zone(),
             language=language,
             reminder_key=_reminder_key_for(campaign),
         )
@@ -350,7 +336,7 @@ def export(campaign_id: int, table: str, file_format: str):
         rows=len(data.rows),
     )
     db.session.commit()
-    return exports.download(data, file_format)
+    return table_export.download(data, file_format)
 
 
 def _report_table(page: presenters.ReportPage, table: str, name: str, language: str):
@@ -378,16 +364,14 @@ def export_args(unit: UnitNode | None, filters: UnitFilters | None = None) -> di
 
 def register(app: Flask) -> None:
     """Register the blueprints, navigation, home panel, scheduler task and template helpers."""
-    from app.readiness import api, assets, feedback_views, provider_views, trainer_views
+    from app.readiness import api, assets, provider_views
 
     app.register_blueprint(bp)
     app.register_blueprint(api.api_bp)
     assets.install(app)
-    feedback_views.install(app)
-    trainer_views.install(app)
     provider_views.install(app)
     NAV_ENTRIES.connect(app, ("readiness.dashboard", _l("Readiness"), {Role.MANAGER, Role.ADMIN}))
     TICK_TASKS.connect(app, snapshot_tick_task)
     app.jinja_env.globals.update(
-        readiness_export_args=export_args, score_bin_labels=charts.bin_labels
+        readiness_export_args=export_args, score_bin_labels=web_charts.bin_labels
     )

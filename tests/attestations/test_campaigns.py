@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.people.models import Role
-from app.readiness.queries import assignment_rows
+from app.readiness.queries.counting import assignment_rows
 from tests.attestations.helpers import make_attestation, read_and_confirm
 from tests.campaigns.builders import at, make_campaign, tick
 from tests.factories import make_org, make_user

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
+from app.page_feedback.models import ProblemReport
 from app.people.models import Role
-from app.readiness.models import ProblemReport
 from tests.e2e.browser import (
     assert_no_axe_violations,
     assert_no_csp_violations,

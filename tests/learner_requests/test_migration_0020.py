@@ -154,7 +154,7 @@ def test_0020_gives_existing_reports_a_timeline_and_a_route(app_config, empty_da
 
     from app import create_app
     from app.learner_requests.models import RequestEvent
-    from app.readiness.models import ProblemReport
+    from app.page_feedback.models import ProblemReport
 
     application = create_app(dict(app_config, SQLALCHEMY_DATABASE_URI=empty_database))
     with application.app_context():

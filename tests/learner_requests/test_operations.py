@@ -15,10 +15,10 @@ from app.learner_requests import operations as ops
 from app.learner_requests.models import EventKind, RequestEvent
 from app.learner_requests.queries import inbox, my_requests, timeline
 from app.notifications.models import OutboxEmail
+from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
+from app.page_feedback.operations import FeedbackRefused, report_problem, set_report_status
+from app.page_feedback.queries import feedback_page
 from app.platform.audit import AuditEvent
-from app.readiness.models import ProblemReport, ReportStatus, RequestKind
-from app.readiness.operations import FeedbackRefused, report_problem, set_report_status
-from app.readiness.queries import feedback_page
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from app.extensions import db
 from app.learner_requests import asking
 from app.learner_requests.access import may_handle_request, may_view_request
 from app.learner_requests.models import RequestEvent
+from app.page_feedback.models import ProblemReport
 from app.permissions import may
-from app.readiness.models import ProblemReport
 from tests.conftest import get_csrf, login_as
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)

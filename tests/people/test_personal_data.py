@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from app.assessment.item_analysis import analyse_quiz
+from app.assessment.item_analysis_queries import attempts_from_rows, submitted_answers
 from app.assessment.models import Attempt, AttemptAnswer
 from app.extensions import db
 from app.notifications.operations import enqueue_email
@@ -18,14 +20,9 @@ from app.people.hr_models import Invitation
 from app.people.operations import deactivate_user, reactivate_user
 from app.people.personal_data import erase_person, export_person_data
 from app.platform.audit import AuditEvent, record_event
-from app.readiness.item_analysis import analyse_quiz
-from app.readiness.queries import (
-    campaign_for,
-    quiz_score_bins,
-    readiness_report,
-    submitted_answers,
-)
-from app.readiness.trainer_views import attempts_from_rows
+from app.readiness.queries.heatmap import quiz_score_bins
+from app.readiness.queries.report import readiness_report
+from app.readiness.queries.scope import campaign_for
 from app.tracking.models import Statement
 from app.tracking.statements import ObjectKind, Verb
 from tests.conftest import csrf_token_from, login_as
@@ -246,7 +243,7 @@ def test_requests_are_exported_and_their_free_text_is_blanked_on_erasure(scene):
     from app.learner_requests.asking import ask_question
     from app.learner_requests.models import RequestEvent
     from app.learner_requests.operations import add_follow_up
-    from app.readiness.models import ProblemReport
+    from app.page_feedback.models import ProblemReport
 
     cat = scene.people["cat"]
     request = ask_question(

@@ -8,8 +8,10 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+from app.assessment import item_analysis_charts
 from app.readiness import charts
 from app.readiness.assets import plotly_bundle
+from app.web import charts as web_charts
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
 
@@ -68,8 +70,8 @@ def test_the_partial_bundle_is_small_and_draws_every_trace_the_charts_use():
             projection=(day, 0.5, date(2027, 3, 1), 0.9, 0.7, 1.0),
         ),
         charts.overdue_counts(["A1"], [3], labels=labels),
-        charts.score_distribution([("Quiz", [0] * 9 + [4])], labels=labels),
-        charts.facility_bars(["Q1"], [0.5], [0.2], labels=labels),
+        web_charts.score_distribution([("Quiz", [0] * 9 + [4])], labels=labels),
+        item_analysis_charts.facility_bars(["Q1"], [0.5], [0.2], labels=labels),
     ]
     used = {trace["type"].encode() for figure in figures for trace in figure["data"]}
     assert used and used <= registered, used - registered

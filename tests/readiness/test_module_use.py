@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.people.models import Role
-from app.readiness.queries import module_campaign_usage, module_usage
+from app.readiness.queries.module_usage import module_campaign_usage, module_usage
 from tests.conftest import login_as
 from tests.factories import make_user
 from tests.readiness.helpers import make_module

@@ -11,14 +11,10 @@ import pytest
 from app.campaigns.models import Assignment, CampaignModule
 from app.extensions import db
 from app.people.models import Role
-from app.readiness.queries import (
-    campaign_for,
-    overdue_people,
-    people_in_unit,
-    person_modules,
-    readiness_report,
-    scoped_unit,
-)
+from app.readiness.queries.overdue import overdue_people
+from app.readiness.queries.people import people_in_unit, person_modules
+from app.readiness.queries.report import readiness_report
+from app.readiness.queries.scope import campaign_for, scoped_unit
 from app.readiness.rules import Status
 from tests.factories import make_org, make_user
 from tests.readiness.helpers import (

@@ -66,7 +66,7 @@ def test_only_active_campaigns_are_snapshot(app, scene):
 
 def test_the_tick_runs_the_snapshot_task(app, scene):
     assert snapshot_tick_task in TICK_TASKS.receivers(app)
-    from app.campaigns.scheduler import run_tick
+    from app.platform.tick import run_tick
 
     with app.app_context():
         run_tick(db.session, NOW, lock=False)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.readiness.item_analysis import (
+from app.assessment.item_analysis import (
     NEGATIVE_DISCRIMINATION,
     STRONG_CHOOSE_WRONG,
     TOO_EASY,

@@ -1,4 +1,5 @@
-"""Exports of every readiness table: CSV (streamed) and XLSX, both safe against formulas.
+"""Exports of report tables (readiness, item analysis, page feedback): CSV (streamed) and XLSX,
+both safe against formulas.
 
 CSV: UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF line ends, streamed row by row from
 a generator; every cell goes through `app.web.csv_export.neutralise` (a leading apostrophe on

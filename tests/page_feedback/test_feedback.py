@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from flask import render_template_string
 
 from app.content.models import ModuleStatus
 from app.extensions import db
+from app.page_feedback.models import PageRating, ProblemReport, ReportStatus
 from app.people.models import Role
 from app.platform.audit import AuditEvent
-from app.readiness.models import PageRating, ProblemReport, ReportStatus
+from app.platform.hooks import READER_PANELS
 from tests.conftest import csrf_token_from, get_csrf, login_as
 from tests.factories import make_org, make_user
 from tests.tracking.helpers import make_module
@@ -32,14 +35,16 @@ def token(client):
     return get_csrf(client, "/requests/")
 
 
-def test_the_include_renders_two_forms_for_the_page(app, client, pages):
+def test_the_reader_panel_renders_two_forms_for_the_page(app, client, pages):
     _org, built, *_ = pages
     page_id = built.page_ids()[0]
+    reader_page = SimpleNamespace(page_id=page_id, slug=built.module.slug)
     with app.test_request_context(f"/modules/{built.module.slug}/pages/1"):
+        panels = [add(reader_page) for add in READER_PANELS.receivers(app)]
         html = render_template_string(
-            '{% with page_id = pid %}{% include "readiness/_page_feedback.html" %}{% endwith %}',
-            pid=page_id,
+            "{% for panel in panels %}{% include panel.template %}{% endfor %}", panels=panels
         )
+    assert f"/requests/ask?module={built.module.slug}" in html
     assert f'action="/readiness/pages/{page_id}/rating"' in html
     assert f'action="/readiness/pages/{page_id}/report"' in html
     assert 'name="csrf_token"' in html and "<script" not in html

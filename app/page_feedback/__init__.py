@@ -1,0 +1,1 @@
+"""Page feedback: learners rate module pages and report problems; trainers follow them up."""

@@ -1,0 +1,187 @@
+"""Who is late: overdue people and assignments, a page at a time, and today's reminders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.campaigns.models import Notice
+from app.people.models import Unit, User
+from app.readiness.queries.counting import as_utc, assignment_rows
+
+
+@dataclass(frozen=True)
+class OverduePerson:
+    """A person with at least one required module past its due date."""
+
+    user_id: int
+    name: str
+    email: str
+    unit_id: int
+    unit_name: str
+    earliest_due_at: datetime
+    missing_module_ids: tuple[int, ...]
+    reminded_today: bool = False
+
+
+def overdue_people(
+    session: Session,
+    viewer: User,
+    campaign_id: int,
+    now: datetime,
+    *,
+    root_path: str | None,
+    offset: int = 0,
+    limit: int = 50,
+    reminder_key: Callable[[int], str] | None = None,
+) -> tuple[list[OverduePerson], int]:
+    """One page of overdue people (longest overdue first) and the total (two queries)."""
+    late = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    late_rows = select(late).where(late.c.late == 1).subquery("late")
+    people = (
+        select(
+            late_rows.c.user_id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            Unit.id.label("unit_id"),
+            Unit.name.label("unit_name"),
+            func.min(late_rows.c.due_at).label("earliest"),
+            func.count().over().label("total"),
+        )
+        .join(User, User.id == late_rows.c.user_id)
+        .join(Unit, Unit.id == late_rows.c.unit_id)
+        .group_by(
+            late_rows.c.user_id, User.first_name, User.last_name, User.email, Unit.id, Unit.name
+        )
+        .order_by(func.min(late_rows.c.due_at), Unit.name, User.last_name, late_rows.c.user_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(people).all()
+    if not rows:
+        return [], 0 if offset == 0 else _count_overdue(session, late_rows)
+    total = int(rows[0].total)
+    ids = [row.user_id for row in rows]
+    missing = _missing_modules(session, late_rows, ids)
+    reminded = _reminded_today(session, ids, reminder_key) if reminder_key is not None else set()
+    return [
+        OverduePerson(
+            user_id=row.user_id,
+            name=f"{row.first_name} {row.last_name}".strip(),
+            email=row.email,
+            unit_id=row.unit_id,
+            unit_name=row.unit_name,
+            earliest_due_at=as_utc(row.earliest),  # type: ignore[arg-type]
+            missing_module_ids=tuple(missing[row.user_id]),
+            reminded_today=row.user_id in reminded,
+        )
+        for row in rows
+    ], total
+
+
+def _missing_modules(session: Session, late_rows: Any, user_ids: list[int]) -> dict[int, list[int]]:
+    """The late modules of each of some people (one query)."""
+    missing: dict[int, list[int]] = defaultdict(list)
+    for user_id, module_id in session.execute(
+        select(late_rows.c.user_id, late_rows.c.module_id)
+        .where(late_rows.c.user_id.in_(user_ids))
+        .order_by(late_rows.c.user_id, late_rows.c.module_id)
+    ):
+        missing[user_id].append(module_id)
+    return missing
+
+
+def _reminded_today(
+    session: Session, user_ids: list[int], reminder_key: Callable[[int], str]
+) -> set[int]:
+    """The people among `user_ids` whose reminder of today went out (one query)."""
+    keys = {reminder_key(i): i for i in user_ids}
+    return {
+        keys[key]
+        for key in session.scalars(
+            select(Notice.dedupe_key).where(Notice.dedupe_key.in_(list(keys)))
+        )
+    }
+
+
+def reminder_sent(session: Session, key: str) -> bool:
+    """Tell whether the reminder with this dedupe key went out (its in-app notice always does;
+    the e-mail only for people who want e-mail)."""
+    return session.scalar(select(Notice.id).where(Notice.dedupe_key == key)) is not None
+
+
+def _count_overdue(session: Session, late_rows: Any) -> int:
+    """Count overdue people (for a page past the end, where no row carries the total)."""
+    people = select(late_rows.c.user_id).group_by(late_rows.c.user_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(people)) or 0)
+
+
+@dataclass(frozen=True)
+class OverdueAssignment:
+    """One required module a person has not done by its due date."""
+
+    assignment_id: int
+    user_id: int
+    name: str
+    email: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    module_id: int
+    due_at: datetime
+
+
+def overdue_assignments(
+    session: Session,
+    viewer: User,
+    campaign_id: int,
+    now: datetime,
+    *,
+    root_path: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[OverdueAssignment], int]:
+    """One page of overdue assignments (oldest due date first) and the total (two queries)."""
+    rows = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    late = select(rows).where(rows.c.late == 1).subquery("late")
+    total = int(session.scalar(select(func.count()).select_from(late)) or 0)
+    page = session.execute(
+        select(
+            late.c.assignment_id,
+            late.c.user_id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            late.c.module_id,
+            late.c.due_at,
+        )
+        .join(User, User.id == late.c.user_id)
+        .join(Unit, Unit.id == late.c.unit_id)
+        .order_by(late.c.due_at, late.c.assignment_id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        OverdueAssignment(
+            assignment_id=r[0],
+            user_id=r[1],
+            name=f"{r[2]} {r[3]}".strip(),
+            email=r[4],
+            unit_id=r[5],
+            unit_code=r[6],
+            unit_name=r[7],
+            module_id=r[8],
+            due_at=as_utc(r[9]),  # type: ignore[arg-type]
+        )
+        for r in page
+    ], total
