@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -43,6 +43,7 @@ from app.people.sessions import (
     start_session,
 )
 from app.people.signin_throttle import (
+    Refusal,
     check_current_password,
     client_address,
     current_rules,
@@ -172,25 +173,7 @@ def request_reset():
             now=now,
         )
         if refusal is not None:
-            record_event(
-                db.session,
-                "password.reset_throttled",
-                ip_address=address,
-                now=now,
-                email=email,
-                reason=refusal.reason,
-                wait_seconds=refusal.wait_seconds,
-            )
-            db.session.commit()
-            flash(
-                _(
-                    "Too many requests for a new password. Please wait %(wait)s and try again.",
-                    wait=wait_phrase(refusal.wait_seconds),
-                ),
-                "error",
-            )
-            page = render_template("people/reset_request.html", form=form)
-            return throttled(page, refusal.wait_seconds)
+            return _reset_throttled(form, email, address, now, refusal)
         note_reset_request(db.session, email=email, address=address, now=now)
         user = find_user_by_email(db.session, email)
         if user is not None and user.is_active:
@@ -216,6 +199,31 @@ def request_reset():
         return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("people/reset_request.html", form=form), status
+
+
+def _reset_throttled(
+    form: ResetRequestForm, email: str, address: str, now: datetime, refusal: Refusal
+):
+    """Log a throttled reset request and answer 429 with the time to wait."""
+    record_event(
+        db.session,
+        "password.reset_throttled",
+        ip_address=address,
+        now=now,
+        email=email,
+        reason=refusal.reason,
+        wait_seconds=refusal.wait_seconds,
+    )
+    db.session.commit()
+    flash(
+        _(
+            "Too many requests for a new password. Please wait %(wait)s and try again.",
+            wait=wait_phrase(refusal.wait_seconds),
+        ),
+        "error",
+    )
+    page = render_template("people/reset_request.html", form=form)
+    return throttled(page, refusal.wait_seconds)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

@@ -19,9 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import utcnow
-from app.people.hr_file import HrFileError, Limits, read_rows
+from app.people.hr_file import Limits, read_rows
 from app.people.hr_import import build_plan
-from app.people.hr_plan import Directory, PersonState, Plan, RoleSpec, UnitState, export_row
+from app.people.hr_plan import (
+    Creation,
+    Directory,
+    PersonState,
+    Plan,
+    RoleSpec,
+    UnitState,
+    Update,
+    export_row,
+)
 from app.people.models import Provider, Role, RoleAssignment, Unit, User
 from app.people.operations import create_people, deactivate_user, reactivate_user, update_person
 from app.people.role_operations import grant_role
@@ -81,6 +90,7 @@ class ApplyResult:
 
 
 def _people_query(importer: User | None) -> Any:
+    """People in the importer's units (everyone for an admin), with roles and unit loaded."""
     query = select(User).options(selectinload(User.roles), selectinload(User.unit))
     if importer is not None and not is_admin(importer):
         query = query.join(Unit, Unit.id == User.unit_id).where(
@@ -108,30 +118,8 @@ def load_directory(session: Session, importer: User | None) -> Directory:
     }
     code_of = {unit.id: unit.code for unit in all_units}
     providers = {p.id: p.slug for p in session.scalars(select(Provider))}
-    roles: dict[int, set[RoleSpec]] = {}
-    for user_id, role, unit_id, provider_id in session.execute(
-        select(
-            RoleAssignment.user_id,
-            RoleAssignment.role,
-            RoleAssignment.unit_id,
-            RoleAssignment.provider_id,
-        )
-    ):
-        if role == Role.MANAGER and unit_id is not None:
-            spec = RoleSpec("manager", code_of[unit_id])
-        elif role == Role.TRAINER and provider_id is not None:
-            spec = RoleSpec("trainer", providers[provider_id])
-        else:
-            spec = RoleSpec(Role(role).value)
-        roles.setdefault(user_id, set()).add(spec)
-    manageable: set[int] | None = None
-    if importer is not None and not is_admin(importer):
-        # Scope by rank is the permission module's rule: ask it for each person in scope.
-        manageable = {
-            person.id
-            for person in session.scalars(_people_query(importer))
-            if may(importer, Action.MANAGE_PERSON, person)
-        }
+    roles = _role_specs(session, code_of, providers)
+    manageable = _manageable_ids(session, importer)
     people = [
         PersonState(
             id=row.id,
@@ -159,6 +147,41 @@ def load_directory(session: Session, importer: User | None) -> Directory:
         )
     ]
     return Directory(people=people, units=units, providers=frozenset(providers.values()))
+
+
+def _role_specs(
+    session: Session, code_of: dict[int, str], providers: dict[int, str]
+) -> dict[int, set[RoleSpec]]:
+    """Return every person's roles as the file spells them, by person id."""
+    roles: dict[int, set[RoleSpec]] = {}
+    for user_id, role, unit_id, provider_id in session.execute(
+        select(
+            RoleAssignment.user_id,
+            RoleAssignment.role,
+            RoleAssignment.unit_id,
+            RoleAssignment.provider_id,
+        )
+    ):
+        if role == Role.MANAGER and unit_id is not None:
+            spec = RoleSpec("manager", code_of[unit_id])
+        elif role == Role.TRAINER and provider_id is not None:
+            spec = RoleSpec("trainer", providers[provider_id])
+        else:
+            spec = RoleSpec(Role(role).value)
+        roles.setdefault(user_id, set()).add(spec)
+    return roles
+
+
+def _manageable_ids(session: Session, importer: User | None) -> set[int] | None:
+    """Return the ids of the people the importer may change (None: everyone)."""
+    if importer is None or is_admin(importer):
+        return None
+    # Scope by rank is the permission module's rule: ask it for each person in scope.
+    return {
+        person.id
+        for person in session.scalars(_people_query(importer))
+        if may(importer, Action.MANAGE_PERSON, person)
+    }
 
 
 def grant_allowed(importer: User | None, spec: RoleSpec, units: dict[str, Unit]) -> bool:
@@ -193,25 +216,6 @@ def plan_import(
         is_full_export=is_full_export,
         ignored_columns=ignored,
         progress=progress,
-    )
-
-
-def _grant(
-    session: Session,
-    person: User,
-    spec: RoleSpec,
-    units: dict[str, Unit],
-    providers: dict[str, Provider],
-    **who: Any,
-) -> None:
-    role = Role(spec.role)
-    grant_role(
-        session,
-        person,
-        role,
-        unit=units[spec.scope] if role == Role.MANAGER and spec.scope else None,
-        provider=providers[spec.scope] if role == Role.TRAINER and spec.scope else None,
-        **who,
     )
 
 
@@ -260,59 +264,22 @@ def _apply_plan(
     if plan.has_errors and not skip_errors:
         raise ImportRefused(f"{len(plan.bad_rows)} row(s) have errors; nothing was imported")
     now = now or utcnow()
-    who = {"actor": actor, "ip": ip, "now": now}
-    units = {unit.code: unit for unit in session.scalars(select(Unit))}
-    providers = {p.slug: p for p in session.scalars(select(Provider))}
-    ids = {u.person_id for u in plan.updates} | {d.person_id for d in plan.deactivations}
-    people: dict[int, User] = {}
-    for chunk in _chunks(sorted(ids), 500):
-        for person in session.scalars(
-            select(User).options(selectinload(User.roles)).where(User.id.in_(chunk))
-        ):
-            people[person.id] = person
-
-    created: list[User] = []
-    for start in range(0, len(plan.creations), CREATE_BATCH):
-        batch = plan.creations[start : start + CREATE_BATCH]
-        people_created = create_people(
-            session,
-            [
-                {
-                    "email": c.email,
-                    "first_name": c.first_name,
-                    "last_name": c.last_name,
-                    "unit": units[c.unit_code],
-                    "language": c.language,
-                    "hr_number": c.hr_number,
-                }
-                for c in batch
-            ],
-            **who,
-        )
-        for creation, person in zip(batch, people_created, strict=True):
-            for spec in creation.roles:
-                if spec.role != "learner":  # everyone is created a learner
-                    _grant(session, person, spec, units, providers, **who)
-            created.append(person)
-        if progress is not None:
-            progress(len(batch))
+    steps = _Steps(
+        session=session,
+        units={unit.code: unit for unit in session.scalars(select(Unit))},
+        providers={p.slug: p for p in session.scalars(select(Provider))},
+        who={"actor": actor, "ip": ip, "now": now},
+        progress=progress or (lambda _done: None),
+    )
+    people = _people_by_id(
+        session, {u.person_id for u in plan.updates} | {d.person_id for d in plan.deactivations}
+    )
+    created = steps.create(plan.creations)
     for update in plan.updates:
-        person = people[update.person_id]
-        if update.reactivate:
-            reactivate_user(session, person, actor=actor, ip=ip, now=now)
-        changes: dict[str, Any] = dict(update.fields())
-        if update.is_move and update.unit_after is not None:
-            changes["unit"] = units[update.unit_after]
-        if changes:
-            update_person(session, person, **who, **changes)
-        for spec in update.roles_added:
-            _grant(session, person, spec, units, providers, **who)
-        if progress is not None:
-            progress(1)
+        steps.update(people[update.person_id], update)
     for deactivation in plan.deactivations:
         deactivate_user(session, people[deactivation.person_id], actor=actor, ip=ip, now=now)
-        if progress is not None:
-            progress(1)
+        steps.progress(1)
     result = ApplyResult(
         created=len(plan.creations),
         changed=len(plan.changes),
@@ -335,7 +302,83 @@ def _apply_plan(
     return result
 
 
+def _people_by_id(session: Session, ids: set[int]) -> dict[int, User]:
+    """Load the people a plan changes, with their roles, 500 at a time."""
+    people: dict[int, User] = {}
+    for chunk in _chunks(sorted(ids), 500):
+        for person in session.scalars(
+            select(User).options(selectinload(User.roles)).where(User.id.in_(chunk))
+        ):
+            people[person.id] = person
+    return people
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The writes of one apply: who does them, the units and providers, progress."""
+
+    session: Session
+    units: dict[str, Unit]
+    providers: dict[str, Provider]
+    who: dict[str, Any]
+    progress: Callable[[int], None]
+
+    def create(self, creations: list[Creation]) -> list[User]:
+        """Create the new people in batches, then give them their roles beyond learner."""
+        created: list[User] = []
+        for start in range(0, len(creations), CREATE_BATCH):
+            batch = creations[start : start + CREATE_BATCH]
+            people_created = create_people(
+                self.session,
+                [
+                    {
+                        "email": c.email,
+                        "first_name": c.first_name,
+                        "last_name": c.last_name,
+                        "unit": self.units[c.unit_code],
+                        "language": c.language,
+                        "hr_number": c.hr_number,
+                    }
+                    for c in batch
+                ],
+                **self.who,
+            )
+            for creation, person in zip(batch, people_created, strict=True):
+                for spec in creation.roles:
+                    if spec.role != "learner":  # everyone is created a learner
+                        self.grant(person, spec)
+                created.append(person)
+            self.progress(len(batch))
+        return created
+
+    def update(self, person: User, update: Update) -> None:
+        """Reactivate, change, move and give roles to one existing person."""
+        if update.reactivate:
+            reactivate_user(self.session, person, **self.who)
+        changes: dict[str, Any] = dict(update.fields())
+        if update.is_move and update.unit_after is not None:
+            changes["unit"] = self.units[update.unit_after]
+        if changes:
+            update_person(self.session, person, **self.who, **changes)
+        for spec in update.roles_added:
+            self.grant(person, spec)
+        self.progress(1)
+
+    def grant(self, person: User, spec: RoleSpec) -> None:
+        """Give a role from the file, with its unit or provider."""
+        role = Role(spec.role)
+        grant_role(
+            self.session,
+            person,
+            role,
+            unit=self.units[spec.scope] if role == Role.MANAGER and spec.scope else None,
+            provider=self.providers[spec.scope] if role == Role.TRAINER and spec.scope else None,
+            **self.who,
+        )
+
+
 def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    """Yield `values` in slices of `size`."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -356,13 +399,3 @@ def export_rows(session: Session, viewer: User | None) -> tuple[list[list[str]],
     kept = sorted((p for p in people if p.hr_number and p.unit_code), key=lambda p: p.hr_number)
     return [export_row(person) for person in kept], len(people) - len(kept)
 
-
-__all__ = [
-    "ApplyResult",
-    "HrFileError",
-    "ImportRefused",
-    "apply_plan",
-    "export_rows",
-    "load_directory",
-    "plan_import",
-]

@@ -55,6 +55,7 @@ ERASED_TEXT = "–"
 
 
 def _plain(value: Any) -> Any:
+    """Turn a column value into something JSON can hold."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
@@ -65,6 +66,7 @@ def _plain(value: Any) -> Any:
 
 
 def _row_dict(table: Any, row: Any) -> dict[str, Any]:
+    """Return a row's columns by name, secrets left out."""
     return {
         column.name: _plain(row._mapping[column])
         for column in table.columns
@@ -94,7 +96,7 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
     """
     users = Base.metadata.tables["users"]
     profile = _row_dict(users, session.execute(select(users).where(users.c.id == person.id)).one())
-    data: dict[str, Any] = {
+    return {
         "format": "counter-ready.personal-data.v1",
         "exported_at": (now or utcnow()).isoformat(),
         "profile": profile,
@@ -108,7 +110,13 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
             }
             for a in person.roles
         ],
+        "records": _records_of(session, person),
+        "audit": _audit_of(session, person),
     }
+
+
+def _records_of(session: Session, person: User) -> dict[str, list[dict[str, Any]]]:
+    """Every row about the person or written by them, by table, and their quiz answers."""
     records: dict[str, list[dict[str, Any]]] = {}
     for table in _tables_pointing_at_people("user_id"):
         if table.name == "role_assignments":
@@ -122,17 +130,21 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
             select(table).where(table.c.actor_id == person.id).order_by(*table.primary_key.columns)
         ).all()
         records[f"{table.name} (written by this person)"] = [_row_dict(table, r) for r in rows]
-    answers = Base.metadata.tables.get("attempt_answers")
-    attempts = Base.metadata.tables.get("attempts")
-    if answers is not None and attempts is not None:
-        rows = session.execute(
-            select(answers)
-            .join(attempts, attempts.c.id == answers.c.attempt_id)
-            .where(attempts.c.user_id == person.id)
-            .order_by(answers.c.id)
-        ).all()
-        records["attempt_answers"] = [_row_dict(answers, row) for row in rows]
-    data["records"] = records
+    # Answers point at an attempt, not at the person: reached through their attempts.
+    answers = Base.metadata.tables["attempt_answers"]
+    attempts = Base.metadata.tables["attempts"]
+    rows = session.execute(
+        select(answers)
+        .join(attempts, attempts.c.id == answers.c.attempt_id)
+        .where(attempts.c.user_id == person.id)
+        .order_by(answers.c.id)
+    ).all()
+    records["attempt_answers"] = [_row_dict(answers, row) for row in rows]
+    return records
+
+
+def _audit_of(session: Session, person: User) -> list[dict[str, Any]]:
+    """The audit rows about the person or by them, oldest first."""
     audit = session.scalars(
         select(AuditEvent)
         .where(
@@ -143,7 +155,7 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
         )
         .order_by(AuditEvent.id)
     )
-    data["audit"] = [
+    return [
         {
             "occurred_at": _plain(event.occurred_at),
             "action": event.action,
@@ -156,7 +168,6 @@ def export_person_data(session: Session, person: User, *, now: datetime | None =
         }
         for event in audit
     ]
-    return data
 
 
 def record_data_export(
@@ -222,7 +233,6 @@ def erase_person(
     deactivate_user(session, person, actor=actor, ip=ip, now=now)
     for assignment in [a for a in person.roles if a.role != Role.LEARNER]:
         revoke_role(session, assignment, actor=actor, ip=ip, now=now)
-
     old_email = person.email
     first, last, email = pseudonym(person)
     exact: dict[str, Any] = {
@@ -232,22 +242,49 @@ def erase_person(
     }
     if person.hr_number:
         exact[person.hr_number] = None
+    _pseudonymise_statements(session, person, f"{first} {last}", email)
+    _pseudonymise_audit(session, person, exact, old_email, email)
+    _blank_free_texts(session, person)
+    _remove_links(session, person, old_email)
+    person.first_name, person.last_name, person.email = first, last, email
+    person.hr_number = None
+    person.password_hash = None
+    person.preferred_language = None
+    person.extra_time_percent = 0
+    person.last_login_at = None
+    session.flush()
+    record_event(
+        session,
+        "user.erased",
+        actor_id=actor.id if actor is not None else None,
+        object_type="user",
+        object_id=person.id,
+        ip_address=ip,
+        now=now,
+    )
 
-    statements = Base.metadata.tables.get("statements")
-    if statements is not None:
-        agent = {"objectType": "Agent", "name": f"{first} {last}", "mbox": f"mailto:{email}"}
-        rows = session.execute(
-            select(statements.c.id, statements.c.payload).where(statements.c.user_id == person.id)
-        ).all()
-        # Statements are append-only for every other purpose (the ORM refuses updates);
-        # erasure is the one legal exception, so it writes through Core on purpose.
-        for statement_id, payload in rows:
-            changed = dict(payload or {})
-            changed["actor"] = agent
-            session.execute(
-                update(statements).where(statements.c.id == statement_id).values(payload=changed)
-            )
 
+def _pseudonymise_statements(session: Session, person: User, name: str, email: str) -> None:
+    """Put the pseudonym as the actor of every xAPI statement about the person."""
+    statements = Base.metadata.tables["statements"]
+    agent = {"objectType": "Agent", "name": name, "mbox": f"mailto:{email}"}
+    rows = session.execute(
+        select(statements.c.id, statements.c.payload).where(statements.c.user_id == person.id)
+    ).all()
+    # Statements are append-only for every other purpose (the ORM refuses updates);
+    # erasure is the one legal exception, so it writes through Core on purpose.
+    for statement_id, payload in rows:
+        changed = dict(payload or {})
+        changed["actor"] = agent
+        session.execute(
+            update(statements).where(statements.c.id == statement_id).values(payload=changed)
+        )
+
+
+def _pseudonymise_audit(
+    session: Session, person: User, exact: dict[str, Any], old_email: str, email: str
+) -> None:
+    """Replace the person's identity in the details of audit rows by, about or naming them."""
     events = session.execute(
         select(AuditEvent.id, AuditEvent.details).where(
             or_(
@@ -266,10 +303,11 @@ def erase_person(
                 .values(details=cleaned)
             )
 
+
+def _blank_free_texts(session: Session, person: User) -> None:
+    """Blank the texts the person wrote (empty ones stay empty), keeping the rows."""
     for name, writer, columns in _FREE_TEXT:
-        table = Base.metadata.tables.get(name)
-        if table is None:
-            continue
+        table = Base.metadata.tables[name]
         session.execute(
             update(table)
             .where(table.c[writer] == person.id)
@@ -282,28 +320,12 @@ def erase_person(
             )
         )
 
+
+def _remove_links(session: Session, person: User, old_email: str) -> None:
+    """Delete the rows that only reach or identify the person (tokens, identities, e-mails)."""
     for name in _REMOVED_ON_ERASURE:
-        table = Base.metadata.tables.get(name)
-        if table is None:
-            continue
+        table = Base.metadata.tables[name]
         condition = table.c.user_id == person.id
         if name == "outbox_emails":
             condition = or_(condition, table.c.to_address == old_email)
         session.execute(delete(table).where(condition))
-
-    person.first_name, person.last_name, person.email = first, last, email
-    person.hr_number = None
-    person.password_hash = None
-    person.preferred_language = None
-    person.extra_time_percent = 0
-    person.last_login_at = None
-    session.flush()
-    record_event(
-        session,
-        "user.erased",
-        actor_id=actor.id if actor is not None else None,
-        object_type="user",
-        object_id=person.id,
-        ip_address=ip,
-        now=now,
-    )

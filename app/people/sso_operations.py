@@ -232,6 +232,20 @@ def match_identity(
     elif not person.is_active:
         raise SsoRefusal("deactivated", user_id=person.id)
 
+    _link(session, person, claims, matched_by, ip=ip, now=now)
+    return Match(user=person, matched_by=matched_by, is_new_link=True)
+
+
+def _link(
+    session: Session,
+    person: User,
+    claims: IdentityClaims,
+    matched_by: str,
+    *,
+    ip: str | None,
+    now: datetime,
+) -> None:
+    """Store the (issuer, subject) link of a person matched for the first time, audited."""
     other = session.scalar(
         select(UserIdentity).where(
             UserIdentity.user_id == person.id, UserIdentity.issuer == claims.issuer
@@ -264,7 +278,6 @@ def match_identity(
         subject=claims.subject,
         matched_by=matched_by,
     )
-    return Match(user=person, matched_by=matched_by, is_new_link=True)
 
 
 def identities_of(session: Session, user: User) -> list[UserIdentity]:
