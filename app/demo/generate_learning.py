@@ -18,6 +18,7 @@ from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_content import ModuleInfo, QuizInfo, VersionInfo
 from app.demo.generate_org import Person
 from app.demo.generate_sizes import Run
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.certificates import ALPHABET, CODE_LENGTH
 from app.tracking.completion import completion_status, is_module_complete
@@ -127,7 +128,7 @@ class Learner:
         if not self._seen(version.id, cycle):
             key = f"launched|user:{uid}|version:{version.id}|cycle:{cycle}"
             if key not in self.keys:
-                body = xapi.module_launched(
+                body = event_statements.module_launched(
                     self.iris,
                     statement_id=self.iris.statement_id(key),
                     actor=self.actor,
@@ -151,7 +152,7 @@ class Learner:
             key = f"experienced|user:{uid}|page:{page_id}|cycle:{cycle}"
             if key in self.keys:
                 continue
-            body = xapi.page_experienced(
+            body = event_statements.page_experienced(
                 self.iris,
                 statement_id=self.iris.statement_id(key),
                 actor=self.actor,
@@ -266,7 +267,7 @@ class Learner:
             "registration": registration,
         }
         key = f"attempted|attempt:{attempt_id}"
-        body = xapi.quiz_attempted(
+        body = event_statements.quiz_attempted(
             self.iris,
             statement_id=self.iris.statement_id(key),
             actor=self.actor,
@@ -280,7 +281,7 @@ class Learner:
             question = quiz.definition.question(question_id)
             moment = at + timedelta(seconds=30 * (index + 1))
             key = f"answered|attempt:{attempt_id}|question:{question_id}"
-            body = xapi.question_answered(
+            body = event_statements.question_answered(
                 self.iris,
                 statement_id=self.iris.statement_id(key),
                 actor=self.actor,
@@ -297,7 +298,7 @@ class Learner:
             self.record(key, body, at=moment, verb=Verb.ANSWERED, kind=Kind.QUESTION, **columns)
         passed = score >= quiz.definition.pass_mark
         key = f"result|attempt:{attempt_id}"
-        body = xapi.quiz_result(
+        body = event_statements.quiz_result(
             self.iris,
             statement_id=self.iris.statement_id(key),
             actor=self.actor,
@@ -329,7 +330,7 @@ class Learner:
         key = f"completed|user:{uid}|module:{module.id}|cycle:{cycle}"
         if not complete or key in self.keys:
             return
-        body = xapi.module_completed(
+        body = event_statements.module_completed(
             self.iris,
             statement_id=self.iris.statement_id(key),
             actor=self.actor,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVersion
 from app.people.models import User
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.completing import complete_if_due, has_quiz, seen_pages, version_pages
 from app.tracking.completion import is_module_complete
@@ -121,7 +122,7 @@ def _add_attested(
     """Add `attested`: the version's content hash and how the learner proved who they are."""
     recorder.add(
         key,
-        xapi.module_attested(
+        event_statements.module_attested(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,

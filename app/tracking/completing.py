@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.content.models import Module, ModuleKind, ModulePage, ModuleVariant, ModuleVersion
 from app.platform.events import CompletionReached
 from app.platform.hooks import COMPLETION_REACHED, MODULE_QUIZZES
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.certificates import new_code
 from app.tracking.completion import is_module_complete
@@ -114,7 +115,7 @@ def _record_completed(
     cycle = progress.cycle
     score = progress.quiz_score_percent if progress.quiz_passed_cycle == cycle else None
     attempt_id = progress.quiz_attempt_id if progress.quiz_passed_cycle == cycle else None
-    body = xapi.module_completed(
+    body = event_statements.module_completed(
         recorder.iris,
         statement_id=recorder.iris.statement_id(key),
         actor=recorder.actor,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -123,6 +124,22 @@ class MyLearning:
         return sum(1 for item in self.todo if item.is_overdue)
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """What my learning reads about a learner, in a fixed number of queries."""
+
+    progress: dict[int, ModuleProgress]
+    completions: dict[int, Any]  # module id -> (Completion, version number, certificate code)
+    assigned: dict[int, AssignmentRow]
+    modules: dict[int, Module]
+    titles: dict[int, dict[str, str]]  # version id -> language -> title
+    page_totals: dict[int, tuple[int, int]]  # variant id -> (version id, pages)
+    seen: dict[int, int]  # variant id -> pages seen in the current cycle
+    positions: dict[int, ReadingPosition]
+    majors: dict[int, int]
+    quizzes: dict[int, str]
+
+
 def my_learning(
     session: Session,
     user_id: int,
@@ -133,7 +150,28 @@ def my_learning(
 ) -> MyLearning:
     """Return a learner's modules: assigned (overdue first), in progress, to redo, expiring
     soon and completed. Nine queries plus one per assignment source, whatever the count."""
-    progress_rows = {
+    rows = _read_rows(session, user_id, now, sources)
+    result = MyLearning()
+    if rows is None:
+        return result
+    for module_id, module in rows.modules.items():
+        item = _item(rows, module, language=language, now=now)
+        _sort_into(result, item, rows.progress.get(module_id))
+    result.todo.sort(key=lambda i: (not i.is_overdue, _due_key(i.due_at), i.title.casefold()))
+    result.in_progress.sort(key=lambda i: i.last_activity_at or now, reverse=True)
+    result.redo.sort(key=lambda i: i.title.casefold())
+    result.expiring.sort(key=lambda i: i.completion.expires_at if i.completion else now)
+    result.completed.sort(
+        key=lambda i: i.completion.completed_at if i.completion else now, reverse=True
+    )
+    return result
+
+
+def _read_rows(
+    session: Session, user_id: int, now: datetime, sources: Iterable[AssignmentSource]
+) -> _Rows | None:
+    """Read everything my learning shows (None: the learner has no published module)."""
+    progress = {
         row.module_id: row
         for row in session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
     }
@@ -147,41 +185,71 @@ def my_learning(
         )
     }
     assigned = assignments_for(session, user_id, now, sources)
-    module_ids = set(progress_rows) | set(completions) | set(assigned)
-    if not module_ids:
-        return MyLearning()
-    modules = {
+    module_ids = set(progress) | set(completions) | set(assigned)
+    modules = _published_modules(session, module_ids) if module_ids else {}
+    if not modules:
+        return None
+    versions = {m.current_version_id for m in modules.values()} | {
+        p.module_version_id for p in progress.values() if p.module_version_id
+    }
+    return _Rows(
+        progress=progress,
+        completions=completions,
+        assigned=assigned,
+        modules=modules,
+        titles=_titles(session, versions),
+        page_totals=_page_totals(session, versions),
+        seen=_seen_counts(session, user_id),
+        positions={
+            row.module_id: row
+            for row in session.scalars(
+                select(ReadingPosition).where(ReadingPosition.user_id == user_id)
+            )
+        },
+        majors=latest_majors(session, modules),
+        quizzes=quiz_slugs(session, modules),
+    )
+
+
+def _published_modules(session: Session, module_ids: Iterable[int]) -> dict[int, Module]:
+    return {
         module.id: module
         for module in session.scalars(
             select(Module).where(
-                Module.id.in_(module_ids),
+                Module.id.in_(list(module_ids)),
                 Module.status == ModuleStatus.PUBLISHED,
                 Module.current_version_id.is_not(None),
             )
         )
     }
-    if not modules:
-        return MyLearning()
-    versions = {m.current_version_id for m in modules.values()} | {
-        p.module_version_id for p in progress_rows.values() if p.module_version_id
-    }
+
+
+def _titles(session: Session, versions: Iterable[int]) -> dict[int, dict[str, str]]:
     titles: dict[int, dict[str, str]] = {}
     for version_id, lang, title in session.execute(
         select(ModuleVariant.version_id, ModuleVariant.language, ModuleVariant.title).where(
-            ModuleVariant.version_id.in_(versions)
+            ModuleVariant.version_id.in_(list(versions))
         )
     ):
         titles.setdefault(version_id, {})[lang] = title
-    page_totals = {
+    return titles
+
+
+def _page_totals(session: Session, versions: Iterable[int]) -> dict[int, tuple[int, int]]:
+    return {
         variant_id: (version_id, total)
         for variant_id, version_id, total in session.execute(
             select(ModuleVariant.id, ModuleVariant.version_id, func.count(ModulePage.id))
             .join(ModulePage, ModulePage.variant_id == ModuleVariant.id)
-            .where(ModuleVariant.version_id.in_(versions))
+            .where(ModuleVariant.version_id.in_(list(versions)))
             .group_by(ModuleVariant.id, ModuleVariant.version_id)
         )
     }
-    seen = dict(
+
+
+def _seen_counts(session: Session, user_id: int) -> dict[int, int]:
+    """Pages seen per variant, in the version and cycle the learner is in now."""
+    return dict(
         session.execute(
             select(PageProgress.variant_id, func.count(PageProgress.id))
             .join(
@@ -197,98 +265,96 @@ def my_learning(
             .group_by(PageProgress.variant_id)
         ).all()
     )
-    positions = {
-        row.module_id: row
-        for row in session.scalars(
-            select(ReadingPosition).where(ReadingPosition.user_id == user_id)
-        )
-    }
-    majors = latest_majors(session, modules)
-    quizzes = quiz_slugs(session, modules)
 
-    result = MyLearning()
-    for module_id, module in modules.items():
-        progress_row = progress_rows.get(module_id)
-        version_id = (
-            progress_row.module_version_id
-            if progress_row and progress_row.module_version_id
-            else module.current_version_id
-        )
-        names = titles.get(version_id) or titles.get(module.current_version_id) or {}
-        shown = pick_language(names, language, module.source_language) if names else language
-        completion_row = completions.get(module_id)
-        completion = None
-        if completion_row is not None:
-            done = completion_row.Completion
-            completion = CompletionInfo(
-                completed_at=done.completed_at,
-                version_number=completion_row.number,
-                score_percent=done.score_percent,
-                expires_at=done.expires_at,
-                status=completion_status(
-                    version_number=completion_row.number,
-                    expires_at=done.expires_at,
-                    latest_major_number=majors.get(module_id),
-                    now=now,
-                ),
-                certificate_code=completion_row.code,
-            )
-        progress = None
-        if progress_row is not None and progress_row.module_version_id:
-            progress = progress_from_counts(
-                (seen.get(variant_id, 0), total)
-                for variant_id, (vid, total) in page_totals.items()
-                if vid == progress_row.module_version_id
-            )
-        position = positions.get(module_id)
-        # Resume where the reader left off in the version shown now; a new version starts over.
-        if position is not None and position.version_id == module.current_version_id:
-            resume = position.position + 1
-            shown = position.language
-        elif progress is not None and version_id == module.current_version_id:
-            resume = min(progress.seen + 1, max(progress.total, 1))
-        else:
-            resume = 1
-        assignment = assigned.get(module_id)
-        quiz_slug = quizzes.get(module_id)
-        quiz_due = bool(
-            quiz_slug
-            and progress is not None
-            and progress.total
-            and progress.seen == progress.total
-            and progress_row is not None
-            and progress_row.quiz_passed_cycle != progress_row.cycle
-        )
-        item = LearningItem(
-            module_id=module_id,
-            slug=module.slug,
-            title=names.get(shown) or next(iter(names.values()), module.slug),
-            language=shown,
-            link_language=shown if shown != language else None,
-            due_at=assignment.due_at if assignment else None,
-            assignment=assignment.source if assignment else None,
-            is_overdue=bool(
-                assignment
-                and assignment.due_at is not None
-                and assignment.due_at < now
-                and not (completion and completion.status.counts)
-            ),
-            progress=progress,
-            completion=completion,
-            resume_number=resume,
-            quiz_slug=quiz_slug,
-            quiz_due=quiz_due,
-            last_activity_at=progress_row.last_activity_at if progress_row else None,
-        )
-        _sort_into(result, item, progress_row)
-    result.todo.sort(key=lambda i: (not i.is_overdue, _due_key(i.due_at), i.title.casefold()))
-    result.in_progress.sort(key=lambda i: i.last_activity_at or now, reverse=True)
-    result.redo.sort(key=lambda i: i.title.casefold())
-    result.expiring.sort(key=lambda i: i.completion.expires_at if i.completion else now)
-    result.completed.sort(
-        key=lambda i: i.completion.completed_at if i.completion else now, reverse=True
+
+def _item(rows: _Rows, module: Module, *, language: str, now: datetime) -> LearningItem:
+    """One module of my learning, in the language the learner reads it in."""
+    progress_row = rows.progress.get(module.id)
+    version_id = (
+        progress_row.module_version_id
+        if progress_row and progress_row.module_version_id
+        else module.current_version_id
     )
-    return result
+    names = rows.titles.get(version_id) or rows.titles.get(module.current_version_id) or {}
+    shown = pick_language(names, language, module.source_language) if names else language
+    completion = _completion_info(rows, module.id, now)
+    progress = _progress(rows, progress_row)
+    position = rows.positions.get(module.id)
+    # Resume where the reader left off in the version shown now; a new version starts over.
+    if position is not None and position.version_id == module.current_version_id:
+        resume = position.position + 1
+        shown = position.language
+    elif progress is not None and version_id == module.current_version_id:
+        resume = min(progress.seen + 1, max(progress.total, 1))
+    else:
+        resume = 1
+    assignment = rows.assigned.get(module.id)
+    quiz_slug = rows.quizzes.get(module.id)
+    return LearningItem(
+        module_id=module.id,
+        slug=module.slug,
+        title=names.get(shown) or next(iter(names.values()), module.slug),
+        language=shown,
+        link_language=shown if shown != language else None,
+        due_at=assignment.due_at if assignment else None,
+        assignment=assignment.source if assignment else None,
+        is_overdue=bool(
+            assignment
+            and assignment.due_at is not None
+            and assignment.due_at < now
+            and not (completion and completion.status.counts)
+        ),
+        progress=progress,
+        completion=completion,
+        resume_number=resume,
+        quiz_slug=quiz_slug,
+        quiz_due=_quiz_due(quiz_slug, progress, progress_row),
+        last_activity_at=progress_row.last_activity_at if progress_row else None,
+    )
+
+
+def _completion_info(rows: _Rows, module_id: int, now: datetime) -> CompletionInfo | None:
+    row = rows.completions.get(module_id)
+    if row is None:
+        return None
+    done = row.Completion
+    return CompletionInfo(
+        completed_at=done.completed_at,
+        version_number=row.number,
+        score_percent=done.score_percent,
+        expires_at=done.expires_at,
+        status=completion_status(
+            version_number=row.number,
+            expires_at=done.expires_at,
+            latest_major_number=rows.majors.get(module_id),
+            now=now,
+        ),
+        certificate_code=row.code,
+    )
+
+
+def _progress(rows: _Rows, progress_row: ModuleProgress | None) -> Progress | None:
+    if progress_row is None or not progress_row.module_version_id:
+        return None
+    return progress_from_counts(
+        (rows.seen.get(variant_id, 0), total)
+        for variant_id, (version_id, total) in rows.page_totals.items()
+        if version_id == progress_row.module_version_id
+    )
+
+
+def _quiz_due(
+    quiz_slug: str | None, progress: Progress | None, progress_row: ModuleProgress | None
+) -> bool:
+    """Every page is read in this cycle but the quiz is not passed yet."""
+    return bool(
+        quiz_slug
+        and progress is not None
+        and progress.total
+        and progress.seen == progress.total
+        and progress_row is not None
+        and progress_row.quiz_passed_cycle != progress_row.cycle
+    )
 
 
 def _sort_into(result: MyLearning, item: LearningItem, progress_row: ModuleProgress | None) -> None:

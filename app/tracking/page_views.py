@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVersion
 from app.people.models import User
 from app.platform.events import PageRead
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.completing import complete_if_due, seen_pages
 from app.tracking.lrs import forward_after_request
@@ -106,7 +107,7 @@ def _add_launched(
         return
     recorder.add(
         key,
-        xapi.module_launched(
+        event_statements.module_launched(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,
@@ -129,7 +130,7 @@ def _add_experienced(
     """Add `experienced` for the page."""
     recorder.add(
         key,
-        xapi.page_experienced(
+        event_statements.page_experienced(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,

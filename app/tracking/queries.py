@@ -207,6 +207,31 @@ class CompletionRow:
     certificate_code: str | None
 
 
+def _completion_conditions(
+    viewer: Any,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    module_slug: str | None,
+    current_only: bool,
+    user_id: int | None,
+) -> list[ColumnElement[bool]]:
+    """The filters of `completions_page`, within what the viewer may see."""
+    conditions: list[ColumnElement[bool]] = [learner_scope_clause(viewer, Completion.user_id)]
+    if user_id is not None:
+        conditions.append(Completion.user_id == user_id)
+    if since is not None:
+        conditions.append(Completion.completed_at > since)
+    if until is not None:
+        conditions.append(Completion.completed_at <= until)
+    if current_only:
+        conditions.append(Completion.is_current.is_(True))
+    if module_slug is not None:
+        module_ids = select(Module.id).where(Module.slug == module_slug)
+        conditions.append(Completion.module_id.in_(module_ids))
+    return conditions
+
+
 def completions_page(
     session: Session,
     viewer: Any,
@@ -221,18 +246,14 @@ def completions_page(
     user_id: int | None = None,
 ) -> tuple[list[CompletionRow], int]:
     """Return one page of the completions the viewer may see (newest first) and the total."""
-    conditions: list[ColumnElement[bool]] = [learner_scope_clause(viewer, Completion.user_id)]
-    if user_id is not None:
-        conditions.append(Completion.user_id == user_id)
-    if since is not None:
-        conditions.append(Completion.completed_at > since)
-    if until is not None:
-        conditions.append(Completion.completed_at <= until)
-    if current_only:
-        conditions.append(Completion.is_current.is_(True))
-    if module_slug is not None:
-        module_ids = select(Module.id).where(Module.slug == module_slug)
-        conditions.append(Completion.module_id.in_(module_ids))
+    conditions = _completion_conditions(
+        viewer,
+        since=since,
+        until=until,
+        module_slug=module_slug,
+        current_only=current_only,
+        user_id=user_id,
+    )
     total = session.scalar(select(func.count(Completion.id)).where(*conditions)) or 0
     rows = session.execute(
         select(
@@ -254,26 +275,28 @@ def completions_page(
         .limit(limit)
     ).all()
     majors = latest_majors(session, {row.Completion.module_id for row in rows}) if rows else {}
-    return [
-        CompletionRow(
-            user_id=done.user_id,
-            user_name=f"{first} {last}".strip(),
-            user_email=email,
-            module_id=done.module_id,
-            module_slug=slug,
+    return [_completion_row(row, majors, now) for row in rows], total
+
+
+def _completion_row(row: Any, majors: dict[int, int], now: datetime) -> CompletionRow:
+    done, first, last, email, slug, number, code = row
+    return CompletionRow(
+        user_id=done.user_id,
+        user_name=f"{first} {last}".strip(),
+        user_email=email,
+        module_id=done.module_id,
+        module_slug=slug,
+        version_number=number,
+        number=done.number,
+        completed_at=done.completed_at,
+        score_percent=done.score_percent,
+        expires_at=done.expires_at,
+        is_current=done.is_current,
+        status=completion_status(
             version_number=number,
-            number=done.number,
-            completed_at=done.completed_at,
-            score_percent=done.score_percent,
             expires_at=done.expires_at,
-            is_current=done.is_current,
-            status=completion_status(
-                version_number=number,
-                expires_at=done.expires_at,
-                latest_major_number=majors.get(done.module_id),
-                now=now,
-            ),
-            certificate_code=code,
-        )
-        for done, first, last, email, slug, number, code in rows
-    ], total
+            latest_major_number=majors.get(done.module_id),
+            now=now,
+        ),
+        certificate_code=code,
+    )

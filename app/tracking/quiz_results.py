@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.content.models import Module
 from app.people.models import User
 from app.platform.events import AnsweredQuestion, QuizGraded
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.completing import complete_if_due
 from app.tracking.lrs import forward_after_request
@@ -84,7 +85,7 @@ def _add_attempted(
     key = f"attempted|attempt:{graded.attempt_id}"
     recorder.add(
         key,
-        xapi.quiz_attempted(
+        event_statements.quiz_attempted(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,
@@ -112,7 +113,7 @@ def _add_answered(
     moment = min(answer.saved_at or graded.submitted_at, graded.submitted_at)
     recorder.add(
         key,
-        xapi.question_answered(
+        event_statements.question_answered(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,
@@ -143,7 +144,7 @@ def _add_result(
     """Add `passed` or `failed`, with the score and the time taken."""
     recorder.add(
         key,
-        xapi.quiz_result(
+        event_statements.quiz_result(
             recorder.iris,
             statement_id=recorder.iris.statement_id(key),
             actor=recorder.actor,

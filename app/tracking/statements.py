@@ -11,6 +11,10 @@ can hold each shape against the xAPI specification (Ralph's pydantic models).
   namespace derived from the base, so the same event always gets the same id: a replay is
   refused by the unique id here and ignored by any LRS it is forwarded to.
 - xAPI forbids empty values outside extensions, so builders leave out what is unknown.
+
+This module holds the vocabulary and the assembly of a statement; the statement of each
+learning event (launched, experienced, completed, attested, attempted, answered, passed or
+failed) is built in `app.tracking.event_statements`.
 """
 
 from __future__ import annotations
@@ -246,7 +250,7 @@ def _registration(value: str | None) -> str | None:
     return str(uuid.UUID(str(value)))
 
 
-def _context(
+def context(
     *,
     parent: list[dict[str, Any]] | None = None,
     grouping: list[dict[str, Any]] | None = None,
@@ -255,6 +259,7 @@ def _context(
     registration: str | None = None,
     extensions: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Return a statement's context: registration, parents, revision, platform, language."""
     return _compact(
         {
             "registration": _registration(registration),
@@ -267,7 +272,8 @@ def _context(
     )
 
 
-def _score(raw: float, maximum: float) -> dict[str, Any]:
+def score(raw: float, maximum: float) -> dict[str, Any]:
+    """Return an xAPI score (scaled, raw, min 0, max), rounded to four places."""
     raw = round(float(raw), 4)
     maximum = round(float(maximum), 4)
     scaled = round(raw / maximum, 4) if maximum > 0 else 0.0
@@ -303,7 +309,7 @@ def statement(
     return _compact(body)
 
 
-# --- the platform's statements ---------------------------------------------------------------
+# --- what statements say about modules and quizzes --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -317,121 +323,6 @@ class ModuleRef:
     def activity(self, iris: Iris) -> dict[str, Any]:
         """Return the module as an xAPI activity (the module, not one version of it)."""
         return activity(iris.module(self.slug), ObjectKind.MODULE, self.titles)
-
-
-def module_launched(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    module: ModuleRef,
-    language: str | None,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner opened a version of a module for the first time (in this cycle)."""
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.LAUNCHED,
-        obj=module.activity(iris),
-        timestamp=timestamp,
-        context=_context(revision=module.version, language=language, registration=registration),
-    )
-
-
-def page_experienced(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    module: ModuleRef,
-    position: int,
-    page_title: str,
-    language: str,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner saw one page of a module version (in a language)."""
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.EXPERIENCED,
-        obj=activity(
-            iris.page(module.slug, module.version, position),
-            ObjectKind.PAGE,
-            {language: page_title},
-        ),
-        timestamp=timestamp,
-        context=_context(
-            parent=[module.activity(iris)],
-            language=language,
-            registration=registration,
-            extensions={iris.extension("page-position"): position},
-        ),
-    )
-
-
-def module_completed(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    module: ModuleRef,
-    timestamp: datetime,
-    score_percent: float | None,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner met the completion rule for a module version (score: the quiz, if any)."""
-    result: dict[str, Any] = {"completion": True, "success": True}
-    if score_percent is not None:
-        result["score"] = _score(score_percent, 100)
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.COMPLETED,
-        obj=module.activity(iris),
-        timestamp=timestamp,
-        result=result,
-        context=_context(revision=module.version, registration=registration),
-    )
-
-
-def module_attested(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    module: ModuleRef,
-    language: str,
-    content_hash: str,
-    method: str,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner confirmed one version of an attestation (its content hash) by re-authenticating.
-
-    `method` says how they proved who they were: "password" or "sso". The `completed` statement
-    that follows (the completion rule) is what readiness and campaigns count.
-    """
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.ATTESTED,
-        verb_iri=iris.verb(Verb.ATTESTED),
-        obj=module.activity(iris),
-        timestamp=timestamp,
-        result={"success": True},
-        context=_context(
-            revision=module.version,
-            language=language,
-            registration=registration,
-            extensions={
-                iris.extension("content-hash"): content_hash,
-                iris.extension("authentication"): method,
-            },
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -450,106 +341,6 @@ class QuizRef:
     def parents(self, iris: Iris) -> list[dict[str, Any]] | None:
         """Return the module this quiz ends, as context parent."""
         return [self.module.activity(iris)] if self.module else None
-
-
-def quiz_attempted(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    quiz: QuizRef,
-    attempt_number: int,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner started an attempt at a quiz (stated when the attempt is submitted)."""
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.ATTEMPTED,
-        obj=quiz.activity(iris),
-        timestamp=timestamp,
-        context=_context(
-            parent=quiz.parents(iris),
-            revision=quiz.version,
-            registration=registration,
-            extensions={iris.extension("attempt-number"): attempt_number},
-        ),
-    )
-
-
-def question_answered(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    quiz: QuizRef,
-    question_id: str,
-    question_type: str,
-    stem: Mapping[str, str] | None,
-    points: float,
-    max_points: float,
-    fraction: float,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The learner's graded answer to one question (the response itself is not repeated)."""
-    grouping = [quiz.module.activity(iris)] if quiz.module else None
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.ANSWERED,
-        obj=activity(
-            iris.question(quiz.slug, question_id),
-            ObjectKind.QUESTION,
-            stem,
-            interaction_type=INTERACTION_TYPES.get(question_type, "other"),
-        ),
-        timestamp=timestamp,
-        result={
-            "score": _score(max(0.0, min(points, max_points)), max_points),
-            "success": fraction >= 1 - 1e-9,
-        },
-        context=_context(
-            parent=[quiz.activity(iris)], grouping=grouping, registration=registration
-        ),
-    )
-
-
-def quiz_result(
-    iris: Iris,
-    *,
-    statement_id: str,
-    actor: Actor,
-    quiz: QuizRef,
-    attempt_number: int,
-    score_percent: float,
-    is_passed: bool,
-    duration: timedelta | None,
-    timestamp: datetime,
-    registration: str | None = None,
-) -> dict[str, Any]:
-    """The graded attempt: `passed` or `failed`, with the score out of 100 and the time spent."""
-    result: dict[str, Any] = {
-        "score": _score(max(0.0, min(score_percent, 100.0)), 100),
-        "success": bool(is_passed),
-        "completion": True,
-        "duration": iso_duration(duration) if duration is not None else None,
-    }
-    return statement(
-        statement_id=statement_id,
-        actor=actor,
-        verb=Verb.PASSED if is_passed else Verb.FAILED,
-        obj=quiz.activity(iris),
-        timestamp=timestamp,
-        result=result,
-        context=_context(
-            parent=quiz.parents(iris),
-            revision=quiz.version,
-            registration=registration,
-            extensions={iris.extension("attempt-number"): attempt_number},
-        ),
-    )
 
 
 def with_stored(body: Mapping[str, Any], stored_at: datetime) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 
 IRIS = xapi.Iris("https://counter.example.ch")
@@ -14,7 +15,7 @@ WHEN = datetime(2027, 3, 1, 9, 30, 15, tzinfo=UTC)
 
 
 def attested(method: str = "password") -> dict:
-    return xapi.module_attested(
+    return event_statements.module_attested(
         IRIS,
         statement_id=IRIS.statement_id("attested|user:1|version:7|cycle:0"),
         actor=xapi.Actor("anne@example.org", "Anne Muster"),

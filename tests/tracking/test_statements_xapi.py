@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.people.models import Role
+from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.models import Statement
 from tests.factories import make_org, make_user
@@ -39,7 +40,7 @@ def sid(key: str) -> str:
 def test_launched_and_experienced(registration, ralph_models):
     launched = valid(
         ralph_models,
-        xapi.module_launched(
+        event_statements.module_launched(
             IRIS,
             statement_id=sid("l"),
             actor=ACTOR,
@@ -50,7 +51,7 @@ def test_launched_and_experienced(registration, ralph_models):
         ),
     )
     assert launched["verb"]["id"] == "http://adlnet.gov/expapi/verbs/launched"
-    page = xapi.page_experienced(
+    page = event_statements.page_experienced(
         IRIS,
         statement_id=sid("e"),
         actor=ACTOR,
@@ -78,7 +79,7 @@ def test_launched_and_experienced(registration, ralph_models):
 
 
 def test_page_activity_matches_ralphs_page_concept(ralph_models):
-    page = xapi.page_experienced(
+    page = event_statements.page_experienced(
         IRIS,
         statement_id=sid("e"),
         actor=ACTOR,
@@ -94,7 +95,7 @@ def test_page_activity_matches_ralphs_page_concept(ralph_models):
 
 
 def test_completed_with_and_without_score(ralph_models):
-    with_score = xapi.module_completed(
+    with_score = event_statements.module_completed(
         IRIS, statement_id=sid("c1"), actor=ACTOR, module=MODULE, timestamp=WHEN, score_percent=87.5
     )
     parsed = valid(ralph_models, with_score)
@@ -104,7 +105,7 @@ def test_completed_with_and_without_score(ralph_models):
     ralph_models.check(
         "ralph.models.xapi.concepts.verbs.scorm_profile.CompletedVerb", with_score["verb"]
     )
-    without = xapi.module_completed(
+    without = event_statements.module_completed(
         IRIS, statement_id=sid("c2"), actor=ACTOR, module=MODULE, timestamp=WHEN, score_percent=None
     )
     assert "score" not in valid(ralph_models, without)["result"]
@@ -114,11 +115,11 @@ def test_completed_with_and_without_score(ralph_models):
 def test_attempted_and_result(score, passed, ralph_models):
     valid(
         ralph_models,
-        xapi.quiz_attempted(
+        event_statements.quiz_attempted(
             IRIS, statement_id=sid("a"), actor=ACTOR, quiz=QUIZ, attempt_number=2, timestamp=WHEN
         ),
     )
-    body = xapi.quiz_result(
+    body = event_statements.quiz_result(
         IRIS,
         statement_id=sid("r"),
         actor=ACTOR,
@@ -140,7 +141,7 @@ def test_attempted_and_result(score, passed, ralph_models):
     "kind", ["single", "multiple", "truefalse", "short", "numeric", "matching", "ordering"]
 )
 def test_answered_for_every_question_type(kind, ralph_models):
-    body = xapi.question_answered(
+    body = event_statements.question_answered(
         IRIS,
         statement_id=sid(f"q-{kind}"),
         actor=ACTOR,
@@ -166,7 +167,7 @@ def test_answered_for_every_question_type(kind, ralph_models):
 
 def test_a_standalone_quiz_has_no_parent_module(ralph_models):
     quiz = xapi.QuizRef(slug="general", version=1, titles={})
-    body = xapi.quiz_result(
+    body = event_statements.quiz_result(
         IRIS,
         statement_id=sid("s"),
         actor=xapi.Actor("x@example.org"),
@@ -229,7 +230,7 @@ def test_durations_and_timestamps():
 
 def test_a_registration_must_be_a_uuid():
     with pytest.raises(ValueError):
-        xapi.module_launched(
+        event_statements.module_launched(
             IRIS,
             statement_id=sid("l"),
             actor=ACTOR,
