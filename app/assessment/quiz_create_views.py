@@ -14,9 +14,10 @@ from flask_login import current_user
 from app.assessment import draft_forms, drafts
 from app.assessment.draft_check import DraftIssue, check_quiz
 from app.assessment.editor_views import issue_message
-from app.assessment.queries import editable_providers, quiz_by_slug
+from app.assessment.queries import quiz_by_slug
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.trainer_common import TRAINERS
+from app.assessment.trainer_queries import editable_providers
 from app.assessment.views import bp
 from app.extensions import db
 from app.permissions import Action, may, roles_required

@@ -18,7 +18,7 @@ from app.assessment import drafts, quiz_dump, quiz_format
 from app.assessment.forms import NewQuizForm, QuizSourceForm
 from app.assessment.library import as_problem, key_line
 from app.assessment.models import Quiz
-from app.assessment.queries import editable_providers, quiz_by_slug
+from app.assessment.queries import quiz_by_slug
 from app.assessment.trainer_common import (
     TRAINERS,
     load_quiz,
@@ -26,6 +26,7 @@ from app.assessment.trainer_common import (
     preview_questions,
     problem_rows,
 )
+from app.assessment.trainer_queries import editable_providers
 from app.assessment.views import bp
 from app.extensions import db
 from app.i18n.markers import N_

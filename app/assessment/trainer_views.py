@@ -18,9 +18,9 @@ from flask_wtf import FlaskForm
 
 from app.assessment import presenters
 from app.assessment.operations import definition_of
-from app.assessment.queries import editable_providers, quiz_statistics, trainer_quiz_rows
 from app.assessment.questions import Question
 from app.assessment.trainer_common import TRAINERS, load_quiz
+from app.assessment.trainer_queries import editable_providers, quiz_statistics, trainer_quiz_rows
 from app.assessment.views import bp, language
 from app.extensions import db
 from app.i18n.languages import text_in

@@ -20,7 +20,8 @@ from app.assessment.attempts import (
 )
 from app.assessment.models import DEADLINE_GRACE, Attempt, AttemptAnswer, AttemptState
 from app.assessment.operations import definition_of
-from app.assessment.queries import attempt_policy, best_result, quiz_statistics
+from app.assessment.queries import attempt_policy, best_result
+from app.assessment.trainer_queries import quiz_statistics
 from app.extensions import db
 from tests.assessment.quiz_factories import NOW, RIGHT, WRONG, make_quiz
 from tests.factories import make_org, make_user
