@@ -103,7 +103,7 @@ def scenarios(
     ]
     campaign = people.campaign_id
     page = f"/readiness/campaigns/{campaign}"
-    export = Request("POST", f"{page}/export/people.csv", data={"csrf_token": manager_csrf})
+    export = Request("POST", f"{page}/export/overdue.csv", data={"csrf_token": manager_csrf})
     found.append(("campaign readiness", "manager", Request("GET", page) if campaign else None))
     found.append(("CSV export", "manager", export if campaign else None))
     headers = {"Authorization": f"Bearer {api_token}"}

@@ -1,0 +1,183 @@
+"""`flask demo generate`: counts, refusal, determinism, and agreement with the completion rule."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.content.models import ModulePage, ModuleVariant
+from app.tracking.completion import is_module_complete
+from app.tracking.models import Completion, ModuleProgress, PageProgress, Statement
+from app.tracking.rebuild import rebuild_derived
+
+
+@pytest.fixture
+def generated(runner, db_session):
+    """The XS size generated into the test's database."""
+    result = runner.invoke(args=["demo", "generate", "--size", "XS", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Generated size XS (seed 7)" in result.output
+    db_session.expire_all()
+    return result.output
+
+
+def _count(session, table: str) -> int:
+    from app.db import Base
+
+    return session.scalar(select(func.count()).select_from(Base.metadata.tables[table]))
+
+
+def test_xs_has_the_promised_shape(generated, db_session):
+    assert _count(db_session, "units") == 1 + 2 + 3  # network, regions, branches
+    assert 45 <= _count(db_session, "users") <= 55
+    assert _count(db_session, "modules") == 12
+    assert _count(db_session, "campaigns") == 6
+    assert _count(db_session, "module_versions") > 12  # several versions
+    assert _count(db_session, "quizzes") > 0
+    assert _count(db_session, "assignments") > 50
+    assert _count(db_session, "statements") > 500
+    assert 0 < _count(db_session, "completions") == _count(db_session, "certificates")
+    languages = set(db_session.scalars(select(ModuleVariant.language).distinct()))
+    assert languages == {"de", "fr", "it", "en"}
+    # Counts are printed per table.
+    assert "statements" in generated and "completions" in generated
+
+
+def test_derived_rows_are_what_the_statements_say(generated, db_session):
+    report = rebuild_derived(db_session, check=True)
+    assert report.statements > 500
+    assert [str(d) for d in report.differences] == []
+
+
+def _variant_pages(session, version_id: int) -> dict[int, set[int]]:
+    pages: dict[int, set[int]] = defaultdict(set)
+    rows = session.execute(
+        select(ModulePage.variant_id, ModulePage.id)
+        .join(ModuleVariant, ModuleVariant.id == ModulePage.variant_id)
+        .where(ModuleVariant.version_id == version_id)
+    )
+    for variant_id, page_id in rows:
+        pages[variant_id].add(page_id)
+    return pages
+
+
+def _learners_with_completions(session, count: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Completion.user_id)
+            .group_by(Completion.user_id)
+            .order_by(func.count().desc(), Completion.user_id)
+            .limit(count)
+        )
+    )
+
+
+def test_every_completion_meets_the_rule_in_its_cycle(generated, db_session):
+    from app.assessment.models import Quiz
+
+    with_quiz = set(db_session.scalars(select(Quiz.module_id)))
+    checked = 0
+    for user_id in _learners_with_completions(db_session, 5):
+        statements = db_session.scalars(
+            select(Statement).where(Statement.user_id == user_id).order_by(Statement.id)
+        ).all()
+        cycle_start: dict[int, int] = defaultdict(int)  # module -> first statement id of cycle
+        for done in [s for s in statements if s.verb == "completed"]:
+            window = [
+                s
+                for s in statements
+                if s.module_id == done.module_id and cycle_start[done.module_id] <= s.id < done.id
+            ]
+            seen = {
+                s.page_id
+                for s in window
+                if s.verb == "experienced" and s.module_version_id == done.module_version_id
+            }
+            passed = any(s.verb == "passed" for s in window)
+            assert is_module_complete(
+                variant_pages=_variant_pages(db_session, done.module_version_id),
+                seen_pages=seen,
+                has_quiz=done.module_id in with_quiz,
+                quiz_passed=passed,
+            ), f"completion {done.uuid} of user {user_id} does not meet the rule"
+            cycle_start[done.module_id] = done.id
+            checked += 1
+    assert checked > 5
+
+
+def test_no_completion_is_missing(generated, db_session):
+    """Where the current cycle meets the rule, a completion was recorded (none forgotten)."""
+    from app.assessment.models import Quiz
+
+    with_quiz = set(db_session.scalars(select(Quiz.module_id)))
+    for row in db_session.scalars(select(ModuleProgress)).all():
+        if row.module_version_id is None:
+            continue
+        seen = set(
+            db_session.scalars(
+                select(PageProgress.page_id).where(
+                    PageProgress.user_id == row.user_id,
+                    PageProgress.module_version_id == row.module_version_id,
+                    PageProgress.cycle == row.cycle,
+                )
+            )
+        )
+        assert not is_module_complete(
+            variant_pages=_variant_pages(db_session, row.module_version_id),
+            seen_pages=seen,
+            has_quiz=row.module_id in with_quiz,
+            quiz_passed=row.quiz_passed_cycle == row.cycle,
+        ), f"user {row.user_id} met the rule for module {row.module_id} without a completion"
+
+
+def test_a_database_with_people_is_refused_unless_forced(generated, runner, db_session):
+    again = runner.invoke(args=["demo", "generate", "--size", "XS"])
+    assert again.exit_code != 0
+    assert "--force" in again.output
+    forced = runner.invoke(args=["demo", "generate", "--size", "XS", "--force"])
+    assert forced.exit_code == 0, forced.output
+    db_session.expire_all()
+    assert _count(db_session, "modules") == 24
+    assert rebuild_derived(db_session, check=True).differences == []
+
+
+def _fingerprint(url: str) -> str:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for query in (
+            "SELECT email, unit_id FROM users ORDER BY id",
+            "SELECT uuid, timestamp FROM statements ORDER BY id",
+            "SELECT user_id, module_id, number, completed_at FROM completions ORDER BY id",
+        ):
+            for row in conn.execute(sa.text(query)):
+                digest.update(repr(tuple(row)).encode())
+    engine.dispose()
+    return digest.hexdigest()
+
+
+def test_the_same_seed_gives_the_same_data(
+    database_template, database_url, tmp_path: Path, app_config
+):
+    if database_template.startswith("postgresql"):
+        pytest.skip("compares two SQLite files")
+    from tests.conftest import serving
+
+    urls = [database_url]
+    second = tmp_path / "second.sqlite3"
+    shutil.copyfile(database_template, second)
+    urls.append(f"sqlite:///{second}")
+    for url in urls:
+        with serving(dict(app_config, SQLALCHEMY_DATABASE_URI=url)) as application:
+            result = application.test_cli_runner().invoke(
+                args=["demo", "generate", "--size", "XS", "--seed", "11"]
+            )
+            assert result.exit_code == 0, result.output
+    assert _fingerprint(urls[0]) == _fingerprint(urls[1])
