@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -25,6 +26,8 @@ from app.assessment.library import (
 )
 from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.queries import quiz_by_slug
+from app.assessment.questions import Question
+from app.assessment.questions import Quiz as QuizDefinition
 from app.extensions import db
 from app.i18n.languages import LANGUAGES
 from app.i18n.markers import N_
@@ -106,33 +109,10 @@ def import_gift(
         sys.exit(1)
     result = gift_reader.read_gift(text, str(file))
     if as_json:
-        if not dry_run:
-            raise click.UsageError("--json goes with --dry-run")
-        click.echo(json.dumps(result.questions, ensure_ascii=False, indent=2))
-        problems = [as_problem(p) for p in result.problems]
-        _echo_problems(problems)
-        sys.exit(1 if any(p.is_error for p in problems) else 0)
-    questions, converted = gift_convert.gift_to_questions(result.questions, str(file), language)
-    problems = [as_problem(p) for p in [*result.problems, *converted]]
-    _echo_problems(problems)
-    errors = [p for p in problems if p.is_error]
-    if errors and not skip_invalid:
-        click.echo(
-            f"{len(errors)} error(s): nothing imported (use --skip-invalid to import the rest).",
-            err=True,
-        )
-        sys.exit(1)
-    if not questions:
-        click.echo("No questions to import.", err=True)
-        sys.exit(1)
+        _echo_moodle_fields(result, dry_run)
+    questions = _gift_questions(result, file, language, skip_invalid)
     slug = quiz_slug or gift_convert.make_id(file.stem).lower()
-    quiz = quiz_by_slug(db.session, slug)
-    if quiz is not None and quiz.current_version is not None:
-        base = definition_of(quiz.current_version)
-        if module_slug and module_slug != base.module_id:
-            base = dataclasses.replace(base, module_id=module_slug)
-    else:
-        base = new_definition(slug, title or slug, module=module_slug, pass_mark=pass_mark)
+    base = _base_definition(slug, title, module_slug, pass_mark)
     definition, found = check_definition(merge_questions(base, questions), str(file))
     _echo_problems(found)
     if definition is None:
@@ -159,6 +139,49 @@ def import_gift(
         click.echo(f"{slug}: unchanged (version {quiz.current_version.number}).")
     else:
         click.echo(f"{slug}: version {version.number}, {len(questions)} question(s) imported.")
+
+
+def _echo_moodle_fields(result: gift_reader.GiftResult, dry_run: bool) -> NoReturn:
+    """Print what the GIFT reader found in Moodle's field names, then the problems, and exit."""
+    if not dry_run:
+        raise click.UsageError("--json goes with --dry-run")
+    click.echo(json.dumps(result.questions, ensure_ascii=False, indent=2))
+    problems = [as_problem(p) for p in result.problems]
+    _echo_problems(problems)
+    sys.exit(1 if any(p.is_error for p in problems) else 0)
+
+
+def _gift_questions(
+    result: gift_reader.GiftResult, file: Path, language: str | None, skip_invalid: bool
+) -> list[Question]:
+    """Convert the GIFT questions; exit on errors (unless skipped) or when there are none."""
+    questions, converted = gift_convert.gift_to_questions(result.questions, str(file), language)
+    problems = [as_problem(p) for p in [*result.problems, *converted]]
+    _echo_problems(problems)
+    errors = [p for p in problems if p.is_error]
+    if errors and not skip_invalid:
+        click.echo(
+            f"{len(errors)} error(s): nothing imported (use --skip-invalid to import the rest).",
+            err=True,
+        )
+        sys.exit(1)
+    if not questions:
+        click.echo("No questions to import.", err=True)
+        sys.exit(1)
+    return questions
+
+
+def _base_definition(
+    slug: str, title: str | None, module_slug: str | None, pass_mark: float
+) -> QuizDefinition:
+    """The quiz the questions go into: the published version, or a new empty quiz."""
+    quiz = quiz_by_slug(db.session, slug)
+    if quiz is not None and quiz.current_version is not None:
+        base = definition_of(quiz.current_version)
+        if module_slug and module_slug != base.module_id:
+            base = dataclasses.replace(base, module_id=module_slug)
+        return base
+    return new_definition(slug, title or slug, module=module_slug, pass_mark=pass_mark)
 
 
 @quizzes_cli.command("export-gift")

@@ -214,26 +214,7 @@ def read_question(form: Mapping[str, Any], qtype: str) -> tuple[Question, RowMap
         "tags": tags,
     }
     if qtype in ("single", "multiple"):
-        options = []
-        for n in _rows(form, "options"):
-            text, feedback = (
-                read_texts(form, f"options-{n}-text"),
-                read_texts(form, f"options-{n}-feedback"),
-            )
-            weight = _text(form, f"options-{n}-weight")
-            if not text and not feedback and not weight:
-                continue
-            row_map["options"].append(n)
-            options.append(
-                Option(
-                    id=_text(form, f"options-{n}-id") or new_id("o"),
-                    text=text,
-                    correct=qtype == "single" and _text(form, "correct") == str(n),
-                    weight=number(weight, 0) if qtype == "multiple" else 0,
-                    feedback=feedback,
-                )
-            )
-        fields["options"] = tuple(options)
+        fields["options"] = tuple(_options(form, qtype, row_map))
     elif qtype == "truefalse":
         fields["answer"] = {"true": True, "false": False}.get(_text(form, "answer"))
         fields["feedback_true"] = read_texts(form, "feedback_true")
@@ -245,33 +226,72 @@ def read_question(form: Mapping[str, Any], qtype: str) -> tuple[Question, RowMap
     elif qtype == "numeric":
         fields["answers"] = tuple(_numeric_answers(form, row_map))
     elif qtype == "matching":
-        pairs = []
-        for n in _rows(form, "pairs"):
-            prompt, match = (
-                read_texts(form, f"pairs-{n}-prompt"),
-                read_texts(form, f"pairs-{n}-match"),
-            )
-            if prompt or match:
-                row_map["pairs"].append(n)
-                pair_id = _text(form, f"pairs-{n}-id") or new_id("p")
-                pairs.append(Pair(id=pair_id, prompt=prompt, match=match))
-        fields["pairs"] = tuple(pairs)
-        distractors = []
-        for n in _rows(form, "distractors"):
-            texts = read_texts(form, f"distractors-{n}")
-            if texts:
-                row_map["distractors"].append(n)
-                distractors.append(texts)
-        fields["distractors"] = tuple(distractors)
+        fields["pairs"] = tuple(_pairs(form, row_map))
+        fields["distractors"] = tuple(_distractors(form, row_map))
     elif qtype == "ordering":
-        items = []
-        for n in _rows(form, "items"):
-            text = read_texts(form, f"items-{n}-text")
-            if text:
-                row_map["items"].append(n)
-                items.append(Item(id=_text(form, f"items-{n}-id") or new_id("i"), text=text))
-        fields["items"] = tuple(items)
+        fields["items"] = tuple(_items(form, row_map))
     return Question(**fields), row_map
+
+
+def _options(form: Mapping[str, Any], qtype: str, row_map: RowMap) -> list[Option]:
+    """The options of a single or multiple choice question; empty rows are left out."""
+    options = []
+    for n in _rows(form, "options"):
+        text, feedback = (
+            read_texts(form, f"options-{n}-text"),
+            read_texts(form, f"options-{n}-feedback"),
+        )
+        weight = _text(form, f"options-{n}-weight")
+        if not text and not feedback and not weight:
+            continue
+        row_map["options"].append(n)
+        options.append(
+            Option(
+                id=_text(form, f"options-{n}-id") or new_id("o"),
+                text=text,
+                correct=qtype == "single" and _text(form, "correct") == str(n),
+                weight=number(weight, 0) if qtype == "multiple" else 0,
+                feedback=feedback,
+            )
+        )
+    return options
+
+
+def _pairs(form: Mapping[str, Any], row_map: RowMap) -> list[Pair]:
+    """The pairs of a matching question; rows without prompt and match are left out."""
+    pairs = []
+    for n in _rows(form, "pairs"):
+        prompt, match = (
+            read_texts(form, f"pairs-{n}-prompt"),
+            read_texts(form, f"pairs-{n}-match"),
+        )
+        if prompt or match:
+            row_map["pairs"].append(n)
+            pair_id = _text(form, f"pairs-{n}-id") or new_id("p")
+            pairs.append(Pair(id=pair_id, prompt=prompt, match=match))
+    return pairs
+
+
+def _distractors(form: Mapping[str, Any], row_map: RowMap) -> list[Texts]:
+    """The distractors of a matching question; empty rows are left out."""
+    distractors = []
+    for n in _rows(form, "distractors"):
+        texts = read_texts(form, f"distractors-{n}")
+        if texts:
+            row_map["distractors"].append(n)
+            distractors.append(texts)
+    return distractors
+
+
+def _items(form: Mapping[str, Any], row_map: RowMap) -> list[Item]:
+    """The items of an ordering question, in the correct order; empty rows are left out."""
+    items = []
+    for n in _rows(form, "items"):
+        text = read_texts(form, f"items-{n}-text")
+        if text:
+            row_map["items"].append(n)
+            items.append(Item(id=_text(form, f"items-{n}-id") or new_id("i"), text=text))
+    return items
 
 
 def _short_answers(form: Mapping[str, Any], row_map: RowMap) -> list[ShortAnswer]:
