@@ -231,7 +231,9 @@ def register(app: Flask) -> None:
         draft_views,  # noqa: F401 - adds the draft's settings, preview and publish to bp
         editor_views,  # noqa: F401 - adds the quiz editor's routes to bp
         quiz_create_views,  # noqa: F401 - adds "new quiz in forms" to bp
-        trainer_views,  # noqa: F401 - adds the trainer routes to bp
+        quiz_source_views,  # noqa: F401 - adds the YAML editor and "new quiz in YAML" to bp
+        quiz_transfer_views,  # noqa: F401 - adds GIFT import and the exports to bp
+        trainer_views,  # noqa: F401 - adds the quiz list, format help and results to bp
     )
     from app.assessment.cli import quizzes_cli
     from app.assessment.library import check_quiz_paths, import_quizzes
