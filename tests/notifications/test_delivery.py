@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.extensions import db
-from app.notifications import operations
+from app.notifications import claims
+from app.notifications.claims import CLAIM_LEASE
 from app.notifications.mailer import SmtpConnection, build_message
 from app.notifications.models import OutboxEmail
 from app.notifications.operations import (
-    CLAIM_LEASE,
     deliver_due,
     deliver_outbox,
     enqueue_email,
@@ -115,7 +115,7 @@ def test_a_limit_stops_the_run_and_the_next_run_goes_on(app, smtp_server):
 def test_a_crash_mid_batch_repeats_only_the_message_in_flight(app, smtp_server, monkeypatch):
     rows = _queue(10)
     settings = smtp_settings_from_config()
-    real_mark_sent = operations._mark_sent
+    real_mark_sent = claims.mark_sent
     marked: list[int] = []
 
     def crash_on_the_fourth(marks, email_id, attempts, now):
@@ -124,11 +124,11 @@ def test_a_crash_mid_batch_repeats_only_the_message_in_flight(app, smtp_server, 
         marked.append(email_id)
         real_mark_sent(marks, email_id, attempts, now)
 
-    monkeypatch.setattr(operations, "_mark_sent", crash_on_the_fourth)
+    monkeypatch.setattr(claims, "mark_sent", crash_on_the_fourth)
     with pytest.raises(Crash):
         deliver_outbox(db.session, settings, now=NOW, batch_size=10)
     db.session.rollback()
-    monkeypatch.setattr(operations, "_mark_sent", real_mark_sent)
+    monkeypatch.setattr(claims, "mark_sent", real_mark_sent)
     assert len(smtp_server.messages) == 4
 
     # Within the lease the crashed run still holds its batch: nothing is sent twice yet.
