@@ -28,7 +28,7 @@ from app.tracking.operations import (
 
 from . import vocabulary
 from .models import AssistOutcome, CounterAssist
-from .queries import iso_week, learner_topics
+from .queries import Topic, iso_week, learner_topics
 
 log = logging.getLogger(__name__)
 
@@ -69,35 +69,13 @@ def log_assist(
     The topic must be one of the helper's topics now (`learner_topics`); nothing is written
     otherwise. Returns the assist (the existing one when the same form was sent twice).
     """
-    name = (topic or "").strip()
-    if not name:
-        raise AssistError(N_("Choose the topic you helped with."))
-    chosen_outcome = parse_outcome(outcome)
-    if not submit_key or not vocabulary.SUBMIT_KEY.match(submit_key):
-        raise AssistError(N_("The form has expired: please choose the topic again."))
-    topics = {t.name: t for t in learner_topics(session, user.id, language, now)}
-    found = topics.get(name)
-    if found is None:
-        raise AssistError(
-            N_("“%(topic)s” is not one of your topics; nothing was logged."), topic=name[:60]
-        )
-    config = config or tracking_config()
-    key = vocabulary.assist_key(user.id, submit_key)
-    unit = session.get(Unit, user.unit_id) if user.unit_id else None
-    body = vocabulary.assisted(
-        config.iris,
-        statement_id=config.iris.statement_id(key),
-        actor=xapi.Actor(user.email, user.display_name),
-        facts=vocabulary.AssistFacts(
-            topic=found.name,
-            language=found.language,
-            outcome=chosen_outcome,
-            unit_code=unit.code if unit else None,
-            modules=tuple(found.modules),
-            registration=found.registration,
-        ),
-        timestamp=now,
+    found, chosen_outcome = _checked_choice(
+        session, user, topic, outcome, submit_key, language=language, now=now
     )
+    config = config or tracking_config()
+    key = vocabulary.assist_key(user.id, submit_key or "")
+    unit = session.get(Unit, user.unit_id) if user.unit_id else None
+    body = _assist_body(config, key, user, _facts(found, chosen_outcome, unit), now)
     result = record_statement(
         session,
         user,
@@ -127,8 +105,59 @@ def log_assist(
     )
     session.add(assist)
     session.flush()
-    log.info("assists: user=%s logged topic=%r outcome=%s", user.id, name, chosen_outcome)
+    log.info("assists: user=%s logged topic=%r outcome=%s", user.id, found.name, chosen_outcome)
     return assist
+
+
+def _checked_choice(
+    session: Session,
+    user: User,
+    topic: str | None,
+    outcome: str | None,
+    submit_key: str | None,
+    *,
+    language: str,
+    now: datetime,
+) -> tuple[Topic, AssistOutcome]:
+    """The helper's topic and the outcome a form names; AssistError before anything is written."""
+    name = (topic or "").strip()
+    if not name:
+        raise AssistError(N_("Choose the topic you helped with."))
+    chosen_outcome = parse_outcome(outcome)
+    if not submit_key or not vocabulary.SUBMIT_KEY.match(submit_key):
+        raise AssistError(N_("The form has expired: please choose the topic again."))
+    topics = {t.name: t for t in learner_topics(session, user.id, language, now)}
+    found = topics.get(name)
+    if found is None:
+        raise AssistError(
+            N_("“%(topic)s” is not one of your topics; nothing was logged."), topic=name[:60]
+        )
+    return found, chosen_outcome
+
+
+def _assist_body(
+    config: TrackingConfig, key: str, user: User, facts: vocabulary.AssistFacts, now: datetime
+) -> dict[str, Any]:
+    """The `assisted` statement of the helper, its id derived from the form's key."""
+    return vocabulary.assisted(
+        config.iris,
+        statement_id=config.iris.statement_id(key),
+        actor=xapi.Actor(user.email, user.display_name),
+        facts=facts,
+        timestamp=now,
+    )
+
+
+def _facts(found: Topic, outcome: AssistOutcome, unit: Unit | None) -> vocabulary.AssistFacts:
+    """What the assist statement says: the topic, its modules and campaign, outcome and unit."""
+    return vocabulary.AssistFacts(
+        topic=found.name,
+        language=found.language,
+        outcome=outcome,
+        unit_code=unit.code if unit else None,
+        modules=tuple(found.modules),
+        registration=found.registration,
+    )
 
 
 def _assist_of_statement(session: Session, statement_uuid: str) -> CounterAssist | None:

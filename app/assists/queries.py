@@ -27,6 +27,7 @@ from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersio
 from app.i18n.languages import pick_language
 from app.people.models import Unit
 from app.permissions import unit_scope_clause
+from app.timekeeping.days import local_date
 from app.tracking.models import Completion
 from app.tracking.statements import ModuleRef
 
@@ -37,13 +38,12 @@ from .models import AssistOutcome, CounterAssist
 
 def iso_week(moment: datetime, tz: ZoneInfo) -> str:
     """Return the ISO week of a moment in the platform's time zone ("2027-W09")."""
-    year, week, _day = moment.astimezone(tz).isocalendar()
-    return f"{year}-W{week:02d}"
+    return _week_of(local_date(moment, tz))
 
 
 def last_weeks(now: datetime, tz: ZoneInfo, count: int) -> list[str]:
     """Return the ISO weeks of the last `count` weeks, oldest first, this week last."""
-    today = now.astimezone(tz).date()
+    today = local_date(now, tz)
     monday = today - timedelta(days=today.weekday())
     return [_week_of(monday - timedelta(weeks=back)) for back in range(count - 1, -1, -1)]
 
@@ -74,20 +74,7 @@ def learner_topics(session: Session, user_id: int, language: str, now: datetime)
     Three statements. Each module speaks in the variant the helper reads (their language if
     the module has it); the campaign's topics come first, each group in alphabetical order.
     """
-    assigned = session.execute(
-        select(Assignment.module_id, Assignment.campaign_id)
-        .join(Campaign, Campaign.id == Assignment.campaign_id)
-        .where(
-            Assignment.user_id == user_id,
-            Assignment.removed_at.is_(None),
-            Assignment.assigned_at <= now,
-            Campaign.state == CampaignState.ACTIVE,
-        )
-        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.campaign_id)
-    ).all()
-    campaign_of: dict[int, int] = {}
-    for module_id, campaign_id in assigned:
-        campaign_of.setdefault(module_id, campaign_id)
+    campaign_of = _campaign_of_module(session, user_id, now)
     completed = set(
         session.scalars(
             select(Completion.module_id).where(
@@ -98,23 +85,7 @@ def learner_topics(session: Session, user_id: int, language: str, now: datetime)
     module_ids = set(campaign_of) | completed
     if not module_ids:
         return []
-    rows = session.execute(
-        select(
-            Module.id,
-            Module.slug,
-            Module.source_language,
-            ModuleVersion.number,
-            ModuleVariant.language,
-            ModuleVariant.title,
-            ModuleVariant.tags,
-        )
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .join(ModuleVariant, ModuleVariant.version_id == ModuleVersion.id)
-        .where(Module.id.in_(module_ids), Module.status == ModuleStatus.PUBLISHED)
-    ).all()
-    variants: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        variants[row.id].append(row)
+    variants = _published_variants(session, module_ids)
     topics: dict[str, Topic] = {}
     for module_id in sorted(variants, key=lambda m: (m not in campaign_of, m)):
         options = variants[module_id]
@@ -138,6 +109,47 @@ def learner_topics(session: Session, user_id: int, language: str, now: datetime)
                 topic.registration = campaign_registration(campaign_id, user_id)
                 topic.is_campaign = True
     return sorted(topics.values(), key=lambda t: (not t.is_campaign, t.name.casefold()))
+
+
+def _campaign_of_module(session: Session, user_id: int, now: datetime) -> dict[int, int]:
+    """The helper's modules assigned in active campaigns, each with its campaign (due first)."""
+    assigned = session.execute(
+        select(Assignment.module_id, Assignment.campaign_id)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.removed_at.is_(None),
+            Assignment.assigned_at <= now,
+            Campaign.state == CampaignState.ACTIVE,
+        )
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.campaign_id)
+    ).all()
+    campaign_of: dict[int, int] = {}
+    for module_id, campaign_id in assigned:
+        campaign_of.setdefault(module_id, campaign_id)
+    return campaign_of
+
+
+def _published_variants(session: Session, module_ids: set[int]) -> dict[int, list[Any]]:
+    """The language variants of the published modules' current versions, by module."""
+    rows = session.execute(
+        select(
+            Module.id,
+            Module.slug,
+            Module.source_language,
+            ModuleVersion.number,
+            ModuleVariant.language,
+            ModuleVariant.title,
+            ModuleVariant.tags,
+        )
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .join(ModuleVariant, ModuleVariant.version_id == ModuleVersion.id)
+        .where(Module.id.in_(module_ids), Module.status == ModuleStatus.PUBLISHED)
+    ).all()
+    variants: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        variants[row.id].append(row)
+    return variants
 
 
 def assists_this_week(session: Session, user_id: int, week: str) -> int:
