@@ -92,6 +92,7 @@ class _Converter:
         self.used_ids: set[str] = set()
 
     def problem(self, line: int, template: str, severity: str = ERROR, **params: Any) -> None:
+        """Record a problem on `line` (an error unless said otherwise)."""
         self.problems.append(make_problem(self.filename, line, template, severity, **params))
 
     def number(self, value: Any, line: int, key: str) -> float | None:
@@ -115,17 +116,21 @@ class _Converter:
         return all(self.number(a.get("fraction", 0), line, "weight") is not None for a in answers)
 
     def texts(self, text: str, fmt: str = "markdown") -> Texts:
+        """Return a GIFT text as Markdown, stored under the import language."""
         return {self.key: gift_text_to_markdown(text, fmt)} if text != "" else {}
 
     def plain(self, text: str) -> Texts:
+        """Return a plain text stored under the import language."""
         return {self.key: text} if text != "" else {}
 
     def feedback(self, value: Any, default: str) -> Texts:
+        """Return a feedback value ({text, format} or text) as Markdown texts."""
         if isinstance(value, dict):
             return self.texts(value.get("text", ""), value.get("format", default))
         return self.texts(value or "", default)
 
     def unique_id(self, gift: dict[str, Any], line: int) -> str:
+        """Return the question's id, made valid and unique within the import."""
         base = make_id(gift.get("idnumber") or "") or make_id(gift.get("name") or "")
         base = base or f"q{line}"
         candidate, counter = base, 2
@@ -136,6 +141,7 @@ class _Converter:
         return candidate
 
     def convert(self, gift: dict[str, Any]) -> Question | None:
+        """Return the platform question for a GIFT dict, or None after reporting why not."""
         line = int(gift.get("line") or 1)
         qtype = gift.get("qtype")
         if qtype in ("essay", "description"):

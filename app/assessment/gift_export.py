@@ -142,6 +142,7 @@ def gift_export_losses(questions: Iterable[Question], lang: str | None) -> list[
     for question in questions:
 
         def lost(template: str, question: Question = question) -> None:
+            """Record that `question` loses something in GIFT."""
             losses.append((question.id, template))
 
         if question.type == "ordering":

@@ -19,10 +19,12 @@ class _QuizDumper(yaml.SafeDumper):
     """Safe dumper that writes multi-line text as literal blocks and never uses aliases."""
 
     def ignore_aliases(self, data: Any) -> bool:
+        """Never write anchors and aliases: trainers read these files."""
         return True
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         # Indent lists under their key, as trainers write them in the examples.
+        """Indent lists under their key."""
         super().increase_indent(flow, False)
 
 

@@ -88,6 +88,7 @@ class _QuizReader(QuestionReader):
     # -- entry point -----------------------------------------------------------------------
 
     def read(self, text: str) -> Quiz | None:
+        """Compose the YAML text and read the quiz, or None after reporting why not."""
         try:
             loader, root = compose_limited(text, max_nodes=MAX_YAML_VALUES)
             loader.dispose()
@@ -113,6 +114,7 @@ class _QuizReader(QuestionReader):
     # -- quiz ------------------------------------------------------------------------------
 
     def quiz(self, root: yaml.MappingNode) -> Quiz | None:
+        """Read the quiz settings, questions and pools; None if there was any error."""
         entries = self.mapping(root, QUIZ_KEYS, ("id", "title", "pass_mark"))
         if entries is None:
             return None
@@ -164,6 +166,7 @@ class _QuizReader(QuestionReader):
         return Quiz(questions=tuple(questions), pools=tuple(pools), **settings)
 
     def pool_list(self, entry: Entry) -> list[Pool]:
+        """Read the pools: an id, how many to draw, and their questions."""
         nodes = self.sequence(entry, MAX_POOLS)
         pools: list[Pool] = []
         seen: dict[str, int] = {}
@@ -201,6 +204,7 @@ class _QuizReader(QuestionReader):
         return pools
 
     def question_list(self, entry: Entry) -> list[Question]:
+        """Read a list of questions, counting them against the quiz's limit."""
         nodes = self.sequence(entry)
         questions: list[Question] = []
         if nodes and self._question_count + len(nodes) > MAX_QUESTIONS:

@@ -33,6 +33,7 @@ NULL_TAG = "tag:yaml.org,2002:null"
 
 
 def node_line(node: yaml.Node) -> int:
+    """Return the 1-based line a node starts on."""
     return node.start_mark.line + 1
 
 
@@ -48,6 +49,7 @@ class Entry:
 
     @property
     def line(self) -> int:
+        """The line of the key."""
         return node_line(self.key_node)
 
 
@@ -63,13 +65,16 @@ class NodeReader:
     # -- reporting -------------------------------------------------------------------------
 
     def error(self, line: int, template: str, **params: Any) -> None:
+        """Record an error on `line`."""
         self._errors += 1
         self.problems.append(make_problem(self.file, line, template, ERROR, **params))
 
     def warning(self, line: int, template: str, **params: Any) -> None:
+        """Record a warning on `line`."""
         self.problems.append(make_problem(self.file, line, template, WARNING, **params))
 
     def error_count(self) -> int:
+        """Return how many errors were recorded so far."""
         return self._errors
 
     # -- generic node checks ---------------------------------------------------------------
@@ -115,6 +120,7 @@ class NodeReader:
         return entries
 
     def sequence(self, entry: Entry, maximum: int | None = None) -> list[yaml.Node] | None:
+        """Return the items of a list node, or None after reporting it is no list or too long."""
         if not isinstance(entry.value, yaml.SequenceNode):
             self.error(entry.line, N_("'%(key)s' must be a list"), key=entry.key)
             return None
@@ -134,6 +140,7 @@ class NodeReader:
         return self._constructor.construct_object(entry.value, deep=True)
 
     def boolean(self, entry: Entry) -> bool | None:
+        """Return a true/false value, or None after reporting it is not one."""
         node = entry.value
         if isinstance(node, yaml.ScalarNode) and node.tag == BOOL_TAG:
             return bool(self._construct(entry))
@@ -141,6 +148,7 @@ class NodeReader:
         return None
 
     def integer(self, entry: Entry, minimum: int, maximum: int) -> int | None:
+        """Return a whole number within minimum..maximum, or None after reporting why not."""
         node = entry.value
         if not (isinstance(node, yaml.ScalarNode) and node.tag == INT_TAG):
             self.error(entry.line, N_("'%(key)s' must be a whole number"), key=entry.key)
@@ -200,6 +208,7 @@ class NodeReader:
         return node.value
 
     def too_long(self, entry: Entry, length: int, maximum: int) -> None:
+        """Report a text longer than `maximum` characters."""
         self.error(
             entry.line,
             N_("'%(key)s' is too long (%(length)s characters, at most %(max)s)"),
@@ -209,6 +218,7 @@ class NodeReader:
         )
 
     def identifier(self, entry: Entry, pattern: re.Pattern[str] = ITEM_ID_RE) -> str | None:
+        """Return an id matching `pattern`, or None after reporting why not."""
         value = self.string(entry, MAX_ID_CHARS)
         if value is None:
             return None
@@ -224,6 +234,7 @@ class NodeReader:
         return value
 
     def choice(self, entry: Entry, allowed: tuple[str, ...]) -> str | None:
+        """Return one of the `allowed` words, or None after reporting why not."""
         value = self.string(entry)
         if value is None:
             return None
@@ -292,6 +303,7 @@ class NodeReader:
         return texts
 
     def tags(self, entry: Entry) -> tuple[str, ...]:
+        """Return the tags of a question: short texts."""
         nodes = self.sequence(entry, MAX_TAGS)
         tags = []
         for node in nodes or ():
@@ -305,6 +317,7 @@ class NodeReader:
         return tuple(tags)
 
     def unique(self, entry: Entry, seen: dict[str, int], kind: str) -> str | None:
+        """Return an id not yet in `seen` (of the same kind), or None after reporting it."""
         value = self.identifier(entry)
         if value is None:
             return None
@@ -322,4 +335,5 @@ class NodeReader:
 
 
 def plain_number(value: float) -> str:
+    """Write a number as a trainer would: 100, not 100.0."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
