@@ -47,12 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.readiness.forecast import (  # noqa: E402
-    DayCount,
-    Projection,
+from app.readiness.forecast import DayCount, Projection, project  # noqa: E402
+from app.readiness.forecast_reference import (  # noqa: E402
     ReferenceClass,
     ReferenceCurve,
-    project,
     reference_curve,
 )
 

@@ -24,17 +24,24 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from statistics import fmean, median, pstdev
 from typing import Any
 
+from app.assessment.item_analysis_data import (
+    MIN_ANSWERS_FOR_FLAGS,
+    AnswerData,
+    AttemptData,
+    OptionStat,
+    QuestionKey,
+    QuestionStat,
+    QuizAnalysis,
+)
 from app.i18n.markers import N_
 
 TOO_EASY_ABOVE = 0.9
 TOO_HARD_BELOW = 0.2
 GROUP_SHARE = 0.27
-MIN_ANSWERS_FOR_FLAGS = 5
 MAX_SECONDS_PER_QUESTION = 3600
 OPEN_RESPONSES_SHOWN = 10
 CHOICE_TYPES = frozenset({"single", "multiple", "truefalse"})
@@ -61,100 +68,6 @@ FLAG_TEXTS = {
         "misleading question or a jargon problem."
     ),
 }
-
-
-@dataclass(frozen=True)
-class OptionKey:
-    """An option of a choice question as the trainer sees it, and whether it is right."""
-
-    id: str
-    label: str
-    is_correct: bool
-
-
-@dataclass(frozen=True)
-class QuestionKey:
-    """What the analysis needs to know about a question."""
-
-    id: str
-    type: str
-    points: float = 1.0
-    label: str = ""
-    options: tuple[OptionKey, ...] = ()
-
-
-@dataclass(frozen=True)
-class AnswerData:
-    """One graded answer of an attempt (`response` None: not answered)."""
-
-    question_id: str
-    response: Any
-    fraction: float | None
-    saved_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class AttemptData:
-    """One submitted attempt with all its answers (one per question asked)."""
-
-    attempt_id: int
-    user_id: int
-    number: int
-    answers: tuple[AnswerData, ...]
-    started_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class OptionStat:
-    """How often one option (or open response) was chosen, overall and in the 27 % groups."""
-
-    key: str
-    label: str
-    is_correct: bool
-    count: int
-    share: float
-    top_share: float | None
-    bottom_share: float | None
-
-
-@dataclass(frozen=True)
-class QuestionStat:
-    """The statistics of one question."""
-
-    question_id: str
-    type: str
-    label: str
-    asked: int
-    answered: int
-    facility: float | None
-    sd: float | None
-    discrimination: float | None
-    upper_lower: float | None
-    mean_seconds: float | None
-    options: tuple[OptionStat, ...]
-    flags: tuple[str, ...]
-    unanswered: int = 0
-
-    @property
-    def has_enough_answers(self) -> bool:
-        """Tell whether there were enough answers to flag anything."""
-        return self.asked >= MIN_ANSWERS_FOR_FLAGS
-
-
-@dataclass(frozen=True)
-class QuizAnalysis:
-    """The statistics of a quiz: the attempts analysed and every question."""
-
-    policy: str
-    attempts: int
-    learners: int
-    mean_percent: float | None
-    median_percent: float | None
-    sd_percent: float | None
-    alpha: float | None
-    group_size: int
-    questions: tuple[QuestionStat, ...]
-    scores: tuple[float, ...] = field(default=(), repr=False)
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -395,40 +308,7 @@ def analyse_quiz(
             by_question.setdefault(answer.question_id, []).append((entry, answer))
     for question in keys:
         rows = by_question.get(question.id, [])
-        fractions = [_fraction(a) for _s, a in rows]
-        weight = points.get(question.id, 1.0)
-        pairs = [
-            (_fraction(a), (s.earned - _fraction(a) * weight) / (s.possible - weight))
-            for s, a in rows
-            if s.possible - weight > 0
-        ]
-        discrimination = pearson([p[0] for p in pairs], [p[1] for p in pairs])
-        top_fr = [_fraction(a) for s, a in rows if s.attempt.attempt_id in top]
-        bottom_fr = [_fraction(a) for s, a in rows if s.attempt.attempt_id in bottom]
-        upper_lower = fmean(top_fr) - fmean(bottom_fr) if top_fr and bottom_fr else None
-        facility = fmean(fractions) if fractions else None
-        options = _option_stats(question, rows, top, bottom)
-        top_answered = sum(
-            1 for s, a in rows if s.attempt.attempt_id in top and a.response is not None
-        )
-        times = seconds.get(question.id, [])
-        stats.append(
-            QuestionStat(
-                question_id=question.id,
-                type=question.type,
-                label=question.label,
-                asked=len(rows),
-                answered=sum(1 for _s, a in rows if a.response is not None),
-                unanswered=sum(1 for _s, a in rows if a.response is None),
-                facility=facility,
-                sd=pstdev(fractions) if len(fractions) >= 2 else None,
-                discrimination=discrimination,
-                upper_lower=upper_lower,
-                mean_seconds=fmean(times) if times else None,
-                options=options,
-                flags=_flags(question, len(rows), facility, discrimination, options, top_answered),
-            )
-        )
+        stats.append(_question_stat(question, rows, points, (top, bottom), seconds))
     percents = [s.percent for s in scored]
     return QuizAnalysis(
         policy=policy,
@@ -441,6 +321,47 @@ def analyse_quiz(
         group_size=group,
         questions=tuple(stats),
         scores=tuple(percents),
+    )
+
+
+def _question_stat(
+    question: QuestionKey,
+    rows: list[tuple[_Scored, AnswerData]],
+    points: dict[str, float],
+    groups: tuple[set[int], set[int]],
+    seconds: dict[str, list[float]],
+) -> QuestionStat:
+    """The statistics of one question from its answers (`groups`: the top and bottom 27 %)."""
+    top, bottom = groups
+    fractions = [_fraction(a) for _s, a in rows]
+    weight = points.get(question.id, 1.0)
+    pairs = [
+        (_fraction(a), (s.earned - _fraction(a) * weight) / (s.possible - weight))
+        for s, a in rows
+        if s.possible - weight > 0
+    ]
+    discrimination = pearson([p[0] for p in pairs], [p[1] for p in pairs])
+    top_fr = [_fraction(a) for s, a in rows if s.attempt.attempt_id in top]
+    bottom_fr = [_fraction(a) for s, a in rows if s.attempt.attempt_id in bottom]
+    upper_lower = fmean(top_fr) - fmean(bottom_fr) if top_fr and bottom_fr else None
+    facility = fmean(fractions) if fractions else None
+    options = _option_stats(question, rows, top, bottom)
+    top_answered = sum(1 for s, a in rows if s.attempt.attempt_id in top and a.response is not None)
+    times = seconds.get(question.id, [])
+    return QuestionStat(
+        question_id=question.id,
+        type=question.type,
+        label=question.label,
+        asked=len(rows),
+        answered=sum(1 for _s, a in rows if a.response is not None),
+        unanswered=sum(1 for _s, a in rows if a.response is None),
+        facility=facility,
+        sd=pstdev(fractions) if len(fractions) >= 2 else None,
+        discrimination=discrimination,
+        upper_lower=upper_lower,
+        mean_seconds=fmean(times) if times else None,
+        options=options,
+        flags=_flags(question, len(rows), facility, discrimination, options, top_answered),
     )
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.assessment.item_analysis import (
+from app.assessment.item_analysis_data import (
     AnswerData,
     AttemptData,
     OptionKey,

@@ -20,10 +20,12 @@ from app.assessment.item_analysis import (
     ALL_ATTEMPTS,
     FIRST_ATTEMPTS,
     FLAG_TEXTS,
-    QuestionKey,
-    QuizAnalysis,
     analyse_quiz,
     score_bins,
+)
+from app.assessment.item_analysis_data import (
+    QuestionKey,
+    QuizAnalysis,
 )
 from app.assessment.item_analysis_queries import (
     attempts_from_rows,

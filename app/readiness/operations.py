@@ -24,6 +24,7 @@ from app.timekeeping import clock
 
 log = logging.getLogger(__name__)
 
+
 def _dialect_insert(session: Session, model: Any) -> Any:
     """Return the INSERT of the session's database that understands ON CONFLICT."""
     if session.get_bind().dialect.name == "postgresql":
@@ -42,63 +43,7 @@ def snapshot_select(campaign_ids: Sequence[int], day: date, now: datetime) -> An
     People are aggregated per unit they belong to first (one row per unit), then added up
     to every ancestor by joining the units whose path is a prefix of the unit's path.
     """
-    own = valid_completions(campaign_ids, now)
-    full = valid_completions(campaign_ids, now, refreshed_only=True)
-    done = case(
-        (
-            (own.c.user_id.is_not(None)) | (full.c.user_id.is_not(None)),
-            1,
-        ),
-        else_=0,
-    )
-    late = case(
-        (
-            and_(
-                own.c.user_id.is_(None),
-                full.c.user_id.is_(None),
-                Assignment.due_at.is_not(None),
-                Assignment.due_at < now,
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    per_person = (
-        select(
-            Assignment.campaign_id,
-            Assignment.user_id,
-            User.unit_id,
-            func.count().label("required"),
-            func.sum(done).label("done"),
-            func.sum(late).label("late"),
-        )
-        .join(User, User.id == Assignment.user_id)
-        .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
-        .outerjoin(
-            own,
-            and_(
-                own.c.user_id == Assignment.user_id,
-                own.c.module_id == Assignment.module_id,
-            ),
-        )
-        .outerjoin(
-            full,
-            and_(
-                Assignment.is_refresher.is_(True),
-                full.c.user_id == Assignment.user_id,
-                full.c.module_id == CampaignModule.module_id,
-            ),
-        )
-        .where(
-            Assignment.campaign_id.in_(list(campaign_ids)),
-            Assignment.removed_at.is_(None),
-            Assignment.is_required.is_(True),
-            User.is_active.is_(True),
-            User.unit_id.is_not(None),
-        )
-        .group_by(Assignment.campaign_id, Assignment.user_id, User.unit_id)
-        .subquery("per_person")
-    )
+    per_person = _per_person(campaign_ids, now)
     per_unit = (
         select(
             per_person.c.campaign_id,
@@ -126,6 +71,60 @@ def snapshot_select(campaign_ids: Sequence[int], day: date, now: datetime) -> An
         .join(ancestor, member.path.like(ancestor.path.concat("%")))
         .where(literal(True))  # SQLite needs a WHERE before ON CONFLICT after a join
         .group_by(per_unit.c.campaign_id, ancestor.id)
+    )
+
+
+def _per_person(campaign_ids: Sequence[int], now: datetime) -> Any:
+    """Subquery: per campaign and active person with a unit, their required, done and late
+    assignments (the campaigns' whole network: snapshots know no viewer)."""
+    own = valid_completions(campaign_ids, now)
+    full = valid_completions(campaign_ids, now, refreshed_only=True)
+    is_done = (own.c.user_id.is_not(None)) | (full.c.user_id.is_not(None))
+    done = case((is_done, 1), else_=0)
+    late = case(
+        (
+            and_(
+                own.c.user_id.is_(None),
+                full.c.user_id.is_(None),
+                Assignment.due_at.is_not(None),
+                Assignment.due_at < now,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    return (
+        select(
+            Assignment.campaign_id,
+            Assignment.user_id,
+            User.unit_id,
+            func.count().label("required"),
+            func.sum(done).label("done"),
+            func.sum(late).label("late"),
+        )
+        .join(User, User.id == Assignment.user_id)
+        .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
+        .outerjoin(
+            own,
+            and_(own.c.user_id == Assignment.user_id, own.c.module_id == Assignment.module_id),
+        )
+        .outerjoin(
+            full,
+            and_(
+                Assignment.is_refresher.is_(True),
+                full.c.user_id == Assignment.user_id,
+                full.c.module_id == CampaignModule.module_id,
+            ),
+        )
+        .where(
+            Assignment.campaign_id.in_(list(campaign_ids)),
+            Assignment.removed_at.is_(None),
+            Assignment.is_required.is_(True),
+            User.is_active.is_(True),
+            User.unit_id.is_not(None),
+        )
+        .group_by(Assignment.campaign_id, Assignment.user_id, User.unit_id)
+        .subquery("per_person")
     )
 
 
@@ -191,35 +190,23 @@ def send_reminder(
     whom. Returns False when today's reminder had already gone out.
     """
     from app.campaigns.links import LinkBuilder
-    from app.campaigns.notices import Message, load_recipients, send_messages
-    from app.campaigns.phrases import Kind
-    from app.campaigns.queries.modules import module_infos
+    from app.campaigns.notices import load_recipients, send_messages
 
-    key = reminder_key(campaign.id, person.id, day)
-    default_language = _default_language()
-    recipients = load_recipients(session, [person.id], default_language)
+    recipients = load_recipients(session, [person.id], _default_language())
     recipient = recipients.get(person.id)
     if recipient is None:
         return False
     links = LinkBuilder()
-    infos = module_infos(session, module_ids)
-    titles = [infos[m].title_in(recipient.language) for m in module_ids if m in infos]
-    first = infos.get(module_ids[0]) if module_ids else None
-    overdue = due_at is not None and due_at < now
-    message = Message(
-        user_id=person.id,
-        kind=Kind.OVERDUE if overdue else Kind.REMINDER,
-        params={
-            "campaign_id": campaign.id,
-            "campaign": campaign.name_in(recipient.language),
-            "modules": titles,
-            "due": due_at.astimezone(clock.platform_zone()).date().isoformat() if due_at else None,
-            "days": max((due_at - now).days, 0) if due_at else 0,
-            "by_manager": True,
-        },
-        url=links.url("content.module_page", slug=first.slug) if first else None,
-        dedupe_key=key,
-        email_lines=titles,
+    message = _reminder_message(
+        session,
+        campaign,
+        person.id,
+        recipient.language,
+        module_ids,
+        due_at,
+        now,
+        key=reminder_key(campaign.id, person.id, day),
+        links=links,
     )
     notices, _emails = send_messages(session, [message], recipients, now, links)
     if not notices:
@@ -237,6 +224,44 @@ def send_reminder(
     )
     session.flush()
     return True
+
+
+def _reminder_message(
+    session: Session,
+    campaign: Campaign,
+    user_id: int,
+    language: str,
+    module_ids: Sequence[int],
+    due_at: datetime | None,
+    now: datetime,
+    *,
+    key: str,
+    links: Any,
+) -> Any:
+    """The campaign message of a manager's reminder (overdue once the due date has passed)."""
+    from app.campaigns.notices import Message
+    from app.campaigns.phrases import Kind
+    from app.campaigns.queries.modules import module_infos
+
+    infos = module_infos(session, module_ids)
+    titles = [infos[m].title_in(language) for m in module_ids if m in infos]
+    first = infos.get(module_ids[0]) if module_ids else None
+    overdue = due_at is not None and due_at < now
+    return Message(
+        user_id=user_id,
+        kind=Kind.OVERDUE if overdue else Kind.REMINDER,
+        params={
+            "campaign_id": campaign.id,
+            "campaign": campaign.name_in(language),
+            "modules": titles,
+            "due": due_at.astimezone(clock.platform_zone()).date().isoformat() if due_at else None,
+            "days": max((due_at - now).days, 0) if due_at else 0,
+            "by_manager": True,
+        },
+        url=links.url("content.module_page", slug=first.slug) if first else None,
+        dedupe_key=key,
+        email_lines=titles,
+    )
 
 
 def _default_language() -> str:

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.content.module_titles import ModuleTitle, module_titles
+from app.i18n.languages import text_in
 from app.people.admin_forms import kind_choices
 from app.people.models import User
 from app.readiness import charts
@@ -35,9 +36,7 @@ from app.readiness.queries.report import ReadinessReport, UnitReadiness, readine
 from app.readiness.queries.scope import CampaignInfo, UnitNode
 from app.readiness.queries.snapshots import trend_history
 from app.readiness.rules import STATUS_LABELS, STATUS_ORDER, Status
-from app.timekeeping.days import local_date
 from app.web import charts as web_charts
-from app.web.table_export import Table, percent
 
 MAX_CHART_ROWS = 40
 MAX_TREND_SERIES = 8
@@ -65,14 +64,6 @@ def worst_first(units: Sequence[UnitReadiness]) -> list[UnitReadiness]:
         return (STATUS_ORDER[u.status], forecast or 0.0, u.share or 0.0, u.unit.name.lower())
 
     return sorted(units, key=key)
-
-
-def title_in(texts: dict[str, str], language: str, fallback: str) -> str:
-    """Pick a multilingual title ({"fr": ...}) in the reader's language."""
-    for key in (language, "und", "fr", "de", "it", "en"):
-        if texts.get(key):
-            return texts[key]
-    return next(iter(texts.values()), fallback) if texts else fallback
 
 
 @dataclass
@@ -272,7 +263,7 @@ def _figures(page: ReportPage, language: str) -> dict[str, str]:
     if page.scores:
         figures["scores"] = web_charts.figure_json(
             web_charts.score_distribution(
-                [(title_in(s.title, language, s.slug), s.bins) for s in page.scores],
+                [(text_in(s.title, language, default=s.slug), s.bins) for s in page.scores],
                 labels={"x": _("Best score (points of 100)"), "y": _("People")},
             )
         )
@@ -297,14 +288,7 @@ def report_page(
     `trend_all` puts every unit below in the trend chart (else the most at risk).
     """
     report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz)
-    if unit is not None:
-        current = report.units[unit.id]
-        all_children = report.children_of(unit.id)
-        people = people_in_unit(session, viewer, campaign.id, unit, now)
-    else:
-        current = report.total(campaign.rule)
-        all_children = report.children_of(None)
-        people = []
+    current, all_children, people = _where(session, viewer, report, unit, now)
     children = filter_units(all_children, filters)
     root_path = unit.path if unit is not None else None
     overdue, overdue_total = overdue_people(
@@ -319,16 +303,9 @@ def report_page(
     required = campaign_required_modules(session, campaign.id)
     wanted = set(required) | {m for p in overdue for m in p.missing_module_ids}
     titles = module_titles(session, wanted, language)
+    required_titles = [titles[m] for m in required if m in titles]
     heat = _heat_table(
-        session,
-        viewer,
-        campaign,
-        report,
-        unit,
-        all_children,
-        people,
-        [titles[m] for m in required if m in titles],
-        now,
+        session, viewer, campaign, report, unit, all_children, people, required_titles, now
     )
     page = ReportPage(
         campaign=campaign,
@@ -352,121 +329,16 @@ def report_page(
     return page
 
 
-# --- the tables of a report page, for exports ---------------------------------------------------
-
-
-def _local_day(moment: datetime | None, tz: ZoneInfo | None) -> date | datetime | None:
-    """A due moment as the local day it falls on (what the pages show)."""
-    if moment is None or tz is None:
-        return moment
-    return local_date(moment, tz)
-
-
-def units_table(page: ReportPage, name: str) -> Table:
-    """The units table of a report page."""
-    return Table(
-        name,
-        [
-            _("Code"),
-            _("Unit"),
-            _("Kind"),
-            _("Assigned"),
-            _("Ready"),
-            _("Ready (%)"),
-            _("Overdue"),
-            _("Forecast on the due date (%)"),
-            _("Status"),
-            _("Forecast range from (%)"),
-            _("Forecast range to (%)"),
-        ],
-        [
-            [
-                u.unit.code,
-                u.unit.name,
-                kind_label(u.unit.kind),
-                u.assigned,
-                u.ready,
-                percent(u.share),
-                u.overdue,
-                percent(u.projected_share),
-                status_label(u.status),
-                percent(u.projection.low_share if u.projected_share is not None else None),
-                percent(u.projection.high_share if u.projected_share is not None else None),
-            ]
-            for u in page.children
-        ],
-    )
-
-
-def people_table(page: ReportPage, name: str) -> Table:
-    """The people table of a unit."""
-    return Table(
-        name,
-        [_("Person"), _("Unit"), _("Required modules"), _("Done"), _("Overdue"), _("Next due")],
-        [
-            [p.name, p.unit_name, p.required, p.done, p.late, _local_day(p.next_due_at, page.tz)]
-            for p in page.people
-        ],
-    )
-
-
-def heat_table(page: ReportPage, name: str) -> Table:
-    """The unit (or person) × module table."""
-    heat = page.heat
-    first = _("Unit") if heat.row_kind == "unit" else _("Person")
-    rows = []
-    for row_id, label in heat.rows:
-        for module in heat.modules:
-            assigned, done = heat.cells.get((row_id, module.id), (0, 0))
-            rows.append(
-                [label, module.title, assigned, done, percent(heat.share(row_id, module.id))]
-            )
-    return Table(name, [first, _("Module"), _("Assigned"), _("Done"), _("Done (%)")], rows)
-
-
-def trend_table(page: ReportPage, name: str) -> Table:
-    """Readiness per day from the snapshots."""
-    trend = page.trend
-    rows = []
-    for unit_id, label in trend.units:
-        for day in trend.days:
-            if (unit_id, day) in trend.values:
-                assigned, ready = trend.values[(unit_id, day)]
-                rows.append([label, day, assigned, ready, percent(trend.share(unit_id, day))])
-    return Table(name, [_("Unit"), _("Day"), _("Assigned"), _("Ready"), _("Ready (%)")], rows)
-
-
-def scores_table(page: ReportPage, name: str, language: str) -> Table:
-    """Quiz score distribution."""
-    labels = web_charts.bin_labels()
-    rows = [
-        [title_in(s.title, language, s.slug), labels[index], count]
-        for s in page.scores
-        for index, count in enumerate(s.bins)
-    ]
-    return Table(name, [_("Quiz"), _("Best score"), _("People")], rows)
-
-
-def overdue_table(
-    people: Sequence[OverduePerson],
-    modules: dict[int, ModuleTitle],
-    name: str,
-    tz: ZoneInfo | None = None,
-) -> Table:
-    """Overdue people with their branch and what is missing."""
-    return Table(
-        name,
-        [_("Person"), _("E-mail"), _("Unit"), _("Missing modules"), _("Due since")],
-        [
-            [
-                p.name,
-                p.email,
-                p.unit_name,
-                "; ".join(
-                    modules[m].title if m in modules else str(m) for m in p.missing_module_ids
-                ),
-                _local_day(p.earliest_due_at, tz),
-            ]
-            for p in people
-        ],
-    )
+def _where(
+    session: Session,
+    viewer: User,
+    report: ReadinessReport,
+    unit: UnitNode | None,
+    now: datetime,
+) -> tuple[UnitReadiness, list[UnitReadiness], list[PersonReadiness]]:
+    """The unit the page is about (the scope's total for None), the units right below it and
+    the people who belong to it directly."""
+    if unit is None:
+        return report.total(report.campaign.rule), report.children_of(None), []
+    people = people_in_unit(session, viewer, report.campaign.id, unit, now)
+    return report.units[unit.id], report.children_of(unit.id), people

@@ -33,7 +33,7 @@ from app.people.safe_redirect import safe_next_path
 from app.permissions import roles_required
 from app.platform.audit import record_event
 from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
-from app.readiness import presenters
+from app.readiness import presenters, report_tables
 from app.readiness.forecast import BENCHMARK_MAE_POINTS, METHOD_SENTENCE, MIN_DATA_DAYS
 from app.readiness.forms import (
     ReminderForm,
@@ -308,7 +308,7 @@ def export(campaign_id: int, table: str, file_format: str):
         titles = module_titles(
             db.session, {m for p in people for m in p.missing_module_ids}, language
         )
-        data = presenters.overdue_table(people, titles, name, clock.platform_zone())
+        data = report_tables.overdue_table(people, titles, name, clock.platform_zone())
     else:
         page = presenters.report_page(
             db.session,
@@ -341,14 +341,14 @@ def export(campaign_id: int, table: str, file_format: str):
 
 def _report_table(page: presenters.ReportPage, table: str, name: str, language: str):
     if table == "units":
-        return presenters.units_table(page, name)
+        return report_tables.units_table(page, name)
     if table == "people":
-        return presenters.people_table(page, name)
+        return report_tables.people_table(page, name)
     if table == "heatmap":
-        return presenters.heat_table(page, name)
+        return report_tables.heat_table(page, name)
     if table == "trend":
-        return presenters.trend_table(page, name)
-    return presenters.scores_table(page, name, language)
+        return report_tables.trend_table(page, name)
+    return report_tables.scores_table(page, name, language)
 
 
 def export_args(unit: UnitNode | None, filters: UnitFilters | None = None) -> dict[str, Any]:

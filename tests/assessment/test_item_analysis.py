@@ -11,14 +11,16 @@ from app.assessment.item_analysis import (
     STRONG_CHOOSE_WRONG,
     TOO_EASY,
     TOO_HARD,
-    AnswerData,
-    AttemptData,
-    OptionKey,
-    QuestionKey,
     analyse_quiz,
     pearson,
     score_bins,
     select_attempts,
+)
+from app.assessment.item_analysis_data import (
+    AnswerData,
+    AttemptData,
+    OptionKey,
+    QuestionKey,
 )
 
 T0 = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)

@@ -6,14 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.readiness.forecast import (
-    DEADLINE_PACE,
+from app.readiness.forecast import DEADLINE_PACE, REFERENCE_CLASS, DayCount, project
+from app.readiness.forecast_reference import (
     GRID_STEPS,
     MIN_REFERENCES,
-    REFERENCE_CLASS,
-    DayCount,
     ReferenceCurve,
-    project,
     reference_curve,
 )
 
@@ -136,7 +133,7 @@ def test_a_large_unit_gets_a_forecast_and_a_range_too():
 
 
 def test_a_unit_keeps_its_own_curves_among_many_others():
-    from app.readiness.forecast import MAX_REFERENCES, OWN_WEIGHT, ReferenceClass
+    from app.readiness.forecast_reference import MAX_REFERENCES, OWN_WEIGHT, ReferenceClass
 
     others = [curve(steady, unit_id=n) for n in range(MAX_REFERENCES * 3)]
     own = [curve(stalled, unit_id=-7) for _ in range(2)]

@@ -17,13 +17,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.people.models import User
-from app.readiness.forecast import (
-    DayCount,
-    Projection,
-    ReferenceClass,
-    add_up,
-    project,
-)
+from app.readiness.forecast import DayCount, Projection, add_up, project
+from app.readiness.forecast_reference import ReferenceClass
 from app.readiness.queries.counting import person_rows
 from app.readiness.queries.scope import CampaignInfo, UnitNode, scope_roots, units_in_scope
 from app.readiness.queries.snapshots import direct_history, reference_curves, snapshot_history

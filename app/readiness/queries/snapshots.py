@@ -16,11 +16,8 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Campaign
 from app.people.models import Unit, User
 from app.permissions import unit_scope_clause
-from app.readiness.forecast import (
-    DayCount,
-    ReferenceCurve,
-    reference_curve,
-)
+from app.readiness.forecast import DayCount
+from app.readiness.forecast_reference import ReferenceCurve, reference_curve
 from app.readiness.models import ReadinessSnapshot
 from app.timekeeping.days import local_date
 
