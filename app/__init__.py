@@ -184,10 +184,13 @@ def _nav_items(app: Flask) -> list[dict[str, Any]]:
 
 
 def _register_cli(app: Flask) -> None:
+    from app.platform.tick import run_scheduler_command, tick_command
     from app.web.ratelimit import purge_old_counters
 
-    # The scheduler's tick (`flask campaigns tick`) also clears old sign-in throttling counters.
+    # The platform's tick (`flask tick`) also clears old sign-in throttling counters.
     TICK_TASKS.connect(app, purge_old_counters)
+    app.cli.add_command(tick_command)
+    app.cli.add_command(run_scheduler_command)
     from app.demo.command import demo_command
     from app.notifications.delivery import mail_cli
     from app.people.cli import users_cli

@@ -75,6 +75,8 @@ def make_app(url: str, instance: Path):
 
 def build_network(people: int, branches: int, results: dict[str, float]) -> None:
     """Units (1 network, 20 regions, N branches), managers, people, modules, the campaign."""
+    from app.campaigns import audience_operations as audience_ops
+    from app.campaigns import module_operations as module_ops
     from app.campaigns import operations as ops
     from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersion
     from app.extensions import db
@@ -220,18 +222,18 @@ def build_network(people: int, branches: int, results: dict[str, float]) -> None
         now=now,
     )
     for module in modules:
-        ops.add_module(session, campaign, module, is_required=True, refresher=None, now=now)
-    ops.add_audience_unit(session, campaign, network, include_subunits=True, now=now)
-    ops.set_audience_roles(session, campaign, [], now=now)
+        module_ops.add_module(session, campaign, module, is_required=True, refresher=None, now=now)
+    audience_ops.add_audience_unit(session, campaign, network, include_subunits=True, now=now)
+    audience_ops.set_audience_roles(session, campaign, [], now=now)
     ops.schedule_campaign(session, campaign, actor=None, now=now)
     session.commit()
 
 
 def run(url: str, label: str, people: int, branches: int) -> None:
     """Build the network in a fresh database at `url` and print the tick's figures."""
-    from app.campaigns.cli import tick_once
     from app.campaigns.models import Assignment
     from app.extensions import db
+    from app.platform.tick import tick_once
 
     results: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:

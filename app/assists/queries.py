@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Assignment, Campaign, CampaignState
-from app.campaigns.queries import campaign_registration
+from app.campaigns.queries.learners import campaign_registration
 from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersion
 from app.i18n.languages import pick_language
 from app.people.models import Unit

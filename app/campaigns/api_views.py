@@ -10,7 +10,7 @@ from app.api import api_blueprint, json_datetime
 from app.api.openapi import PAGING, document, paged, schema
 from app.api.pagination import page_request, paged_response
 from app.campaigns.models import Campaign, CampaignModule, CampaignState
-from app.campaigns.queries import campaigns_for_api
+from app.campaigns.queries.campaign_lists import campaigns_for_api
 from app.extensions import db
 from app.people.models import Role
 from app.permissions import roles_required

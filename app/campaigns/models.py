@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, TZDateTime, str_enum, utcnow
+from app.i18n.languages import text_in
 from app.people.models import Provider, Unit, User
 
 
@@ -144,30 +145,21 @@ class Campaign(Base):
     )
 
     def name_in(self, language: str | None) -> str:
-        """Return the name in `language`, else in any language the campaign has."""
+        """Return the name in `language`, else by the platform's fallback order."""
         return text_in(self.name, language)
 
     def theme_in(self, language: str | None) -> str:
-        """Return the theme in `language`, else in any language the campaign has."""
+        """Return the theme in `language`, else by the platform's fallback order."""
         return text_in(self.theme, language)
 
     def description_html_in(self, language: str | None) -> str:
-        """Return the sanitised description in `language`, else in any language it has."""
+        """Return the sanitised description in `language`, else by the fallback order."""
         return text_in(self.descriptions_html, language)
 
     @property
     def active_modules(self) -> list[CampaignModule]:
         """The modules still part of the campaign (removed ones are kept as history)."""
         return [m for m in self.modules if m.removed_at is None]
-
-
-def text_in(texts: dict[str, Any] | None, language: str | None) -> str:
-    """Pick a text from a {language: text} dict: the wanted language, else fr, de, it, en."""
-    texts = texts or {}
-    for candidate in (language, "fr", "de", "it", "en", *sorted(texts)):
-        if candidate and texts.get(candidate):
-            return str(texts[candidate])
-    return ""
 
 
 class CampaignModule(Base):

@@ -21,8 +21,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.campaigns import operations as ops
-from app.campaigns import phrases, queries
+from app.campaigns import notice_operations as notice_ops
+from app.campaigns import phrases
+from app.campaigns.blueprint import bp
 from app.campaigns.calendar import DayEvent, build_calendar, campaign_uid, due_uid
 from app.campaigns.forms import ConfirmForm, PreferencesForm
 from app.campaigns.links import base_url, feed_secret_hash, user_from_unsubscribe_token
@@ -32,20 +33,26 @@ from app.campaigns.models import (
     Channel,
     FeedKind,
 )
-from app.campaigns.views import bp
+from app.campaigns.queries.learners import my_campaigns
+from app.campaigns.queries.notices_feeds import (
+    active_feed_tokens,
+    notice_of,
+    notices_page,
+    notification_channel,
+    personal_feed_items,
+    token_by_hash,
+    unread_notice_count,
+)
 from app.extensions import csrf, db
 from app.i18n.request_language import select_language
 from app.people.models import User
 from app.permissions import public, signed_in
 from app.timekeeping import clock
-from app.timekeeping.days import local_date, zone
+from app.timekeeping.clock import platform_zone
+from app.timekeeping.days import local_date
 
 NOTICES_PER_PAGE = 30
 FEED_CACHE = "private, max-age=300"
-
-
-def _tz():
-    return zone(current_app.config.get("BABEL_DEFAULT_TIMEZONE"))
 
 
 # --- my campaigns ------------------------------------------------------------------------------
@@ -57,7 +64,7 @@ def mine():
     """The campaigns I take part in: what they are about, my modules, by when."""
     return render_template(
         "campaigns/mine.html",
-        campaigns=queries.my_campaigns(db.session, current_user, select_language(), clock.now()),
+        campaigns=my_campaigns(db.session, current_user, select_language(), clock.now()),
         now=clock.now(),
     )
 
@@ -73,9 +80,7 @@ def notices():
         page = max(1, min(int(request.args.get("page", 1)), 10_000))
     except ValueError:
         page = 1
-    rows, total = queries.notices_page(
-        db.session, current_user.id, page=page, per_page=NOTICES_PER_PAGE
-    )
+    rows, total = notices_page(db.session, current_user.id, page=page, per_page=NOTICES_PER_PAGE)
     items = [
         {
             "id": n.id,
@@ -92,12 +97,12 @@ def notices():
         page=page,
         pages=max(1, -(-total // NOTICES_PER_PAGE)),
         form=ConfirmForm(),
-        unread=queries.unread_notice_count(db.session, current_user.id),
+        unread=unread_notice_count(db.session, current_user.id),
     )
 
 
 def _own_notice(notice_id: int):
-    notice = queries.notice_of(db.session, current_user.id, notice_id)
+    notice = notice_of(db.session, current_user.id, notice_id)
     if notice is None:
         abort(404)
     if not ConfirmForm().validate_on_submit():
@@ -118,7 +123,7 @@ def _safe_target(url: str | None) -> str:
 def notice_read(notice_id: int):
     """Mark a notice as read."""
     notice = _own_notice(notice_id)
-    ops.mark_notice_read(db.session, notice, now=clock.now())
+    notice_ops.mark_notice_read(db.session, notice, now=clock.now())
     db.session.commit()
     return redirect(url_for(".notices"), 303)
 
@@ -128,7 +133,7 @@ def notice_read(notice_id: int):
 def notice_open(notice_id: int):
     """Mark a notice as read and go where it points."""
     notice = _own_notice(notice_id)
-    ops.mark_notice_read(db.session, notice, now=clock.now())
+    notice_ops.mark_notice_read(db.session, notice, now=clock.now())
     db.session.commit()
     return redirect(_safe_target(notice.url), 303)
 
@@ -139,7 +144,7 @@ def notices_read_all():
     """Mark all my notices as read."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ops.mark_all_notices_read(db.session, current_user.id, now=clock.now())
+    notice_ops.mark_all_notices_read(db.session, current_user.id, now=clock.now())
     db.session.commit()
     flash(_("All notices are marked as read."), "success")
     return redirect(url_for(".notices"), 303)
@@ -149,7 +154,7 @@ def notices_read_all():
 
 
 def _current_channel() -> str:
-    return queries.notification_channel(db.session, current_user.id).value
+    return notification_channel(db.session, current_user.id).value
 
 
 def _render_settings(form: PreferencesForm, *, secret: str | None = None, status: int = 200):
@@ -158,7 +163,7 @@ def _render_settings(form: PreferencesForm, *, secret: str | None = None, status
             "campaigns/settings.html",
             form=form,
             confirm_form=ConfirmForm(),
-            feeds=queries.active_feed_tokens(db.session, user_id=current_user.id),
+            feeds=active_feed_tokens(db.session, user_id=current_user.id),
             feed_url=url_for(".ical_personal", token=secret, _external=True) if secret else None,
         ),
         status,
@@ -178,7 +183,7 @@ def settings():
         return _render_settings(form)
     if not form.validate_on_submit():
         return _render_settings(form, status=400)
-    ops.set_channel(db.session, current_user.id, Channel(form.channel.data), now=clock.now())
+    notice_ops.set_channel(db.session, current_user.id, Channel(form.channel.data), now=clock.now())
     db.session.commit()
     flash(_("Your choice was saved."), "success")
     return redirect(url_for(".settings"), 303)
@@ -191,7 +196,7 @@ def create_personal_feed():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     user = db.session.get(User, current_user.id)
-    _token, secret = ops.create_feed_token(
+    _token, secret = notice_ops.create_feed_token(
         db.session, user, kind=FeedKind.PERSONAL, now=clock.now()
     )
     db.session.commit()
@@ -208,7 +213,7 @@ def revoke_personal_feed(token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    ops.revoke_feed_token(db.session, token, now=clock.now())
+    notice_ops.revoke_feed_token(db.session, token, now=clock.now())
     db.session.commit()
     flash(_("The calendar address was revoked."), "success")
     return redirect(url_for(".settings"), 303)
@@ -234,7 +239,7 @@ def unsubscribe(token: str):
         return render_template(
             "campaigns/unsubscribe.html", token=token, email=_masked(user.email), done=False
         )
-    ops.set_channel(db.session, user.id, Channel.IN_APP, now=clock.now(), via_link=True)
+    notice_ops.set_channel(db.session, user.id, Channel.IN_APP, now=clock.now(), via_link=True)
     db.session.commit()
     return render_template(
         "campaigns/unsubscribe.html", token=token, email=_masked(user.email), done=True
@@ -252,7 +257,7 @@ csrf.exempt(unsubscribe)
 def _feed_token(token: str, kind: FeedKind) -> CalendarToken:
     if not token or len(token) > 100:
         abort(404)
-    found = queries.token_by_hash(db.session, feed_secret_hash(token), kind)
+    found = token_by_hash(db.session, feed_secret_hash(token), kind)
     if found is None:
         abort(404)
     return found
@@ -280,8 +285,8 @@ def ical_personal(token: str):
     if user is None or not user.is_active:
         abort(404)
     language = user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    tz, domain = _tz(), _uid_domain()
-    items = queries.personal_feed_items(db.session, user.id, clock.now())
+    tz, domain = platform_zone(), _uid_domain()
+    items = personal_feed_items(db.session, user.id, clock.now())
     with force_locale(f"{language}_CH"):
         events = [
             DayEvent(
@@ -304,7 +309,7 @@ def ical_campaign(token: str):
     campaign = db.session.get(Campaign, feed.campaign_id)
     if campaign is None:
         abort(404)
-    tz, domain = _tz(), _uid_domain()
+    tz, domain = platform_zone(), _uid_domain()
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     name = campaign.name_in(language)
     url = url_for(".detail", campaign_id=campaign.id, _external=True)

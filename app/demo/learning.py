@@ -3,7 +3,7 @@ dashboards have something to show.
 
 Everything goes through the features' own operations: the campaign is created, given its
 modules and audience and scheduled by `app.campaigns.operations`, made active by the real
-scheduler tick (`app.campaigns.scheduler.run_tick`, behind `flask campaigns tick`), pages are
+platform tick (`app.platform.tick.run_tick`, behind `flask tick`), pages are
 read through `app.content.operations.record_page_view` (whose listeners record the tracking
 statements) and quizzes are passed through the assessment attempt operations (whose listeners
 record the attempt and the completion). Past days are replayed in order, with a tick at the
@@ -29,21 +29,16 @@ from app.assessment.models import Quiz
 from app.assessment.operations import definition_of, save_answer, start_attempt, submit_attempt
 from app.assessment.queries import quiz_for_module
 from app.assessment.questions import Question
+from app.campaigns.audience_operations import add_audience_unit, set_audience_roles
 from app.campaigns.models import Assignment, Campaign, CampaignState
-from app.campaigns.operations import (
-    CampaignFields,
-    add_audience_unit,
-    add_module,
-    create_campaign,
-    schedule_campaign,
-    set_audience_roles,
-)
-from app.campaigns.scheduler import run_tick
+from app.campaigns.module_operations import add_module
+from app.campaigns.operations import CampaignFields, create_campaign, schedule_campaign
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVersion
 from app.content.operations import record_page_view
 from app.extensions import db
 from app.people.models import Role, Unit, User
 from app.platform.hooks import PAGE_READ, QUIZ_GRADED
+from app.platform.tick import run_tick
 from app.timekeeping import clock
 from app.timekeeping.days import day_end, day_start, local_date, zone
 from app.tracking.models import Completion, ModuleProgress
@@ -298,7 +293,7 @@ def load_demo_campaigns(
         report = run_tick(session, now)
         echo(
             f"campaign «{CAMPAIGN_NAME['fr']}»: already there ({existing.state.value}); "
-            f"tick: {report.assigned} assigned, {report.tasks} task(s) run"
+            f"tick: {report.figure('assigned')} assigned, {report.tasks} task(s) run"
         )
         return existing
 

@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.campaigns.access import VIEW_CAMPAIGN
-from app.campaigns.queries import campaign_modules, load_campaign
+from app.campaigns.queries.campaign_lists import load_campaign
+from app.campaigns.queries.campaign_page import campaign_modules
 from app.content.queries import published_module
 from app.content.views import VIEW_MODULE
 from app.extensions import db

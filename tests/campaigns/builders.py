@@ -164,6 +164,8 @@ def make_campaign(
     """A campaign with modules and audience units, optionally scheduled (committed).
 
     `roles` narrows the audience (default: learners only, as a new campaign; [] for everyone)."""
+    from app.campaigns import audience_operations as audience_ops
+    from app.campaigns import module_operations as module_ops
     from app.campaigns import operations as ops
 
     now = now or at("2027-01-10T09:00")
@@ -172,7 +174,7 @@ def make_campaign(
     )
     refreshers = refreshers or {}
     for module in modules:
-        ops.add_module(
+        module_ops.add_module(
             db.session,
             campaign,
             module,
@@ -181,13 +183,15 @@ def make_campaign(
             now=now,
         )
     for module in optional:
-        ops.add_module(db.session, campaign, module, is_required=False, refresher=None, now=now)
+        module_ops.add_module(
+            db.session, campaign, module, is_required=False, refresher=None, now=now
+        )
     for unit in units:
-        ops.add_audience_unit(
+        audience_ops.add_audience_unit(
             db.session, campaign, unit, include_subunits=include_subunits, now=now
         )
     if roles is not None:
-        ops.set_audience_roles(db.session, campaign, list(roles), now=now)
+        audience_ops.set_audience_roles(db.session, campaign, list(roles), now=now)
     if schedule:
         ops.schedule_campaign(db.session, campaign, actor=actor, now=now)
     db.session.commit()
@@ -196,8 +200,8 @@ def make_campaign(
 
 def tick(now: datetime, *, deliver: bool = True, lock: bool = True) -> dict:
     """Run `flask campaigns tick --now` in-process: one real transaction, then delivery."""
-    from app.campaigns.cli import tick_once
     from app.db import sqlite_begin_mode
+    from app.platform.tick import tick_once
 
     db.session.rollback()
     token = sqlite_begin_mode.set("immediate")

@@ -9,17 +9,18 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.campaigns import audience_operations as audience_ops
 from app.campaigns import operations as ops
 from app.campaigns.audience import audience_select
 from app.campaigns.models import Campaign, SentReminder
-from app.campaigns.queries import personal_feed_items
+from app.campaigns.queries.notices_feeds import personal_feed_items
 from app.campaigns.schedule_rules import (
     due_date_warning,
     iso_week_text,
     parse_iso_week,
     week_span,
 )
-from app.campaigns.scheduler import overdue_now_step, remind_all_overdue
+from app.campaigns.scheduler.reminders import overdue_now_step, remind_all_overdue
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.people.models import Role
@@ -166,13 +167,15 @@ def test_descriptions_per_language_fall_back_through_the_campaign_text_rule(app,
     campaign = db.session.scalar(select(Campaign))
     assert set(campaign.descriptions) == {"fr", "de"}
     assert campaign.description_html_in("de") == "<p>Alles über den <strong>März</strong>.</p>"
-    assert "<strong>mars</strong>" in campaign.description_html_in("it")  # fr comes first
-    mia.preferred_language = "de"
-    db.session.commit()
-    assert "Alles über den" in page(client.get(location))
-    mia.preferred_language = "en"
+    # The documented order (app.i18n.languages): the reader's language, then de, fr, it, en.
+    assert "<strong>März</strong>" in campaign.description_html_in("it")
+    assert "<strong>mars</strong>" in campaign.description_html_in("fr")
+    mia.preferred_language = "fr"
     db.session.commit()
     assert "Tout sur" in page(client.get(location))
+    mia.preferred_language = "en"
+    db.session.commit()
+    assert "Alles über den" in page(client.get(location))
 
 
 def test_a_description_without_language_is_kept_and_shown(app, org):
@@ -200,13 +203,13 @@ def test_widening_a_pilot_to_the_region_reaches_learners_not_region_staff(app, o
     campaign = make_campaign(owner_unit=org.region_a, units=[org.branch_a1])
     assert campaign.audience_roles == [Role.LEARNER.value]
     assert _audience(campaign) == {u.id for u in pilot}
-    ops.add_audience_unit(
+    audience_ops.add_audience_unit(
         db.session, campaign, org.region_a, include_subunits=True, now=at("2027-01-11T09:00")
     )
     db.session.commit()
     assert _audience(campaign) == {u.id for u in pilot + others}
     # Only when asked: everyone in the units, staff included.
-    ops.set_audience_roles(db.session, campaign, [], now=at("2027-01-11T09:00"))
+    audience_ops.set_audience_roles(db.session, campaign, [], now=at("2027-01-11T09:00"))
     db.session.commit()
     staff = {manager.id, branch_manager.id, trainer.id}
     assert staff <= _audience(campaign)

@@ -25,7 +25,7 @@ from tests.factories import make_user
 
 def _run_concurrently(app, now, *, lock: bool, runs: int = 2) -> list:
     """Start `runs` ticks at once, each in its own thread and app context."""
-    from app.campaigns.cli import tick_once
+    from app.platform.tick import tick_once
 
     barrier = threading.Barrier(runs)
     results: list = [None] * runs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.campaigns import operations as ops
-from app.campaigns.queries import assignments_for_user
+from app.campaigns.queries.learners import assignments_for_user
 from app.extensions import db
 from app.people.models import Role
 from tests.campaigns.builders import at, make_campaign, make_module, tick
@@ -35,7 +35,7 @@ def test_assignments_for_user_lists_open_assignments_of_active_campaigns(app, or
 
 def test_my_learning_can_list_campaign_assignments(app, org):
     """The tracking feature's "my learning" accepts this function as an assignment source."""
-    from app.tracking.queries import my_learning
+    from app.tracking.my_learning import my_learning
 
     module = make_module(org.provider, titles={"en": "Digital post"})
     learner = make_user(org.branch_a1, Role.LEARNER)

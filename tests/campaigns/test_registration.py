@@ -8,6 +8,7 @@ from app.campaigns.queries.learners import campaign_registration, xapi_registrat
 from app.content.models import ModulePage, ModuleVariant
 from app.extensions import db
 from app.people.models import Role
+from app.platform.events import PageRead
 from app.tracking.models import Statement
 from app.tracking.page_views import on_page_view
 from tests.campaigns.builders import at, make_campaign, make_module, tick
@@ -31,6 +32,18 @@ def add_page(module) -> ModulePage:
     return page
 
 
+def _read(person, module, page, now) -> PageRead:
+    """The content reader's announcement that `person` read `page` of `module`."""
+    return PageRead(
+        user_id=person.id,
+        module_id=module.id,
+        version_id=module.current_version_id,
+        page_id=page.id,
+        language=page.variant.language,
+        at=now,
+    )
+
+
 def test_a_page_view_of_an_assigned_module_carries_the_campaign_registration(app, org):
     assigned, other = make_module(org.provider), make_module(org.provider)
     page, other_page = add_page(assigned), add_page(other)
@@ -46,8 +59,8 @@ def test_a_page_view_of_an_assigned_module_carries_the_campaign_registration(app
     # Before the assignment went out, there is no campaign context yet.
     assert xapi_registration(db.session, person.id, assigned.id, at("2026-12-01T09:00")) is None
 
-    on_page_view(db.session, person, page, now)
-    on_page_view(db.session, person, other_page, now)
+    on_page_view(db.session, _read(person, assigned, page, now))
+    on_page_view(db.session, _read(person, other, other_page, now))
     db.session.commit()
     registrations = dict(
         db.session.execute(

@@ -5,11 +5,16 @@ overdue, a late joiner, a leaver, a digest for the manager, then next year with 
 from __future__ import annotations
 
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from app.campaigns import audience_operations as audience_ops
+from app.campaigns import module_operations as module_ops
+from app.campaigns import notice_operations as notice_ops
 from app.campaigns import operations as ops
+from app.campaigns import yearly_copy
 from app.campaigns.models import (
     Assignment,
     Campaign,
@@ -91,8 +96,8 @@ def test_draft_to_closed_and_next_year(app, org, cast, smtp_server):
         units=[org.region_a],
         actor=c["mia"],
     )
-    ops.set_audience_roles(db.session, campaign, ["learner"], now=at("2027-01-10T09:00"))
-    ops.set_channel(db.session, c["chloe"].id, Channel.IN_APP, now=at("2027-01-10T09:00"))
+    audience_ops.set_audience_roles(db.session, campaign, ["learner"], now=at("2027-01-10T09:00"))
+    notice_ops.set_channel(db.session, c["chloe"].id, Channel.IN_APP, now=at("2027-01-10T09:00"))
     db.session.commit()
     assert campaign.state == CampaignState.DRAFT
     description = campaign.description_html_in("fr")
@@ -225,20 +230,24 @@ def test_draft_to_closed_and_next_year(app, org, cast, smtp_server):
     assert len(smtp_server.messages) == sent
 
     # Next year in one step: dates + 1 year, linked, same modules with their refresher.
-    copy = ops.copy_to_next_year(
-        db.session, campaign, actor=c["mia"], now=at("2027-04-02T09:00"), timezone="Europe/Zurich"
+    copy = yearly_copy.copy_to_next_year(
+        db.session,
+        campaign,
+        actor=c["mia"],
+        now=at("2027-04-02T09:00"),
+        tz=ZoneInfo("Europe/Zurich"),
     )
     db.session.commit()
     assert copy.previous_id == campaign.id and copy.state == CampaignState.DRAFT
     assert copy.name["fr"] == "Déclaration d'impôt 2028"
     assert copy.due_at == at("2028-03-01T22:59:59") and copy.assign_at == at("2028-01-31T23:00")
     with pytest.raises(ops.CampaignError) as refused:
-        ops.copy_to_next_year(
+        yearly_copy.copy_to_next_year(
             db.session,
             campaign,
             actor=c["mia"],
             now=at("2027-04-02T09:00"),
-            timezone="Europe/Zurich",
+            tz=ZoneInfo("Europe/Zurich"),
         )
     assert refused.value.problems[0].field == "copy"
     db.session.rollback()
@@ -308,7 +317,7 @@ def test_a_widened_audience_gets_a_fair_due_date(app, org, smtp_server):
         owner_unit=org.network, modules=[module], units=[org.branch_a1], schedule=True
     )
     tick(at("2027-02-01T07:00"))
-    ops.add_audience_unit(
+    audience_ops.add_audience_unit(
         db.session, campaign, org.region_b, include_subunits=True, now=at("2027-02-25T09:00")
     )
     db.session.commit()
@@ -341,10 +350,10 @@ def test_people_added_and_excluded_by_hand(app, org, smtp_server):
     excluded = make_user(org.branch_a1, Role.LEARNER)
     guest = make_user(org.branch_b1, Role.LEARNER)
     campaign = make_campaign(owner_unit=org.network, modules=[module], units=[org.branch_a1])
-    ops.set_audience_person(
+    audience_ops.set_audience_person(
         db.session, campaign, excluded, is_excluded=True, now=at("2027-01-10T09:00")
     )
-    ops.set_audience_person(
+    audience_ops.set_audience_person(
         db.session, campaign, guest, is_excluded=False, now=at("2027-01-10T09:00")
     )
     ops.schedule_campaign(db.session, campaign, actor=None, now=at("2027-01-10T09:00"))
@@ -362,7 +371,7 @@ def test_removing_a_required_module_from_an_active_campaign_keeps_history(app, o
     )
     tick(at("2027-02-01T07:00"))
     cm = next(m for m in campaign.modules if m.module_id == m2.id)
-    assert ops.remove_module(db.session, campaign, cm, now=at("2027-02-02T09:00")) == 1
+    assert module_ops.remove_module(db.session, campaign, cm, now=at("2027-02-02T09:00")) == 1
     db.session.commit()
     (row,) = rows(Assignment, Assignment.module_id == m2.id)
     assert row.removal_reason == RemovalReason.MODULE_REMOVED

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.campaigns.models import Channel, Notice
-from app.campaigns.operations import set_channel
+from app.campaigns.notice_operations import set_channel
 from app.extensions import db
 from app.learner_requests import asking, notices
 from app.learner_requests import operations as ops

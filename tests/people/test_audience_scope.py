@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.campaigns import operations as campaign_ops
+from app.campaigns import audience_operations as campaign_ops
 from app.extensions import db
 from app.people.models import Role
 from tests.campaigns.builders import at, make_campaign, make_module

@@ -333,8 +333,8 @@ def test_the_tick_clears_old_throttling_events(app, learner):
     """Throttle events older than a day go with the scheduler's tick; recent ones stay."""
     from datetime import timedelta
 
-    from app.campaigns.scheduler import run_tick
     from app.db import utcnow
+    from app.platform.tick import run_tick
     from app.web.ratelimit import ThrottleEvent, note_event
 
     now = utcnow()

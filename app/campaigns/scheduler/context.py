@@ -1,0 +1,136 @@
+"""What every step of the campaigns' tick shares: the run's context, figures and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, literal
+from sqlalchemy.orm import Session
+
+from app.campaigns.links import LinkBuilder
+from app.campaigns.models import Assignment, Campaign
+from app.campaigns.notices import Message, Recipient, load_recipients, send_messages
+from app.campaigns.queries.modules import ModuleInfo, module_infos
+from app.db import TZDateTime
+from app.timekeeping.clock import platform_zone
+from app.timekeeping.days import local_date
+from app.tracking.completion_sql import assignment_done_clause
+
+
+@dataclass
+class TickCounts:
+    """What one run of the campaigns' tick did (all zero on a second run)."""
+
+    activated: int = 0
+    closed: int = 0
+    assigned: int = 0
+    rejoined: int = 0
+    dropped: int = 0
+    announced: int = 0
+    reminders: int = 0
+    digests: int = 0
+    expiry_notices: int = 0
+    notices: int = 0
+    emails: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counts as a plain dict (the tick's figures)."""
+        return asdict(self)
+
+
+def at(moment: datetime) -> Any:
+    """A datetime bound with the platform's UTC type (naive UTC on SQLite)."""
+    return literal(moment, TZDateTime())
+
+
+class TickContext:
+    """What every step needs: the session, the moment, the zone, links and recipients."""
+
+    def __init__(self, session: Session, now: datetime, counts: TickCounts) -> None:
+        self.session = session
+        self.now = now
+        self.counts = counts
+        self.tz = platform_zone()
+        self.default_language = current_app.config.get("BABEL_DEFAULT_LOCALE") or "fr"
+        self.links = LinkBuilder()
+        self._modules: dict[int, ModuleInfo] = {}
+        self._names: dict[tuple[int, str], str] = {}
+
+    def campaign_name(self, campaign: Campaign, language: str) -> str:
+        """A campaign's name in a language (remembered: asked once per message)."""
+        key = (campaign.id, language)
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = campaign.name_in(language)
+        return name
+
+    def modules(self, ids: Iterable[int]) -> dict[int, ModuleInfo]:
+        """Module slugs and titles, loaded once per run."""
+        missing = set(ids) - set(self._modules)
+        if missing:
+            self._modules.update(module_infos(self.session, missing))
+        return self._modules
+
+    def recipients(self, user_ids: Iterable[int]) -> dict[int, Recipient]:
+        """Active people with their language and channel."""
+        return load_recipients(self.session, user_ids, self.default_language)
+
+    def send(
+        self, messages: list[Message], recipients: dict[int, Recipient], *, claimed: bool = True
+    ) -> None:
+        """Insert notices and queue e-mails; count them."""
+        notices, emails = send_messages(
+            self.session, messages, recipients, self.now, self.links, claimed=claimed
+        )
+        self.counts.notices += notices
+        self.counts.emails += emails
+
+    def done_clause(self, assignment: Any, cm: Any, campaign: Campaign) -> Any:
+        """SQL: the assignment counts as done (see `assignment_done_clause`)."""
+        return assignment_done_clause(assignment, cm, at(campaign.assign_at), self.now)
+
+    def open_required(self, campaign: Campaign, cm: Any) -> Any:
+        """SQL: an assignment of this campaign that is open, required, dated and not done."""
+        return and_(
+            Assignment.campaign_id == campaign.id,
+            Assignment.removed_at.is_(None),
+            Assignment.is_required.is_(True),
+            Assignment.due_at.is_not(None),
+            ~self.done_clause(Assignment, cm, campaign),
+        )
+
+    def learner_message(
+        self,
+        campaign: Campaign,
+        recipient: Recipient,
+        kind: str,
+        module_ids: list[int],
+        due_at: datetime | None,
+        *,
+        key: str,
+        extra: dict[str, Any],
+    ) -> Message:
+        """A message to a learner about some modules of a campaign (listed in the e-mail)."""
+        infos = self.modules(module_ids)
+        titles = [infos[m].title_in(recipient.language) for m in module_ids if m in infos]
+        first = infos.get(module_ids[0]) if module_ids else None
+        url = self.links.url("content.module_page", slug=first.slug) if first else None
+        params = {
+            "campaign_id": campaign.id,
+            "campaign": self.campaign_name(campaign, recipient.language),
+            "modules": titles,
+            "due": local_date(due_at, self.tz).isoformat() if due_at else None,
+            **extra,
+        }
+        return Message(
+            user_id=recipient.id,
+            kind=kind,
+            params=params,
+            url=url,
+            dedupe_key=key,
+            email_lines=titles,
+        )
