@@ -10,14 +10,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.attestations import confirm_views, record_views, sso_views
+from app.attestations import (
+    confirm_views,  # noqa: F401 - adds confirming by password to bp
+    record_views,  # noqa: F401 - adds the record, its check and the managers' lists to bp
+    sso_views,  # noqa: F401 - adds confirming by signing in again to bp
+)
 from app.attestations.blueprint import bp
 from app.attestations.panels import attestation_panel, home_panel
 from app.people.models import Role
 from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
-
-# Imported for their routes, which they add to `bp`.
-_PAGES = (confirm_views, sso_views, record_views)
 
 
 def register(app: Flask) -> None:

@@ -13,7 +13,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.campaigns import phrases
 from app.extensions import db
-from app.learner_requests import access, inbox_views, my_requests_views, queries
+from app.learner_requests import (
+    access,
+    inbox_views,  # noqa: F401 - adds the trainers' inbox to bp
+    my_requests_views,  # noqa: F401 - adds the asker's pages to bp
+    queries,
+)
 from app.learner_requests.pages import HANDLERS, bp, page_language
 from app.learner_requests.words import (
     NOTICE_KIND,
@@ -23,9 +28,6 @@ from app.learner_requests.words import (
 from app.people.models import Role, User
 from app.permissions import register_rule
 from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
-
-# Imported for their routes, which they add to `bp`.
-_PAGES = (my_requests_views, inbox_views)
 
 
 def _home_panel(user: User) -> dict[str, Any] | None:

@@ -11,14 +11,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.people.models import Role
 from app.permissions import register_rule
-from app.plain_language import module_check_views
+from app.plain_language import module_check_views  # noqa: F401 - adds a module's check to bp
 from app.plain_language.blueprint import EDIT_ENTRY, bp
 from app.plain_language.cli import load_glossaries, plain_language_cli
 from app.plain_language.glossary_views import may_edit_entry
 from app.platform.hooks import DEMO_LOADERS, NAV_ENTRIES
-
-# Imported for its routes, which it adds to `bp`.
-_PAGES = (module_check_views,)
 
 
 def register(app: Flask) -> None:
