@@ -151,7 +151,6 @@ class Settings:
 
     def flask_config(self) -> dict[str, Any]:
         """Translate the settings into Flask and extension configuration keys."""
-        secure = self.is_production or self.preferred_url_scheme == "https"
         engine_options: dict[str, Any] = {"pool_pre_ping": True}
         if not self.database_url.startswith("sqlite"):
             engine_options["pool_recycle"] = 1800
@@ -162,6 +161,29 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
             "PREFERRED_URL_SCHEME": self.preferred_url_scheme,
             "SERVER_NAME": self.server_name,
+            **self._cookie_config(),
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            **self._mail_config(),
+            **self._sign_in_limits_config(),
+            "LOG_LEVEL": self.log_level,
+            "API_TOKEN_DAYS": self.api_token_days,
+            "PUBLIC_BASE_URL": self.public_base_url,
+            # Flask answers 400 to a request whose Host is not listed (None: any host).
+            "TRUSTED_HOSTS": list(self.trusted_hosts) or None,
+            "PROXY_FIX_HOPS": self.proxy_fix_hops,
+            **self._oidc_config(),
+            "LOCAL_PASSWORDS": self.local_passwords,
+            # argon2id at RFC 9106's second recommended profile (64 MiB, t=3, p=4).
+            "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+        }
+
+    def _cookie_config(self) -> dict[str, Any]:
+        """Session, remember-me and CSRF settings: secure cookies whenever served over https."""
+        secure = self.is_production or self.preferred_url_scheme == "https"
+        return {
             "SESSION_COOKIE_NAME": "__Host-session" if secure else "session",
             "SESSION_COOKIE_SECURE": secure,
             "SESSION_COOKIE_HTTPONLY": True,
@@ -170,12 +192,13 @@ class Settings:
             "REMEMBER_COOKIE_SECURE": secure,
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
-            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
-            "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
             "WTF_CSRF_TIME_LIMIT": 3600 * 8,
             "WTF_CSRF_SSL_STRICT": secure,
-            "BABEL_DEFAULT_LOCALE": self.default_locale,
-            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+        }
+
+    def _mail_config(self) -> dict[str, Any]:
+        """The SMTP relay the outbox delivers through."""
+        return {
             "MAIL_SERVER": self.mail_server,
             "MAIL_PORT": self.mail_port,
             "MAIL_USE_TLS": self.mail_use_tls,
@@ -184,6 +207,11 @@ class Settings:
             "MAIL_PASSWORD": self.mail_password,
             "MAIL_FROM": self.mail_from,
             "MAIL_TIMEOUT": self.mail_timeout,
+        }
+
+    def _sign_in_limits_config(self) -> dict[str, Any]:
+        """Session time-outs and the limits on sign-in and password-reset attempts."""
+        return {
             "IDLE_TIMEOUT_MINUTES": self.idle_timeout_minutes,
             "ABSOLUTE_TIMEOUT_HOURS": self.absolute_timeout_hours,
             "LOGIN_LIMIT_PER_PAIR": self.login_limit_per_pair,
@@ -196,12 +224,11 @@ class Settings:
             "RESET_LIMIT_PER_ACCOUNT": self.reset_limit_per_account,
             "RESET_LIMIT_PER_ADDRESS": self.reset_limit_per_address,
             "RATE_LIMIT_WINDOW_MINUTES": self.rate_limit_window_minutes,
-            "LOG_LEVEL": self.log_level,
-            "API_TOKEN_DAYS": self.api_token_days,
-            "PUBLIC_BASE_URL": self.public_base_url,
-            # Flask answers 400 to a request whose Host is not listed (None: any host).
-            "TRUSTED_HOSTS": list(self.trusted_hosts) or None,
-            "PROXY_FIX_HOPS": self.proxy_fix_hops,
+        }
+
+    def _oidc_config(self) -> dict[str, Any]:
+        """Single sign-on (OpenID Connect); off while OIDC_ISSUER is empty."""
+        return {
             "OIDC_ISSUER": self.oidc_issuer,
             "OIDC_DISCOVERY_URL": self.oidc_discovery_url,
             "OIDC_CLIENT_ID": self.oidc_client_id,
@@ -211,9 +238,6 @@ class Settings:
             "OIDC_MATCH_BY": self.oidc_match_by,
             "OIDC_HR_NUMBER_CLAIM": self.oidc_hr_number_claim,
             "OIDC_JIT_UNIT": self.oidc_jit_unit,
-            "LOCAL_PASSWORDS": self.local_passwords,
-            # argon2id at RFC 9106's second recommended profile (64 MiB, t=3, p=4).
-            "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
         }
 
 
@@ -223,20 +247,8 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     app_env = env.get("APP_ENV", "development").strip().lower()
     if app_env not in ("development", "production", "testing"):
         raise ConfigError(f"APP_ENV must be development, production or testing, not {app_env!r}")
-    secret_key = env.get("SECRET_KEY", "").strip()
-    if not secret_key:
-        if app_env == "production":
-            raise ConfigError("SECRET_KEY must be set in production (see .env.example)")
-        secret_key = _instance_secret_key(instance_path)
-    elif app_env == "production" and len(secret_key) < 32:
-        raise ConfigError("SECRET_KEY must be at least 32 characters long in production")
-    database_url = env.get("DATABASE_URL", "").strip() or (
-        f"sqlite:///{instance_path / 'readiness.sqlite3'}"
-    )
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    secret_key = _secret_key(env, app_env, instance_path)
+    database_url = _database_url(env, instance_path)
     default_locale = env.get("DEFAULT_LOCALE", "fr")
     if default_locale not in LANGUAGES:
         raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}")
@@ -244,12 +256,7 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     public_base_url = _public_base_url(env, app_env)
     trusted_hosts = _trusted_hosts(env, app_env, public_base_url)
     api_token_days = _int(env, "API_TOKEN_DAYS", 90)
-    account_window_hours = _int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24)
-    if not 1 <= account_window_hours <= 24:
-        # The scheduler's tick keeps one day of throttle events (app.web.ratelimit).
-        raise ConfigError(
-            f"LOGIN_ACCOUNT_WINDOW_HOURS must be between 1 and 24, not {account_window_hours}"
-        )
+    account_window_hours = _account_window_hours(env)
     if not 1 <= api_token_days <= 3650:
         raise ConfigError(f"API_TOKEN_DAYS must be between 1 and 3650, not {api_token_days}")
     return Settings(
@@ -288,6 +295,39 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
         proxy_fix_hops=_int(env, "PROXY_FIX_HOPS", 0),
         **_oidc_settings(env, production=app_env == "production"),
     )
+
+
+def _secret_key(env: Mapping[str, str], app_env: str, instance_path: Path) -> str:
+    """Read SECRET_KEY: required (and long) in production, kept in the instance folder locally."""
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if app_env == "production":
+            raise ConfigError("SECRET_KEY must be set in production (see .env.example)")
+        return _instance_secret_key(instance_path)
+    if app_env == "production" and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters long in production")
+    return secret_key
+
+
+def _database_url(env: Mapping[str, str], instance_path: Path) -> str:
+    """Read DATABASE_URL (default: SQLite in the instance folder), naming the psycopg driver."""
+    database_url = env.get("DATABASE_URL", "").strip() or (
+        f"sqlite:///{instance_path / 'readiness.sqlite3'}"
+    )
+    if database_url.startswith("postgres://"):
+        return "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return database_url
+
+
+def _account_window_hours(env: Mapping[str, str]) -> int:
+    """Read LOGIN_ACCOUNT_WINDOW_HOURS, at most the one day of throttle events kept."""
+    hours = _int(env, "LOGIN_ACCOUNT_WINDOW_HOURS", 24)
+    if not 1 <= hours <= 24:
+        # The scheduler's tick keeps one day of throttle events (app.web.ratelimit).
+        raise ConfigError(f"LOGIN_ACCOUNT_WINDOW_HOURS must be between 1 and 24, not {hours}")
+    return hours
 
 
 def _oidc_settings(env: Mapping[str, str], *, production: bool) -> dict[str, Any]:

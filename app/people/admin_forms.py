@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from app.config import LANGUAGES
+from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Role, UnitKind
 

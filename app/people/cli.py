@@ -15,8 +15,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.config import LANGUAGES
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.people import operations as ops
 from app.people import role_operations as role_ops
 from app.people import unit_operations as unit_ops

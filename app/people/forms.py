@@ -11,7 +11,7 @@ from wtforms import EmailField, HiddenField, IntegerField, PasswordField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
 
-from app.config import LANGUAGES
+from app.i18n.languages import LANGUAGES
 
 LANGUAGE_NAMES = {"de": "Deutsch", "fr": "Français", "it": "Italiano", "en": "English"}
 

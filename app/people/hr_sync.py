@@ -398,4 +398,3 @@ def export_rows(session: Session, viewer: User | None) -> tuple[list[list[str]],
     people = [p for p in directory.people if visible(p)]
     kept = sorted((p for p in people if p.hr_number and p.unit_code), key=lambda p: p.hr_number)
     return [export_row(person) for person in kept], len(people) - len(kept)
-

@@ -15,8 +15,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from app.config import LANGUAGES
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.people.forms import NewPasswordForm
 from app.people.invitations import (
     InvitationError,

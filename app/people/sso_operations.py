@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.config import LANGUAGES
 from app.db import utcnow
+from app.i18n.languages import LANGUAGES
 from app.i18n.markers import N_
 from app.people.field_rules import PeopleError
 from app.people.models import Unit, User
