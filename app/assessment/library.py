@@ -23,7 +23,7 @@ from app.assessment.operations import definition_of, save_quiz_definition
 from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.content.models import Module
-from app.content.module_format import is_module_folder
+from app.content.module_folder import is_module_folder
 from app.i18n.markers import N_
 from app.people.models import Provider
 from app.web.problems import ERROR, WARNING, Problem, make_problem, sort_problems

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.content.module_format import (
-    ModuleReading,
-    declared_id,
-    is_module_folder,
-    read_module_folder,
-)
+from app.content.module_folder import is_module_folder, read_module_folder
+from app.content.module_format import ModuleReading
+from app.content.variant_file import declared_id
 from app.i18n.markers import N_
 from app.web.problems import WARNING, Problem, has_errors, make_problem, sort_problems
 

@@ -40,14 +40,11 @@ from app.content.models import (
     ReadingPosition,
     VersionMedia,
 )
-from app.content.module_format import (
-    VariantSource,
-    format_variant,
-    parse_variant_text,
-)
+from app.content.module_format import VariantSource, format_variant
 from app.content.queries import latest_media_by_path
 from app.content.rendering import render_pages
 from app.content.search import searchable
+from app.content.variant_file import parse_variant_text
 from app.i18n.languages import sorted_languages
 from app.i18n.markers import N_
 from app.people.models import Provider, User

@@ -16,9 +16,7 @@ from app.assessment.library import export_quiz
 from app.assessment.models import Quiz
 from app.content.exporting import module_source
 from app.content.models import Module, ModuleVersion, VersionMedia
-from app.content.module_format import (
-    write_module_folder,
-)
+from app.content.module_folder import write_module_folder
 from app.i18n.markers import N_
 from app.module_packages.package_format.archive_writer import write_package
 from app.module_packages.package_format.manifest import (

@@ -24,11 +24,8 @@ from app.assessment import quiz_dump, quiz_schema
 from app.assessment.models import Quiz
 from app.content.importing import ImportRefused, import_library
 from app.content.models import Module
-from app.content.module_format import (
-    SLUG_RE,
-    format_variant,
-    write_module_folder,
-)
+from app.content.module_folder import write_module_folder
+from app.content.module_format import SLUG_RE, format_variant
 from app.i18n.markers import N_
 from app.module_packages.package_format.manifest import (
     COURSES_FOLDER,

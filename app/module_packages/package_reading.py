@@ -10,10 +10,8 @@ from typing import Any
 
 from app.assessment import quiz_format
 from app.assessment.questions import Quiz as QuizDefinition
-from app.content.module_format import (
-    ModuleSource,
-    read_module_folder,
-)
+from app.content.module_folder import read_module_folder
+from app.content.module_format import ModuleSource
 from app.i18n.markers import N_
 from app.module_packages.package_format.archive_reader import open_package
 from app.module_packages.package_format.manifest import (

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from app.content.exporting import export_modules
 from app.content.importing import import_library
 from app.content.models import Module, ModuleKind
-from app.content.module_format import load_module_folder, parse_variant_text
+from app.content.module_folder import load_module_folder
+from app.content.variant_file import parse_variant_text
 from app.extensions import db
 from tests.tracking.helpers import T0
 

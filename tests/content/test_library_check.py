@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.content.library_check import check_library, check_readings, has_errors, read_library
-from app.content.module_format import load_module_folder
+from app.content.module_folder import load_module_folder
 from app.web.problems import ERROR, WARNING, Problem, errors, make_problem, warnings
 
 REPO = Path(__file__).resolve().parents[2]

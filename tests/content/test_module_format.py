@@ -10,18 +10,15 @@ from pathlib import Path
 import markdown
 import pytest
 
+from app.content.module_folder import load_module_folder, read_module_folder, write_module_folder
 from app.content.module_format import (
     MAX_PAGES,
     ModuleFormatError,
     PageSource,
     format_variant,
-    load_module_folder,
-    parse_variant_text,
-    read_module_folder,
-    read_variant_file,
     split_pages,
-    write_module_folder,
 )
+from app.content.variant_file import parse_variant_text, read_variant_file
 from app.web.problems import ERROR, WARNING, Problem, has_errors
 
 REPO = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ from app.content.html_sanitiser import (
 from app.content.link_targets import UrlKind, classify_url
 from app.content.markdown_pipeline import DEFAULT_LABELS, MAX_BRACKETS, MAX_NESTING
 from app.content.markdown_warnings import markdown_references, markdown_warnings
-from app.content.module_format import load_module_folder
+from app.content.module_folder import load_module_folder
 from app.content.rendering import (
     RenderedPage,
     plain_text,

@@ -14,7 +14,7 @@ import pytest
 from app.assessment import gift_convert, gift_reader, quiz_format
 from app.assessment.library import check_definition, merge_questions
 from app.assessment.questions import Quiz
-from app.content import module_format
+from app.content import module_folder
 from app.content.media_types import media_type_for_name, sniff_media
 from tests.content.builders import tiny_pdf, tiny_png
 from tests.fuzz.corpus import CPU_BUDGET, SEED, Case, cases
@@ -54,7 +54,7 @@ def test_module_files(case: Case, tmp_path: Path) -> None:
     folder = tmp_path / folder_name
     folder.mkdir()
     (folder / file_name).write_bytes(case.data)
-    reading, _spent = _timed(case, lambda: module_format.read_module_folder(folder))
+    reading, _spent = _timed(case, lambda: module_folder.read_module_folder(folder))
     if reading.module is None:
         errors = [p for p in reading.problems if p.is_error]
         assert errors, f"{case}: refused without an error"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.content.module_format import parse_variant_text
 from app.content.rendering import render_markdown, render_pages
+from app.content.variant_file import parse_variant_text
 from app.job_aids.extraction import (
     COLUMN_CHARS,
     MAX_ITEM_CHARS,

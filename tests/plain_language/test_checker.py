@@ -182,7 +182,7 @@ def test_every_term_the_shipped_library_keeps_on_purpose_is_still_in_its_module(
     """glossaries/accepted.csv names real modules and terms the check really finds there."""
     from pathlib import Path
 
-    from app.content.module_format import load_module_folder
+    from app.content.module_folder import load_module_folder
     from app.plain_language.glossary_file import shipped_acceptances
 
     courses = Path(__file__).resolve().parents[2] / "courses"
