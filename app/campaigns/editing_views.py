@@ -19,10 +19,11 @@ from app.campaigns.blueprint import (
     owner_choices,
     owner_name,
 )
-from app.campaigns.forms import LANGUAGE_ORDER, CampaignForm
+from app.campaigns.forms import CampaignForm
 from app.campaigns.models import Campaign, CampaignState
 from app.campaigns.schedule_rules import due_date_warning, parse_iso_week, parse_reminder_days
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.permissions import roles_required
 from app.timekeeping import clock
 from app.timekeeping.clock import platform_zone
@@ -33,7 +34,7 @@ def _problems_to_form(form: CampaignForm, problems: list[ops.Problem]) -> list[s
     """Attach problems to their fields; return the ones that belong to no field."""
     loose = []
     for problem in problems:
-        name = "name_" + LANGUAGE_ORDER[0] if problem.field == "name" else problem.field
+        name = "name_" + LANGUAGES[0] if problem.field == "name" else problem.field
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*list(field.errors), problem.message]
@@ -66,11 +67,9 @@ def _fields_from(form: CampaignForm) -> ops.CampaignFields:
     tz = platform_zone()
     unit_id, provider_id = _owner_of(form.owner.data)
     return ops.CampaignFields(
-        name={lang: getattr(form, f"name_{lang}").data or "" for lang in LANGUAGE_ORDER},
-        theme={lang: getattr(form, f"theme_{lang}").data or "" for lang in LANGUAGE_ORDER},
-        description={
-            lang: getattr(form, f"description_{lang}").data or "" for lang in LANGUAGE_ORDER
-        },
+        name={lang: getattr(form, f"name_{lang}").data or "" for lang in LANGUAGES},
+        theme={lang: getattr(form, f"theme_{lang}").data or "" for lang in LANGUAGES},
+        description={lang: getattr(form, f"description_{lang}").data or "" for lang in LANGUAGES},
         owner_unit_id=unit_id,
         owner_provider_id=provider_id,
         assign_at=day_start(form.assign_on.data, tz),
@@ -89,15 +88,15 @@ def _fields_from(form: CampaignForm) -> ops.CampaignFields:
 
 def _fill(form: CampaignForm, campaign: Campaign) -> None:
     tz = platform_zone()
-    for lang in LANGUAGE_ORDER:
+    for lang in LANGUAGES:
         getattr(form, f"name_{lang}").data = campaign.name.get(lang, "")
         getattr(form, f"theme_{lang}").data = campaign.theme.get(lang, "")
     texts = dict(campaign.descriptions)
     unknown = texts.pop(ops.UNKNOWN_LANGUAGE, "")
-    for lang in LANGUAGE_ORDER:
+    for lang in LANGUAGES:
         getattr(form, f"description_{lang}").data = texts.get(lang, "")
     if unknown:  # written before descriptions had a language: offered in the default one
-        default = current_app.config.get("BABEL_DEFAULT_LOCALE") or LANGUAGE_ORDER[0]
+        default = current_app.config.get("BABEL_DEFAULT_LOCALE") or LANGUAGES[0]
         field = getattr(form, f"description_{default}", form.description_fields()[0])
         field.data = "\n\n".join(t for t in (field.data, unknown) if t)
     form.owner.data = (
@@ -134,7 +133,7 @@ def _render_form(
             campaign=campaign,
             errors=errors,
             loose=loose,
-            languages=LANGUAGE_ORDER,
+            languages=LANGUAGES,
             states=STATE_LABELS,
             warning=warning,
             reminder_lead=max(_form_reminder_days(form), default=0),

@@ -28,11 +28,9 @@ from wtforms.validators import (
 )
 
 from app.campaigns.schedule_rules import parse_iso_week, parse_reminder_days
-from app.config import LANGUAGES
+from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Role
-
-LANGUAGE_ORDER = tuple(LANGUAGES)
 
 
 def _reminder_days(form: FlaskForm, field: StringField) -> None:
@@ -154,15 +152,15 @@ class CampaignForm(FlaskForm):
 
     def name_fields(self) -> list[StringField]:
         """The name inputs in the order shown."""
-        return [getattr(self, f"name_{lang}") for lang in LANGUAGE_ORDER]
+        return [getattr(self, f"name_{lang}") for lang in LANGUAGES]
 
     def theme_fields(self) -> list[StringField]:
         """The theme inputs in the order shown."""
-        return [getattr(self, f"theme_{lang}") for lang in LANGUAGE_ORDER]
+        return [getattr(self, f"theme_{lang}") for lang in LANGUAGES]
 
     def description_fields(self) -> list[TextAreaField]:
         """The description inputs in the order shown."""
-        return [getattr(self, f"description_{lang}") for lang in LANGUAGE_ORDER]
+        return [getattr(self, f"description_{lang}") for lang in LANGUAGES]
 
 
 class AddModuleForm(FlaskForm):

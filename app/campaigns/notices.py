@@ -24,10 +24,9 @@ from app.campaigns import phrases
 from app.campaigns.links import LinkBuilder
 from app.campaigns.models import Channel, Notice, NotificationPreference
 from app.campaigns.sql import chunks, insert_ignoring_conflicts
+from app.i18n.languages import LANGUAGES
 from app.notifications.operations import enqueue_emails
 from app.people.models import User
-
-LANGUAGES = ("de", "fr", "it", "en")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Test data for campaigns: published modules, completions, campaigns, and a tick that runs in
-a real transaction (as `flask campaigns tick` does) at a chosen moment."""
+real transactions (as `flask tick` does) at a chosen moment."""
 
 from __future__ import annotations
 
@@ -199,17 +199,20 @@ def make_campaign(
 
 
 def tick(now: datetime, *, deliver: bool = True, lock: bool = True) -> dict:
-    """Run `flask campaigns tick --now` in-process: one real transaction, then delivery."""
+    """Run `flask tick --now` in-process: each task in a real transaction, then delivery (a
+    failed task fails the test, as it fails the command)."""
     from app.db import sqlite_begin_mode
     from app.platform.tick import tick_once
 
     db.session.rollback()
     token = sqlite_begin_mode.set("immediate")
     try:
-        return tick_once(now, deliver=deliver, lock=lock)
+        result = tick_once(now, deliver=deliver, lock=lock)
     finally:
         db.session.rollback()
         sqlite_begin_mode.reset(token)
+    assert result["failed"] == 0, "a tick task failed (see the log)"
+    return result
 
 
 def rows(model, *conditions) -> list:
