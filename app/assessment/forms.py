@@ -9,8 +9,10 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.assessment.draft_forms import LANGUAGE_LABELS
 from app.assessment.gift import MAX_GIFT_CHARS as MAX_GIFT_BYTES
 from app.assessment.quiz_schema import MAX_QUIZ_CHARS as MAX_SOURCE_CHARS
+from app.i18n.languages import LANGUAGES
 
 
 class QuizSourceForm(FlaskForm):
@@ -49,10 +51,7 @@ class GiftUploadForm(FlaskForm):
         _l("Language of the texts"),
         choices=[
             SelectChoice("", _l("All languages")),
-            SelectChoice("de", "Deutsch"),
-            SelectChoice("fr", "Français"),
-            SelectChoice("it", "Italiano"),
-            SelectChoice("en", "English"),
+            *(SelectChoice(lang, LANGUAGE_LABELS[lang]) for lang in LANGUAGES),
         ],
         validate_choice=True,
     )
