@@ -1,6 +1,6 @@
 """The managers' view of assists: each branch's assists per week beside its readiness.
 
-Readiness comes from `app.readiness.queries.readiness_report` (the one home of that rule), for
+Readiness comes from `app.readiness.queries.report.readiness_report` (its one home), for
 the campaign the manager picks; assists from `queries.assist_counts`. Both are scoped to the
 viewer's units, so a branch outside them never appears.
 """
