@@ -19,18 +19,30 @@ from app.assessment.questions import Quiz as QuizDefinition
 from app.platform.events import AnsweredQuestion, QuizGraded
 
 
-def quiz_graded_event(session: Session, attempt: Attempt, *, now: datetime) -> QuizGraded:
-    """Describe a graded attempt as the `QuizGraded` event (`now`: when it was graded)."""
+def quiz_graded_event(
+    session: Session,
+    attempt: Attempt,
+    *,
+    now: datetime,
+    definition: QuizDefinition | None = None,
+    answers: Mapping[str, AttemptAnswer] | None = None,
+) -> QuizGraded:
+    """Describe a graded attempt as the `QuizGraded` event (`now`: when it was graded).
+
+    Grading passes the definition and answers it has just read; without them they are read.
+    """
     quiz = session.get(Quiz, attempt.quiz_id)
     assert quiz is not None, "an attempt always belongs to a quiz"
     version = attempt.version
-    definition = definition_of(version)
-    answers = {
-        answer.question_id: answer
-        for answer in session.scalars(
-            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
-        )
-    }
+    if definition is None:
+        definition = definition_of(version)
+    if answers is None:
+        answers = {
+            answer.question_id: answer
+            for answer in session.scalars(
+                select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
+            )
+        }
     return QuizGraded(
         attempt_id=attempt.id,
         attempt_number=attempt.number,

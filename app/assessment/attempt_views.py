@@ -23,7 +23,6 @@ from app.assessment.attempts import (
     AttemptError,
     AttemptExpired,
     counted_responses,
-    is_past_deadline,
     save_answer,
     submit_attempt,
 )
@@ -36,20 +35,37 @@ from app.assessment.views import (
     VIEW_ATTEMPT,
     bp,
     error_message,
-    graded_listeners,
     language,
-    load_attempt,
-    time_up_page,
 )
 from app.extensions import db
 from app.i18n.request_language import select_language
-from app.permissions import may, signed_in
+from app.permissions import ensure, may, signed_in
+from app.platform.hooks import QUIZ_GRADED
 from app.timekeeping import clock
 
 
 def _wants_json() -> bool:
     """Tell whether the client asked for JSON."""
     return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _load_attempt(attempt_id: int) -> Attempt:
+    """The learner's own attempt (404 for anyone else's)."""
+    attempt = db.session.get(Attempt, attempt_id)
+    ensure(VIEW_ATTEMPT, attempt)
+    return attempt
+
+
+def _time_up_page(attempt: Attempt):
+    """The "time is up" page, with the button that submits the attempt."""
+    quiz = db.session.get(Quiz, attempt.quiz_id)
+    return render_template(
+        "assessment/time_up.html",
+        attempt=attempt,
+        quiz=quiz,
+        title=presenters.title_in(definition_of(attempt.version).title, language()),
+        submit_key=secrets.token_hex(16),
+    )
 
 
 def _json_error(status: int, code: str, message: str, **extra: Any):
@@ -139,11 +155,11 @@ def _render_attempt(
 @signed_in
 def attempt_page(attempt_id: int):
     """Show one page of an open attempt (one question, or all of them)."""
-    attempt = load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id)
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    if is_past_deadline(attempt, clock.now()):
-        return time_up_page(attempt)
+    if attempt.is_past_deadline(clock.now()):
+        return _time_up_page(attempt)
     pages = _page_count(attempt, definition_of(attempt.version).layout)
     return _render_attempt(attempt, _page_arg(request.args.get("page"), pages))
 
@@ -156,7 +172,7 @@ def _field_error(number: int, template: str) -> str:
 @signed_in
 def attempt_save(attempt_id: int):
     """Save the answers of the page posted (no JavaScript needed), then move on (PRG)."""
-    attempt = load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id)
     if not attempt.is_open:
         flash(_("This attempt has already been submitted."), "warning")
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
@@ -175,7 +191,9 @@ def attempt_save(attempt_id: int):
         number = attempt.question_ids.index(qid) + 1
         try:
             response = presenters.response_from_form(question, request.form, f"q-{qid}")
-            save_answer(db.session, attempt, qid, response, now=now, listeners=graded_listeners())
+            save_answer(
+                db.session, attempt, qid, response, now=now, listeners=QUIZ_GRADED.receivers()
+            )
         except grading.InvalidResponse as error:
             errors[qid] = _field_error(number, str(error.args[0]))
         except AnswerRefused as error:
@@ -226,7 +244,7 @@ def save_answer_json(attempt_id: int):
             payload["question_id"],
             payload.get("response"),
             now=clock.now(),
-            listeners=graded_listeners(),
+            listeners=QUIZ_GRADED.receivers(),
         )
     except AttemptExpired as error:
         db.session.commit()
@@ -255,11 +273,11 @@ def save_answer_json(attempt_id: int):
 @signed_in
 def confirm(attempt_id: int):
     """Ask for confirmation before submitting, listing the questions not answered yet."""
-    attempt = load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id)
     if not attempt.is_open:
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
-    if is_past_deadline(attempt, clock.now()):
-        return time_up_page(attempt)
+    if attempt.is_past_deadline(clock.now()):
+        return _time_up_page(attempt)
     definition = definition_of(attempt.version)
     answers = answers_by_question(db.session, attempt.id)
     unanswered = [
@@ -282,10 +300,10 @@ def confirm(attempt_id: int):
 @signed_in
 def submit(attempt_id: int):
     """Submit the attempt; idempotent: a retry or a second tab gets the same result."""
-    attempt = load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id)
     key = (request.form.get("submit_key") or request.headers.get("Idempotency-Key") or "")[:64]
     outcome = submit_attempt(
-        db.session, attempt, now=clock.now(), key=key or None, listeners=graded_listeners()
+        db.session, attempt, now=clock.now(), key=key or None, listeners=QUIZ_GRADED.receivers()
     )
     db.session.commit()
     if _wants_json():
@@ -303,11 +321,11 @@ def submit(attempt_id: int):
 @signed_in
 def result(attempt_id: int):
     """Show the score, pass or fail, the review the policy allows, and what comes next."""
-    attempt = load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id)
     now = clock.now()
     if attempt.is_open:
-        if is_past_deadline(attempt, now):
-            return time_up_page(attempt)
+        if attempt.is_past_deadline(now):
+            return _time_up_page(attempt)
         return redirect(url_for(".attempt_page", attempt_id=attempt.id), 303)
     quiz = db.session.get(Quiz, attempt.quiz_id)
     definition = definition_of(attempt.version)

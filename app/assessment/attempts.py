@@ -106,11 +106,6 @@ class SubmitOutcome:
 # -- attempts --------------------------------------------------------------------------------
 
 
-def is_past_deadline(attempt: Attempt, now: datetime) -> bool:
-    """Tell whether the attempt's time is up (after the short grace for requests in flight)."""
-    return attempt.is_past_deadline(now)
-
-
 def time_allowed(time_limit_minutes: int, extra_time_percent: int) -> timedelta:
     """The time one person gets for a timed quiz: the limit plus their extra time (WCAG 2.2.1)."""
     # Clamped: a quiz saved before the limit existed must not overflow the deadline.
@@ -154,7 +149,7 @@ def start_attempt(
     if version is None:
         raise AttemptRefused(N_("This quiz has no questions yet."))
     open_attempt = _open_attempt(session, user_id, quiz)
-    if open_attempt is not None and is_past_deadline(open_attempt, now):
+    if open_attempt is not None and open_attempt.is_past_deadline(now):
         submit_attempt(session, open_attempt, now=now, key="deadline", listeners=listeners)
     # Serialise a learner's starts (double clicks, two tabs): under READ COMMITTED the checks
     # below would otherwise see another start half-way and open a second attempt. The row is
@@ -277,7 +272,7 @@ def save_answer(
     _lock(session, attempt)
     if attempt.state != AttemptState.OPEN:
         raise AttemptClosed(N_("This attempt has already been submitted."))
-    if is_past_deadline(attempt, now):
+    if attempt.is_past_deadline(now):
         submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners)
         raise AttemptExpired(
             N_("The time is up: your answers saved before the deadline have been graded.")
@@ -308,7 +303,7 @@ def expire_if_due(
     listeners: Iterable[QuizGradedListener] = (),
 ) -> bool:
     """Submit an open attempt whose deadline has passed; True when it was submitted now."""
-    if attempt.state != AttemptState.OPEN or not is_past_deadline(attempt, now):
+    if attempt.state != AttemptState.OPEN or not attempt.is_past_deadline(now):
         return False
     return submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners).graded_now
 
@@ -357,17 +352,20 @@ def submit_attempt(
     session.refresh(attempt)
     if result.rowcount != 1:
         return SubmitOutcome(attempt, graded_now=False)
-    _grade(session, attempt)
+    definition, answers = _grade(session, attempt)
     listeners = list(listeners)
     if listeners:
-        graded = quiz_graded_event(session, attempt, now=now)
+        graded = quiz_graded_event(
+            session, attempt, now=now, definition=definition, answers=answers
+        )
         for listener in listeners:
             listener(session, graded)
     session.flush()
     return SubmitOutcome(attempt, graded_now=True)
 
 
-def _grade(session: Session, attempt: Attempt) -> None:
+def _grade(session: Session, attempt: Attempt) -> tuple[QuizDefinition, dict[str, AttemptAnswer]]:
+    """Grade the attempt's answers; return the definition and answers it graded."""
     version = attempt.version
     definition = definition_of(version)
     questions = [definition.question(question_id) for question_id in attempt.question_ids]
@@ -398,3 +396,4 @@ def _grade(session: Session, attempt: Attempt) -> None:
     attempt.score_percent = grade.score_percent
     attempt.is_passed = grading.is_passed(grade.score_percent, version.pass_mark)
     session.flush()
+    return definition, answers

@@ -7,7 +7,6 @@ this blueprint; `register(app)` plugs them all in. Every view loads the objects,
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -76,11 +75,6 @@ def language() -> str:
     return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def graded_listeners() -> list:
-    """The receivers of the `QuizGraded` event (tracking records it)."""
-    return QUIZ_GRADED.receivers()
-
-
 def error_message(error: AttemptError) -> str:
     """The refusal's message in the learner's language."""
     params = dict(error.params)
@@ -93,13 +87,6 @@ def _load_quiz(quiz_slug: str) -> Quiz:
     quiz = quiz_by_slug(db.session, quiz_slug)
     ensure(TAKE_QUIZ, quiz)
     return quiz
-
-
-def load_attempt(attempt_id: int) -> Attempt:
-    """The learner's own attempt (404 for anyone else's)."""
-    attempt = db.session.get(Attempt, attempt_id)
-    ensure(VIEW_ATTEMPT, attempt)
-    return attempt
 
 
 def _quiz_rules(quiz: Quiz) -> dict[str, Any]:
@@ -156,18 +143,6 @@ def _render_start(quiz: Quiz, *, error: str | None = None, status: int = 200):
     )
 
 
-def time_up_page(attempt: Attempt):
-    """The "time is up" page, with the button that submits the attempt."""
-    quiz = db.session.get(Quiz, attempt.quiz_id)
-    return render_template(
-        "assessment/time_up.html",
-        attempt=attempt,
-        quiz=quiz,
-        title=presenters.title_in(definition_of(attempt.version).title, language()),
-        submit_key=secrets.token_hex(16),
-    )
-
-
 # -- learner views ---------------------------------------------------------------------------
 
 
@@ -185,7 +160,7 @@ def start(quiz_slug: str):
     quiz = _load_quiz(quiz_slug)
     try:
         attempt, _is_new = start_attempt(
-            db.session, current_user.id, quiz, now=clock.now(), listeners=graded_listeners()
+            db.session, current_user.id, quiz, now=clock.now(), listeners=QUIZ_GRADED.receivers()
         )
     except AttemptRefused as error:
         db.session.commit()  # an expired attempt may have been submitted on the way
