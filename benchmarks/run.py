@@ -36,7 +36,7 @@ from bench.measure import Request, cpu_of, load, rss_mb, send  # noqa: E402
 SCENARIO_ORDER = (
     "bare endpoint", "app /healthz", "home", "my learning", "catalogue", "module page",
     "reader page", "quiz start", "readiness index", "campaign readiness", "CSV export",
-    "xAPI statements API",
+    "whole-network readiness", "xAPI statements API",
 )  # fmt: skip
 
 
@@ -129,7 +129,8 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
         learner = scenarios.sign_in(running.base, people.learner)
         manager = scenarios.sign_in(running.base, people.manager)
         csrf = scenarios.csrf_of(manager, f"{running.base}/readiness/")
-        sessions = {"learner": learner, "manager": manager}
+        network = scenarios.sign_in(running.base, people.network_manager)
+        sessions = {"learner": learner, "manager": manager, "network": network}
         ctx = {
             "base": running.base,
             "requests": args.requests,
@@ -145,6 +146,7 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
                 continue
             session = sessions.get(who) or requests.Session()
             rows[name] = _measure(ctx, session, request)
+            print(f"measured {name}: {rows[name]['cpu_ms']:.2f} ms CPU", file=sys.stderr)
     finally:
         running.stop()
     return rows

@@ -20,9 +20,11 @@ class People:
 
     learner: str
     manager: str
+    network_manager: str
     module_slug: str
     quiz_slug: str | None
     campaign_id: int | None
+    network_campaign_id: int | None
 
 
 _LEARNER = """
@@ -36,6 +38,12 @@ JOIN users u ON u.id = a.user_id WHERE u.email = :email
 ORDER BY q.slug IS NULL, a.assigned_at DESC LIMIT 1
 """
 _MANAGER = "SELECT email FROM users WHERE hr_number LIKE 'GEN-%RM001' ORDER BY id LIMIT 1"
+_NETWORK_MANAGER = "SELECT email FROM users WHERE hr_number LIKE 'GEN-%NM' ORDER BY id LIMIT 1"
+_NETWORK_CAMPAIGN = """
+SELECT a.campaign_id FROM assignments a JOIN campaigns c ON c.id = a.campaign_id
+WHERE c.state IN ('active', 'closed') GROUP BY a.campaign_id, c.state
+ORDER BY c.state = 'active' DESC, count(*) DESC, a.campaign_id LIMIT 1
+"""
 _CAMPAIGN = """
 SELECT a.campaign_id FROM assignments a JOIN campaigns c ON c.id = a.campaign_id
 JOIN users u ON u.id = a.user_id JOIN units b ON b.id = u.unit_id
@@ -54,8 +62,12 @@ def find_people(database_url: str) -> People:
         module_slug, quiz_slug = conn.execute(sa.text(_MODULE), {"email": learner}).one()
         manager = conn.execute(sa.text(_MANAGER)).scalar_one()
         campaign_id = conn.execute(sa.text(_CAMPAIGN), {"manager": manager}).scalar()
+        network_manager = conn.execute(sa.text(_NETWORK_MANAGER)).scalar_one()
+        network_campaign = conn.execute(sa.text(_NETWORK_CAMPAIGN)).scalar()
     engine.dispose()
-    return People(learner, manager, module_slug, quiz_slug, campaign_id)
+    return People(
+        learner, manager, network_manager, module_slug, quiz_slug, campaign_id, network_campaign
+    )
 
 
 def sign_in(base: str, email: str) -> requests.Session:
@@ -83,7 +95,8 @@ def scenarios(
 ) -> list[tuple[str, str, Request | None]]:
     """Return (name, who, request) of every scenario (None: not found in the data).
 
-    who: "bare" (no sign-in), "learner", "manager" or "api" (the manager's bearer token).
+    who: "bare" (no sign-in), "learner", "manager" (a region's), "network" (the network's
+    manager) or "api" (the region manager's bearer token).
     """
     slug = people.module_slug
     found: list[tuple[str, str, Request | None]] = [
@@ -106,6 +119,14 @@ def scenarios(
     export = Request("POST", f"{page}/export/overdue.csv", data={"csrf_token": manager_csrf})
     found.append(("campaign readiness", "manager", Request("GET", page) if campaign else None))
     found.append(("CSV export", "manager", export if campaign else None))
+    network = f"/readiness/campaigns/{people.network_campaign_id}"
+    found.append(
+        (
+            "whole-network readiness",
+            "network",
+            Request("GET", network) if people.network_campaign_id else None,
+        )
+    )
     headers = {"Authorization": f"Bearer {api_token}"}
     found.append(
         ("xAPI statements API", "api", Request("GET", "/api/v1/xapi/statements", headers=headers))
