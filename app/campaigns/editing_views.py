@@ -171,8 +171,7 @@ def new():
     if not form.owner.choices:
         abort(403)
     if request.method == "GET":
-        tz = platform_zone()
-        today = local_date(clock.now(), tz)
+        today = clock.today()
         form.assign_on.data = today + timedelta(days=7)
         form.due_on.data = today + timedelta(days=49)
         form.starts_on.data = today + timedelta(days=49)

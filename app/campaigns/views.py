@@ -15,8 +15,17 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.campaigns import (
+    audience_views,  # noqa: F401 - adds the audience editor to bp
+    campaign_page_views,  # noqa: F401 - adds a campaign's page and its actions to bp
+    editing_views,  # noqa: F401 - adds creating and editing a campaign to bp
+    module_views,  # noqa: F401 - adds adding and removing modules to bp
+    notice_views,  # noqa: F401 - adds my campaigns, notices, settings and feeds to bp
+)
 from app.campaigns.access import EDIT_CAMPAIGN, VIEW_CAMPAIGN, may_edit_campaign, may_view_campaign
+from app.campaigns.api_views import api_bp
 from app.campaigns.blueprint import STAFF, STATE_LABELS, bp, campaign_weeks, owner_choices
+from app.campaigns.cli import campaigns_cli
 from app.campaigns.queries.campaign_lists import calendar_events, campaign_rows
 from app.campaigns.queries.learners import assignments_for_user, my_campaigns, xapi_registration
 from app.campaigns.queries.notices_feeds import unread_notice_count
@@ -75,7 +84,7 @@ def _add_months(day: date, months: int) -> date:
 def calendar():
     """Campaign dates by month (six months from the chosen one), as accessible tables."""
     tz = platform_zone()
-    first = _month_start(request.args.get("from"), local_date(clock.now(), tz))
+    first = _month_start(request.args.get("from"), clock.today())
     months = [_add_months(first, i) for i in range(6)]
     events = calendar_events(
         db.session,
@@ -127,17 +136,6 @@ def _home_panel(user: Any) -> dict[str, Any] | None:
 
 def register(app: Flask) -> None:
     """Plug campaigns in: pages, notices, feeds, API, rules, navigation, CLI, hooks, tick."""
-    # Each of these adds its routes to `bp`, which must happen before it is registered.
-    from app.campaigns import (  # noqa: F401
-        audience_views,
-        campaign_page_views,
-        editing_views,
-        module_views,
-        notice_views,
-    )
-    from app.campaigns.api_views import api_bp
-    from app.campaigns.cli import campaigns_cli
-
     app.config.setdefault("CAMPAIGNS_BASE_URL", os.environ.get("PUBLIC_BASE_URL") or None)
     app.config.setdefault("CAMPAIGNS_ICAL_DOMAIN", None)
     app.jinja_env.globals["campaign_weeks"] = campaign_weeks
