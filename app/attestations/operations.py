@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.attestations.queries import learner_state
 from app.content.models import Module, ModuleKind, ModulePage, ModuleVersion
-from app.content.operations import PageViewListener, record_page_view
+from app.content.reading import PageViewListener, record_page_view
 from app.people.models import User
 from app.people.signin_throttle import check_current_password
 from app.platform.audit import record_event

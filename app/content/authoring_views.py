@@ -25,24 +25,19 @@ from wtforms.fields.choices import SelectChoice
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
 from app.content.markdown_warnings import markdown_warning_details
+from app.content.media_files import MediaRefused, media_folder, media_href, upload_media
 from app.content.models import Module, ModuleDraft, ModuleVariant
 from app.content.module_format import MAX_FILE_BYTES, split_pages
 from app.content.operations import (
     ContentError,
     DraftConflict,
     DraftFields,
-    MediaRefused,
-    PublishRefused,
-    callout_labels,
     create_module,
     discard_draft,
-    media_folder,
-    media_href,
-    publish_drafts,
     save_draft,
     set_archived,
-    upload_media,
 )
+from app.content.publishing import PublishRefused, publish_drafts
 from app.content.queries import (
     authoring_modules,
     draft_for,
@@ -55,6 +50,7 @@ from app.content.queries import (
     version_history,
 )
 from app.content.rendering import render_markdown, render_title
+from app.content.versions import callout_labels
 from app.content.views import LANGUAGE_LABELS
 from app.extensions import db
 from app.i18n.languages import LANGUAGES

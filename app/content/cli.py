@@ -13,8 +13,8 @@ from flask.cli import with_appcontext
 
 from app.content.exporting import ExportError, export_modules
 from app.content.importing import ImportRefused, check_paths, import_library
+from app.content.media_files import media_folder
 from app.content.media_store import check_media, repair_media
-from app.content.operations import media_folder
 from app.extensions import db
 from app.timekeeping.clock import now as clock_now
 from app.web.problems import Problem, sort_problems

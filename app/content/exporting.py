@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.content.models import Module, ModuleVersion, VersionMedia
 from app.content.module_folder import write_module_folder
 from app.content.module_format import ModuleSource
-from app.content.operations import variant_source_from_row
+from app.content.publishing import variant_source_from_row
 from app.i18n.languages import language_rank
 
 

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.library_check import check_readings, read_library
+from app.content.media_files import media_folder, store_media
 from app.content.models import MediaFile, Module, ModuleKind, ModuleStatus
 from app.content.module_folder import is_module_folder
 from app.content.module_format import MAX_FILE_BYTES, ModuleSource
-from app.content.operations import add_version, media_folder, module_content_hash, store_media
 from app.content.variant_file import read_at_most
+from app.content.versions import add_version, module_content_hash
 from app.i18n.markers import N_
 from app.people.models import Provider, User
 from app.platform.hooks import LIBRARY_IMPORTERS

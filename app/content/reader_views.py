@@ -18,8 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.content.media_files import media_folder
 from app.content.models import MediaFile
-from app.content.operations import media_folder, record_page_view
 from app.content.queries import (
     catalogue,
     media_for_learner,
@@ -30,6 +30,7 @@ from app.content.queries import (
     published_module,
     reader_page,
 )
+from app.content.reading import record_page_view
 from app.content.search import MAX_QUERY_LENGTH
 from app.content.translation_notes import stale_translation
 from app.extensions import db

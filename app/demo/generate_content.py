@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.assessment.questions import Option, Question, Quiz
-from app.content.operations import callout_labels, key_points_html
 from app.content.rendering import plain_text, render_markdown
 from app.content.search import searchable
+from app.content.versions import callout_labels, key_points_html
 from app.demo import generate_texts as texts
 from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_org import Org

@@ -4,7 +4,7 @@ dashboards have something to show.
 Everything goes through the features' own operations: the campaign is created, given its
 modules and audience and scheduled by `app.campaigns.operations`, made active by the real
 platform tick (`app.platform.tick.run_tick`, behind `flask tick`), pages are
-read through `app.content.operations.record_page_view` (whose listeners record the tracking
+read through `app.content.reading.record_page_view` (whose listeners record the tracking
 statements) and quizzes are passed through the assessment attempt operations (whose listeners
 record the attempt and the completion). Past days are replayed in order, with a tick at the
 end of each of the last days, so that the readiness snapshots (a tick task) draw a trend.
@@ -34,7 +34,7 @@ from app.campaigns.models import Assignment, Campaign, CampaignState
 from app.campaigns.module_operations import add_module
 from app.campaigns.operations import CampaignFields, create_campaign, schedule_campaign
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVersion
-from app.content.operations import record_page_view
+from app.content.reading import record_page_view
 from app.extensions import db
 from app.people.models import Role, Unit, User
 from app.platform.hooks import PAGE_READ, QUIZ_GRADED

@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.content.media_files import media_folder
 from app.content.models import Module
-from app.content.operations import media_folder
 from app.extensions import db
 from app.module_packages.package_export import ExportRefused, choose_licence, export_package
 from app.module_packages.package_format.archive_reader import open_package

@@ -25,7 +25,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from app.content.operations import media_folder
+from app.content.media_files import media_folder
 from app.content.queries import editable_providers, module_for_editor
 from app.extensions import db
 from app.module_packages.forms import ExportForm, ImportChoicesForm, PackageUploadForm

@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.content.media_files import store_media
 from app.content.models import Module, ModuleDraft, ModuleStatus
 from app.content.module_format import VariantSource, split_pages
-from app.content.operations import add_version, store_media
+from app.content.versions import add_version
 from app.extensions import db
 from app.people.models import Role
 from app.timekeeping.clock import now

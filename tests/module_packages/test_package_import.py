@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.assessment.models import Quiz
 from app.assessment.operations import definition_of
+from app.content.media_files import media_folder
 from app.content.models import MediaFile, Module, VersionMedia
-from app.content.operations import media_folder
 from app.extensions import db
 from app.module_packages import package_import
 from app.module_packages.package_export import ExportRefused, choose_licence, export_package

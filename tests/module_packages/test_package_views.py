@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.content.media_files import media_folder
 from app.content.models import Module
-from app.content.operations import media_folder
 from app.extensions import db
 from app.module_packages.pending_uploads import pending_folder
 from app.people.models import Role

@@ -1,0 +1,76 @@
+"""A learner reading a module: where to resume, and the page-read event for other features."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.content.models import Module, ModulePage, ReadingPosition
+from app.people.models import User
+from app.platform.events import PageRead
+
+PageViewListener = Callable[[Session, PageRead], Any]
+
+
+def record_page_view(
+    session: Session,
+    user: User,
+    module: Module,
+    page: ModulePage,
+    *,
+    version_id: int,
+    language: str,
+    resume_at: int,
+    now: datetime,
+    listeners: Iterable[PageViewListener] = (),
+) -> ReadingPosition:
+    """Note that the learner read `page` and where to resume; tell the page-view listeners.
+
+    Listeners (the tracking feature) run in the same transaction, so a page view and what is
+    derived from it are committed together or not at all.
+    """
+    position = session.scalar(
+        select(ReadingPosition).where(
+            ReadingPosition.user_id == user.id, ReadingPosition.module_id == module.id
+        )
+    )
+    if position is None:
+        try:
+            # A savepoint: two first views racing (two tabs) must not fail the request.
+            with session.begin_nested():
+                position = ReadingPosition(
+                    user_id=user.id,
+                    module_id=module.id,
+                    version_id=version_id,
+                    language=language,
+                    position=resume_at,
+                    updated_at=now,
+                )
+                session.add(position)
+        except IntegrityError:
+            position = session.scalars(
+                select(ReadingPosition).where(
+                    ReadingPosition.user_id == user.id, ReadingPosition.module_id == module.id
+                )
+            ).one()
+    position.version_id = version_id
+    position.language = language
+    position.position = resume_at
+    position.updated_at = now
+    session.flush()
+    read = PageRead(
+        user_id=user.id,
+        module_id=module.id,
+        version_id=version_id,
+        page_id=page.id,
+        language=language,
+        at=now,
+    )
+    for listener in listeners:
+        listener(session, read)
+    return position
