@@ -18,29 +18,23 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
-from app.assessment.models import Quiz
-from app.assessment.operations import definition_of, save_answer, start_attempt, submit_attempt
-from app.assessment.queries import quiz_for_module
-from app.assessment.questions import Question
 from app.campaigns.audience_operations import add_audience_unit, set_audience_roles
 from app.campaigns.models import Assignment, Campaign, CampaignState
 from app.campaigns.module_operations import add_module
 from app.campaigns.operations import CampaignFields, create_campaign, schedule_campaign
-from app.content.models import Module, ModulePage, ModuleStatus, ModuleVersion
-from app.content.reading import record_page_view
+from app.content.models import Module, ModuleStatus
+from app.demo.campaign_progress import LearningReplay, ProgressEvent, plan_progress
 from app.extensions import db
 from app.people.models import Role, Unit, User
-from app.platform.hooks import PAGE_READ, QUIZ_GRADED
 from app.platform.tick import run_tick
 from app.timekeeping import clock
-from app.timekeeping.days import day_end, day_start, local_date, zone
+from app.timekeeping.days import day_end, day_start, local_date
 from app.tracking.models import Completion, ModuleProgress
 
 CAMPAIGN_NAME = {"fr": "Déclaration d'impôt 2027", "de": "Steuererklärung 2027"}
@@ -60,43 +54,7 @@ ASSIGN_DAYS_AGO = 30
 DUE_IN_DAYS = 21
 STARTS_IN_DAYS = 35
 SEASON_DAYS = 90
-PROGRESS_DAYS = 20  # completions spread over the last 20 days
 SNAPSHOT_DAYS = 14  # one tick (hence one readiness snapshot) at the end of each past day
-IN_PROGRESS_SHARE = 0.20
-# Share of each branch's learners who complete both modules (mean 0.575, about 55 % of
-# all learners with this seed), dealt out to the branches at random (fixed seed): some
-# branches end up ready, others at risk.
-BRANCH_RATES = (
-    0.975,
-    0.925,
-    0.875,
-    0.825,
-    0.775,
-    0.725,
-    0.675,
-    0.625,
-    0.575,
-    0.525,
-    0.475,
-    0.425,
-    0.375,
-    0.325,
-    0.275,
-    0.225,
-    0.175,
-)
-
-
-@dataclass(order=True)
-class _Event:
-    """One learning moment to replay: read some pages, or pass a quiz."""
-
-    at: datetime
-    order: int
-    user_id: int
-    module_slug: str
-    kind: str  # "pages" or "quiz"
-    pages: int = 0  # how many pages to read ("pages" only; 0 = all)
 
 
 def find_demo_campaign(session: Any) -> Campaign | None:
@@ -110,184 +68,13 @@ def find_demo_campaign(session: Any) -> Campaign | None:
     return None
 
 
-def correct_response(question: Question) -> Any:
-    """A fully correct response to a question, in the shape the grader expects."""
-    kind = question.type
-    if kind == "single":
-        return next(o.id for o in question.options if o.correct)
-    if kind == "multiple":
-        return [o.id for o in question.options if o.weight > 0]
-    if kind == "truefalse":
-        return bool(question.answer)
-    if kind == "short":
-        best = max(question.answers, key=lambda a: a.weight)
-        return best.text.replace("*", "") or best.text
-    if kind == "numeric":
-        best = max(question.answers, key=lambda a: a.weight)
-        return str(best.bounds[0] if best.value is None else best.value)
-    if kind == "matching":
-        return {pair.id: next(iter(pair.match.values())) for pair in question.pairs}
-    if kind == "ordering":
-        return [item.id for item in question.items]
-    raise ValueError(f"no correct response for question type {kind!r}")
-
-
-class _Learning:
-    """Replays a learner's reading and quizzes through the content and assessment operations."""
-
-    def __init__(self, session: Any, modules: dict[str, Module]) -> None:
-        self.session = session
-        self.modules = modules
-        self.page_listeners = PAGE_READ.receivers()
-        self.attempt_listeners = QUIZ_GRADED.receivers()
-        self.pages: dict[tuple[str, str], list[ModulePage]] = {}
-        self.quizzes: dict[str, Quiz | None] = {}
-        self.users: dict[int, User] = {}
-
-    def _user(self, user_id: int) -> User:
-        if user_id not in self.users:
-            self.users[user_id] = self.session.get(User, user_id)
-        return self.users[user_id]
-
-    def _pages(self, slug: str, language: str) -> list[ModulePage]:
-        key = (slug, language)
-        if key not in self.pages:
-            module = self.modules[slug]
-            version = self.session.get(ModuleVersion, module.current_version_id)
-            variants = {v.language: v for v in version.variants}
-            variant = (
-                variants.get(language)
-                or variants.get(module.source_language)
-                or next(iter(variants.values()))
-            )
-            self.pages[key] = sorted(variant.pages, key=lambda p: p.position)
-        return self.pages[key]
-
-    def page_count(self, slug: str, language: str) -> int:
-        return len(self._pages(slug, language))
-
-    def read(self, event: _Event) -> None:
-        user = self._user(event.user_id)
-        module = self.modules[event.module_slug]
-        pages = self._pages(event.module_slug, user.preferred_language)
-        wanted = pages[: event.pages] if event.pages else pages
-        for index, page in enumerate(wanted):
-            record_page_view(
-                self.session,
-                user,
-                module,
-                page,
-                version_id=module.current_version_id,
-                language=page.variant.language,
-                resume_at=min(index + 1, len(pages) - 1),
-                now=event.at + timedelta(minutes=2 * index),
-                listeners=self.page_listeners,
-            )
-
-    def pass_quiz(self, event: _Event) -> None:
-        slug = event.module_slug
-        if slug not in self.quizzes:
-            found = quiz_for_module(self.session, self.modules[slug].id)
-            self.quizzes[slug] = self.session.get(Quiz, found.quiz_id) if found else None
-        quiz = self.quizzes[slug]
-        if quiz is None:
-            return
-        attempt, _ = start_attempt(
-            self.session, event.user_id, quiz, now=event.at, listeners=self.attempt_listeners
-        )
-        definition = definition_of(attempt.version)
-        for number, question_id in enumerate(attempt.question_ids, start=1):
-            save_answer(
-                self.session,
-                attempt,
-                question_id,
-                correct_response(definition.question(question_id)),
-                now=event.at + timedelta(seconds=30 * number),
-                listeners=self.attempt_listeners,
-            )
-        submit_attempt(
-            self.session,
-            attempt,
-            now=event.at + timedelta(seconds=30 * len(attempt.question_ids) + 20),
-            listeners=self.attempt_listeners,
-        )
-
-
-def _plan(
-    rng: random.Random,
-    learners: dict[int, list[tuple[int, str]]],
-    learning: _Learning,
-    now: datetime,
-    tz: Any,
-) -> tuple[list[_Event], Counter]:
-    """Decide who completes, who is half-way and who has not started, branch by branch."""
-    rates = list(BRANCH_RATES)
-    rng.shuffle(rates)
-    events: list[_Event] = []
-    outcome: Counter = Counter()
-    today = local_date(now, tz)
-    first, second = MODULE_SLUGS
-
-    def moment(days_ago: int) -> datetime:
-        day = today - timedelta(days=days_ago)
-        local = datetime.combine(day, time(7, 30), tzinfo=tz) + timedelta(
-            minutes=rng.randrange(0, 10 * 60)
-        )
-        return min(local.astimezone(now.tzinfo), now - timedelta(hours=2))
-
-    for index, unit_id in enumerate(sorted(learners)):
-        rate = rates[index % len(rates)]
-        in_progress = min(IN_PROGRESS_SHARE, 1 - rate)
-        for user_id, language in learners[unit_id]:
-            draw = rng.random()
-            order = len(events)
-            if draw < rate:
-                # Earlier starters are more common in eager branches: skew towards the past.
-                days_ago = max(1, round(PROGRESS_DAYS * rng.random() ** (1.5 - rate)))
-                start = moment(days_ago)
-                gap = timedelta(hours=rng.choice((0, 1, 3, 24, 48)))
-                later = min(start + gap, now - timedelta(hours=2))
-                events += [
-                    _Event(start, order, user_id, first, "pages"),
-                    _Event(start + timedelta(minutes=40), order, user_id, first, "quiz"),
-                    _Event(later + timedelta(minutes=50), order, user_id, second, "pages"),
-                    _Event(later + timedelta(minutes=80), order, user_id, second, "quiz"),
-                ]
-                outcome["completed"] += 1
-            elif draw < rate + in_progress:
-                start = moment(rng.randrange(1, PROGRESS_DAYS + 1))
-                total = learning.page_count(first, language)
-                if rng.random() < 0.4:
-                    # The first module done, the second one only started.
-                    events += [
-                        _Event(start, order, user_id, first, "pages"),
-                        _Event(start + timedelta(minutes=40), order, user_id, first, "quiz"),
-                        _Event(
-                            start + timedelta(minutes=60),
-                            order,
-                            user_id,
-                            second,
-                            "pages",
-                            max(1, learning.page_count(second, language) // 2),
-                        ),
-                    ]
-                else:
-                    pages = rng.randrange(1, total) if total > 1 else 1
-                    events.append(_Event(start, order, user_id, first, "pages", pages))
-                outcome["in progress"] += 1
-            else:
-                outcome["not started"] += 1
-    events.sort()
-    return events, outcome
-
-
 def load_demo_campaigns(
     echo: Callable[[str], None] = lambda _m: None, now: datetime | None = None
 ) -> Campaign | None:
     """Create the demo campaign with its progress and snapshots (once); tick it on every run."""
     session = db.session
     now = now or clock.now()
-    tz = zone(current_app.config.get("BABEL_DEFAULT_TIMEZONE"))
+    tz = clock.platform_zone()
     existing = find_demo_campaign(session)
     if existing is not None:
         report = run_tick(session, now)
@@ -296,11 +83,39 @@ def load_demo_campaigns(
             f"tick: {report.figure('assigned')} assigned, {report.tasks} task(s) run"
         )
         return existing
+    modules = _demo_modules(session)
+    campaign = _launch_campaign(session, modules, echo, now, tz)
+    if campaign is None or campaign.state != CampaignState.ACTIVE:
+        return campaign
+    learners = _untouched_learners(session, campaign, modules)
+    replay = LearningReplay(session, modules)
+    events, outcome = plan_progress(random.Random(SEED), learners, replay, MODULE_SLUGS, now, tz)
+    ticks = _replay(session, replay, events, now, tz)
+    assignments = session.scalar(
+        select(func.count()).select_from(Assignment).where(Assignment.campaign_id == campaign.id)
+    )
+    completions = session.scalar(
+        select(func.count())
+        .select_from(Completion)
+        .where(Completion.module_id.in_([m.id for m in modules.values()]))
+    )
+    echo(
+        f"campaign «{CAMPAIGN_NAME['fr']}»: {campaign.state.value}, "
+        f"{assignments} assignments for {sum(len(v) for v in learners.values())} learners"
+    )
+    echo(
+        f"progress: {outcome['completed']} completed both modules, "
+        f"{outcome['in progress']} in progress, {outcome['not started']} not started "
+        f"({completions} module completions); {ticks + 1} ticks, "
+        f"snapshots for the last {SNAPSHOT_DAYS} days"
+    )
+    _echo_readiness(session, campaign, now, tz, echo)
+    return campaign
 
-    network = session.scalar(select(Unit).where(Unit.code == OWNER_CODE))
-    jura = session.scalar(select(Unit).where(Unit.code == AUDIENCE_CODE))
-    owner = session.scalar(select(User).where(User.hr_number == OWNER_HR_NUMBER))
-    modules = {
+
+def _demo_modules(session: Any) -> dict[str, Module]:
+    """The campaign's published modules, by slug (those that exist)."""
+    return {
         m.slug: m
         for m in session.scalars(
             select(Module).where(
@@ -310,11 +125,23 @@ def load_demo_campaigns(
             )
         )
     }
+
+
+def _launch_campaign(
+    session: Any,
+    modules: dict[str, Module],
+    echo: Callable[[str], None],
+    now: datetime,
+    tz: ZoneInfo,
+) -> Campaign | None:
+    """Prepare and schedule the campaign, then let the real tick activate it at its date."""
+    network = session.scalar(select(Unit).where(Unit.code == OWNER_CODE))
+    jura = session.scalar(select(Unit).where(Unit.code == AUDIENCE_CODE))
+    owner = session.scalar(select(User).where(User.hr_number == OWNER_HR_NUMBER))
     missing = [s for s in MODULE_SLUGS if s not in modules]
     if network is None or jura is None or owner is None or missing:
         echo(f"campaign skipped: missing units, owner or modules {missing}")
         return None
-
     today = local_date(now, tz)
     assign_at = day_start(today - timedelta(days=ASSIGN_DAYS_AGO), tz) + timedelta(hours=6)
     prepared_at = assign_at - timedelta(days=3)
@@ -344,9 +171,13 @@ def load_demo_campaigns(
     session.refresh(campaign)
     if campaign.state != CampaignState.ACTIVE:
         echo(f"campaign «{CAMPAIGN_NAME['fr']}» was not activated ({campaign.state.value})")
-        return campaign
+    return campaign
 
-    # The audience, as the tick assigned it, grouped by unit; people with progress are skipped.
+
+def _untouched_learners(
+    session: Any, campaign: Campaign, modules: dict[str, Module]
+) -> dict[int, list[tuple[int, str]]]:
+    """The audience as the tick assigned it, by unit; people with progress are left alone."""
     touched = set(
         session.scalars(
             select(ModuleProgress.user_id).where(
@@ -363,10 +194,21 @@ def load_demo_campaigns(
     for user_id, unit_id, language in rows:
         if user_id not in touched:
             learners[unit_id].append((user_id, language))
+    return learners
 
-    learning = _Learning(session, modules)
-    events, outcome = _plan(random.Random(SEED), learners, learning, now, tz)
-    # Replay in time order, with a tick (and so a readiness snapshot) at each day's end.
+
+def _replay(
+    session: Any,
+    replay: LearningReplay,
+    events: list[ProgressEvent],
+    now: datetime,
+    tz: ZoneInfo,
+) -> int:
+    """Replay the events in time order, with a tick (a readiness snapshot) at each day's end.
+
+    Returns the number of ticks run.
+    """
+    today = local_date(now, tz)
     ticks = [
         min(day_end(today - timedelta(days=d), tz) - timedelta(hours=3), now)
         for d in range(SNAPSHOT_DAYS - 1, 0, -1)
@@ -377,33 +219,13 @@ def load_demo_campaigns(
         while position < len(events) and events[position].at <= tick_at:
             event = events[position]
             if event.kind == "pages":
-                learning.read(event)
+                replay.read(event)
             else:
-                learning.pass_quiz(event)
+                replay.pass_quiz(event)
             position += 1
         run_tick(session, tick_at)
     session.flush()
-
-    assignments = session.scalar(
-        select(func.count()).select_from(Assignment).where(Assignment.campaign_id == campaign.id)
-    )
-    completions = session.scalar(
-        select(func.count())
-        .select_from(Completion)
-        .where(Completion.module_id.in_([m.id for m in modules.values()]))
-    )
-    echo(
-        f"campaign «{CAMPAIGN_NAME['fr']}»: {campaign.state.value}, "
-        f"{assignments} assignments for {sum(len(v) for v in learners.values())} learners"
-    )
-    echo(
-        f"progress: {outcome['completed']} completed both modules, "
-        f"{outcome['in progress']} in progress, {outcome['not started']} not started "
-        f"({completions} module completions); {len(ticks) + 1} ticks, "
-        f"snapshots for the last {SNAPSHOT_DAYS} days"
-    )
-    _echo_readiness(session, campaign, now, tz, echo)
-    return campaign
+    return len(ticks)
 
 
 def _echo_readiness(
