@@ -10,7 +10,8 @@ from typing import Any
 from flask import Flask, g, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from app.config import LANGUAGES, load_settings
+from app.config import load_settings
+from app.i18n.languages import LANGUAGES
 from app.platform.hooks import NAV_ENTRIES, TICK_TASKS
 
 __all__ = ["create_app"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 from flask_login import current_user
 
-from app.config import LANGUAGES
+from app.i18n.languages import LANGUAGES
 
 
 def select_locale() -> str:
