@@ -22,6 +22,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from app.content.authoring_queries import (
+    authoring_modules,
+    draft_for,
+    drafts_of,
+    editable_providers,
+    latest_media_by_path,
+    module_for_editor,
+    module_media,
+)
 from app.content.diff import line_diff
 from app.content.forms import DraftForm, NewModuleForm, PublishForm, UploadForm, parse_tags
 from app.content.markdown_warnings import markdown_warning_details
@@ -38,18 +47,8 @@ from app.content.operations import (
     set_archived,
 )
 from app.content.publishing import PublishRefused, publish_drafts
-from app.content.queries import (
-    authoring_modules,
-    draft_for,
-    drafts_of,
-    editable_providers,
-    latest_media_by_path,
-    module_for_editor,
-    module_media,
-    version_diff,
-    version_history,
-)
 from app.content.rendering import render_markdown, render_title
+from app.content.version_queries import version_diff, version_history
 from app.content.versions import callout_labels
 from app.content.views import LANGUAGE_LABELS
 from app.extensions import db

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from app.content.authoring_queries import latest_media_by_path
 from app.content.models import (
     MediaFile,
     Module,
@@ -26,7 +27,6 @@ from app.content.models import (
 )
 from app.content.module_format import VariantSource, format_variant
 from app.content.operations import ContentError
-from app.content.queries import latest_media_by_path
 from app.content.variant_file import parse_variant_text
 from app.content.versions import add_version, module_content_hash
 from app.i18n.languages import sorted_languages

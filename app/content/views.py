@@ -30,7 +30,7 @@ def _may_view_module(user: User, module: Any) -> bool:
 
 def _continue_reading_panel(user: User) -> dict[str, Any] | None:
     """Home panel: the modules the learner started, with a link to where they left off."""
-    from app.content.queries import continue_reading
+    from app.content.reading import continue_reading
     from app.extensions import db
 
     if Role.LEARNER not in user.role_set:

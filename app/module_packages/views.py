@@ -25,8 +25,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
+from app.content.authoring_queries import editable_providers, module_for_editor
 from app.content.media_files import media_folder
-from app.content.queries import editable_providers, module_for_editor
 from app.extensions import db
 from app.module_packages.forms import ExportForm, ImportChoicesForm, PackageUploadForm
 from app.module_packages.package_export import (

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from app.content.queries import editable_providers
+from app.content.authoring_queries import editable_providers
 from app.extensions import db
 from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES

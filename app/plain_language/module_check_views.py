@@ -9,8 +9,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
+from app.content.authoring_queries import draft_for, module_for_editor
 from app.content.models import Module
-from app.content.queries import draft_for, module_for_editor
 from app.extensions import db
 from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
