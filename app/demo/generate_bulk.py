@@ -12,7 +12,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, text
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    select,
+    text,
+    type_coerce,
+)
 
 from app.db import Base
 
@@ -41,6 +52,8 @@ TABLE_ORDER: tuple[str, ...] = (
     "certificates",
     "reading_positions",
 )
+# JSON columns whose rows carry ready-made JSON text under "<column>_json" (no re-encoding).
+JSON_TEXT_COLUMNS: dict[str, str] = {"statements": "payload"}
 
 
 class BulkWriter:
@@ -52,6 +65,7 @@ class BulkWriter:
         self.buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_ORDER}
         self.counts: Counter[str] = Counter()
         self._next_ids: dict[str, int] = {}
+        self._inserts: dict[str, Insert] = {}
 
     def table(self, name: str) -> Table:
         """Return the table of that name from the application's metadata."""
@@ -75,12 +89,25 @@ class BulkWriter:
         if any(len(rows) >= self.chunk for rows in self.buffers.values()):
             self.flush()
 
+    def _insert(self, name: str) -> Insert:
+        """Return the table's INSERT; JSON text goes in as it is (cast to JSON on PostgreSQL)."""
+        if name not in self._inserts:
+            statement = self.table(name).insert()
+            column = JSON_TEXT_COLUMNS.get(name)
+            if column is not None:
+                value: Any = type_coerce(bindparam(f"{column}_json"), Text)
+                if self.connection.dialect.name == "postgresql":
+                    value = cast(value, self.table(name).c[column].type)
+                statement = statement.values({column: value})
+            self._inserts[name] = statement
+        return self._inserts[name]
+
     def flush(self) -> None:
         """Write every buffered row, parents first."""
         for name in TABLE_ORDER:
             rows = self.buffers[name]
             if rows:
-                self.connection.execute(self.table(name).insert(), rows)
+                self.connection.execute(self._insert(name), rows)
                 self.counts[name] += len(rows)
                 self.buffers[name] = []
 

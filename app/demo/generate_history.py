@@ -19,6 +19,7 @@ from app.demo.generate_content import ModuleInfo
 from app.demo.generate_learning import Learner
 from app.demo.generate_org import Org, Person
 from app.demo.generate_sizes import Run
+from app.demo.generate_statements import BodyTemplates
 from app.i18n.languages import pick_language
 from app.tracking import statements as xapi
 from app.tracking.rebuild import MemoryContent
@@ -172,11 +173,12 @@ def build_history(
 ) -> None:
     """Play every learner's history, one learner at a time, writing rows in chunks."""
     content = _content_facts(modules)
+    templates = BodyTemplates()
     branch_rates = {branch_id: run.rng.uniform(0.55, 0.98) for branch_id, *_ in org.branches}
     for person in org.learners:
         diligence = min(0.99, branch_rates[person.unit_id] * run.rng.uniform(0.85, 1.1))
         own = tasks.get(person.id, []) + _free_tasks(run, modules, person)
-        learner = Learner(writer, run, content, iris, person)
+        learner = Learner(writer, run, content, iris, templates, person)
         for session in _sessions(run, own, diligence):
             _sit(learner, run, session)
         _write_derived(writer, learner)

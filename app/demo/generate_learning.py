@@ -11,41 +11,88 @@ would compute from the generated statements.
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_content import ModuleInfo, QuizInfo, VersionInfo
 from app.demo.generate_org import Person
 from app.demo.generate_sizes import Run
+from app.demo.generate_statements import BodyTemplates
 from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.certificates import ALPHABET, CODE_LENGTH
 from app.tracking.completion import completion_status, is_module_complete
+from app.tracking.models import Completion, ModuleProgress, PageProgress
 from app.tracking.projection import Fact, MemoryStore, apply_fact, score_percent_of
 from app.tracking.rebuild import MemoryContent
 
 Verb, Kind = xapi.Verb, xapi.ObjectKind
+# A statement's body: the builder's dict, or (JSON text, object IRI) from a template.
+Body = dict[str, Any] | tuple[str, str]
+
+
+class _IndexedStore(MemoryStore):
+    """The projection's in-memory store, with page rows also kept by version (fast lookups)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages_of_version: dict[int, list[PageProgress]] = defaultdict(list)
+
+    def add(self, row: ModuleProgress | PageProgress | Completion) -> None:
+        """Keep a new row under its natural key (page rows by version too)."""
+        super().add(row)
+        if isinstance(row, PageProgress):
+            self.pages_of_version[row.module_version_id].append(row)
 
 
 class Learner:
     """Records one learner's statements and keeps their derived rows in memory."""
 
     def __init__(
-        self, writer: BulkWriter, run: Run, content: MemoryContent, iris: xapi.Iris, person: Person
+        self,
+        writer: BulkWriter,
+        run: Run,
+        content: MemoryContent,
+        iris: xapi.Iris,
+        templates: BodyTemplates,
+        person: Person,
     ) -> None:
         self.writer, self.run, self.content, self.iris = writer, run, content, iris
-        self.person = person
+        self.templates, self.person = templates, person
         self.actor = xapi.Actor(person.email, person.name)
-        self.store = MemoryStore()
+        self.store = _IndexedStore()
         self.keys: set[str] = set()
         self.attempts: dict[int, int] = {}
         self.positions: dict[int, tuple[int, str, int, datetime]] = {}
 
-    def record(self, key: str, body: dict[str, Any], *, at: datetime, **columns: Any) -> int:
+    def _filled(
+        self, key: str, shape: tuple, build: Any, at: datetime, registration: str | None
+    ) -> Body:
+        """Return the body of a templated statement (see generate_statements)."""
+        statement_id = self.iris.statement_id(key)
+        return self.templates.fill(
+            shape,
+            build,
+            statement_id=statement_id,
+            actor=self.actor,
+            timestamp=at,
+            registration=registration,
+        )
+
+    def record(self, key: str, body: Body, *, at: datetime, **columns: Any) -> int:
         """Write one statement (id from its key) and apply it to the derived rows."""
         statement_id = self.writer.new_id("statements")
         verb, kind = columns.pop("verb"), columns.pop("kind")
+        score = None
+        if isinstance(body, dict):
+            if verb in (Verb.PASSED, Verb.COMPLETED):
+                score = score_percent_of(body)
+            body = (json.dumps(body), body["object"]["id"])
+        text, iri = body
         row = {
             "module_id": None,
             "module_version_id": None,
@@ -59,15 +106,15 @@ class Learner:
             "statements",
             {
                 "id": statement_id,
-                "uuid": body["id"],
+                "uuid": self.iris.statement_id(key),
                 "user_id": self.person.id,
                 "verb": verb.value,
                 "object_kind": kind.value,
-                "object_iri": body["object"]["id"],
+                "object_iri": iri,
                 **row,
                 "timestamp": at,
                 "stored_at": at,
-                "payload": body,
+                "payload_json": text,
             },
         )
         fact = Fact(
@@ -80,7 +127,7 @@ class Learner:
             page_id=row["page_id"],
             attempt_id=row["attempt_id"],
             timestamp=at,
-            score_percent=score_percent_of(body) if verb in (Verb.PASSED, Verb.COMPLETED) else None,
+            score_percent=score,
         )
         apply_fact(self.store, self.content, fact)
         self.keys.add(key)
@@ -104,11 +151,8 @@ class Learner:
         return xapi.ModuleRef(slug=module.slug, version=version.number, titles=version.titles)
 
     def _seen(self, version_id: int, cycle: int) -> set[int]:
-        return {
-            row.page_id
-            for row in self.store.pages.values()
-            if row.module_version_id == version_id and row.cycle == cycle
-        }
+        rows = self.store.pages_of_version.get(version_id, ())
+        return {row.page_id for row in rows if row.cycle == cycle}
 
     def read(
         self,
@@ -128,15 +172,11 @@ class Learner:
         if not self._seen(version.id, cycle):
             key = f"launched|user:{uid}|version:{version.id}|cycle:{cycle}"
             if key not in self.keys:
-                body = event_statements.module_launched(
-                    self.iris,
-                    statement_id=self.iris.statement_id(key),
-                    actor=self.actor,
-                    module=ref,
-                    language=language,
-                    timestamp=at,
-                    registration=registration,
+                build = partial(
+                    event_statements.module_launched, self.iris, module=ref, language=language
                 )
+                shape = ("launched", version.id, language)
+                body = self._filled(key, shape, build, at, registration)
                 self.record(
                     key,
                     body,
@@ -152,17 +192,15 @@ class Learner:
             key = f"experienced|user:{uid}|page:{page_id}|cycle:{cycle}"
             if key in self.keys:
                 continue
-            body = event_statements.page_experienced(
+            build = partial(
+                event_statements.page_experienced,
                 self.iris,
-                statement_id=self.iris.statement_id(key),
-                actor=self.actor,
                 module=ref,
                 position=position,
                 page_title=title,
                 language=language,
-                timestamp=moment,
-                registration=registration,
             )
+            body = self._filled(key, ("page", page_id, language), build, moment, registration)
             self.record(
                 key,
                 body,
@@ -267,24 +305,22 @@ class Learner:
             "registration": registration,
         }
         key = f"attempted|attempt:{attempt_id}"
-        body = event_statements.quiz_attempted(
+        build = partial(
+            event_statements.quiz_attempted,
             self.iris,
-            statement_id=self.iris.statement_id(key),
-            actor=self.actor,
             quiz=ref,
             attempt_number=self.attempts[quiz.id],
-            timestamp=at,
-            registration=registration,
         )
+        shape = ("attempted", quiz.id, number, given.id, self.attempts[quiz.id])
+        body = self._filled(key, shape, build, at, registration)
         self.record(key, body, at=at, verb=Verb.ATTEMPTED, kind=Kind.QUIZ, **columns)
         for index, question_id in enumerate(questions):
             question = quiz.definition.question(question_id)
             moment = at + timedelta(seconds=30 * (index + 1))
             key = f"answered|attempt:{attempt_id}|question:{question_id}"
-            body = event_statements.question_answered(
+            build = partial(
+                event_statements.question_answered,
                 self.iris,
-                statement_id=self.iris.statement_id(key),
-                actor=self.actor,
                 quiz=ref,
                 question_id=question_id,
                 question_type=question.type,
@@ -292,9 +328,9 @@ class Learner:
                 points=float(index >= wrong),
                 max_points=float(question.points),
                 fraction=float(index >= wrong),
-                timestamp=moment,
-                registration=registration,
             )
+            shape = ("answered", quiz.id, number, given.id, question_id, index >= wrong)
+            body = self._filled(key, shape, build, moment, registration)
             self.record(key, body, at=moment, verb=Verb.ANSWERED, kind=Kind.QUESTION, **columns)
         passed = score >= quiz.definition.pass_mark
         key = f"result|attempt:{attempt_id}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,40 @@ def test_the_same_seed_gives_the_same_data(
             )
             assert result.exit_code == 0, result.output
     assert _fingerprint(urls[0]) == _fingerprint(urls[1])
+
+
+@pytest.mark.parametrize("registration", [None, "0b0e1c1e-5a5a-4b4b-8c8c-123456789abc"])
+def test_a_filled_template_is_the_builders_body(registration):
+    from functools import partial
+
+    from app.demo.generate_statements import BodyTemplates
+    from app.tracking import event_statements
+    from app.tracking.statements import Actor, Iris, ModuleRef
+
+    iris = Iris("https://example.org")
+    build = partial(
+        event_statements.page_experienced,
+        iris,
+        module=ModuleRef(slug="m", version=2, titles={"fr": "Titre « x »", "de": "Titel"}),
+        position=3,
+        page_title='Page "trois"',
+        language="fr",
+    )
+    actor = Actor("Zoe.Muller@Example.org", 'Zoë "Z" Müller')
+    moment = datetime(2026, 5, 4, 3, 2, 1, 123456, tzinfo=UTC)
+    statement_id = iris.statement_id("experienced|user:1|page:2|cycle:0")
+    templates = BodyTemplates()
+    for _ in range(2):  # the second call fills the kept text
+        text, iri = templates.fill(
+            ("page", 2),
+            build,
+            statement_id=statement_id,
+            actor=actor,
+            timestamp=moment,
+            registration=registration,
+        )
+        expected = build(
+            statement_id=statement_id, actor=actor, timestamp=moment, registration=registration
+        )
+        assert json.loads(text) == expected
+        assert iri == expected["object"]["id"]
