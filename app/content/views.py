@@ -74,6 +74,7 @@ def load_demo_library(echo: Callable[[str], None] = print) -> None:
 
 def register(app: Flask) -> None:
     """Register the content blueprints, rules, navigation, home panel, CLI and demo loader."""
+    from app.content import editor_views  # noqa: F401 - adds the editor's routes to authoring_bp
     from app.content.authoring_views import bp as authoring_bp
     from app.content.cli import content_cli
     from app.content.reader_views import bp as content_bp

@@ -182,7 +182,7 @@ def test_an_existing_translation_keeps_its_text_and_sees_the_latest_source_draft
 
 
 def test_the_translation_skeleton_skips_the_introduction_and_ignores_code_blocks():
-    from app.content.authoring_views import translation_skeleton
+    from app.content.editor_texts import translation_skeleton
 
     text = "Intro text.\n\n## Start\n\n```\n## not a page\n```\n\n## End ##\n\nBye."
     assert translation_skeleton(text, "Title") == "## Start\n\n\n## End\n\n\n"
