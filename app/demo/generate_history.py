@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.demo.generate_attempts import take_quiz
 from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_campaigns import Task
 from app.demo.generate_content import ModuleInfo
@@ -97,8 +98,8 @@ def _sit(learner: Learner, run: Run, session: _Session) -> None:
     if module.quiz is None or session.pages_share < 1:
         return
     if run.rng.random() < FIRST_TRY_FAILS:
-        ended = learner.take_quiz(module, ended, task.registration, passes=False)
-    learner.take_quiz(module, ended, task.registration, passes=True)
+        ended = take_quiz(learner, module, ended, task.registration, passes=False)
+    take_quiz(learner, module, ended, task.registration, passes=True)
 
 
 def _write_derived(writer: BulkWriter, learner: Learner) -> None:

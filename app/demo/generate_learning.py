@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from app.demo.generate_bulk import BulkWriter
-from app.demo.generate_content import ModuleInfo, QuizInfo, VersionInfo
+from app.demo.generate_content import ModuleInfo, VersionInfo
 from app.demo.generate_org import Person
 from app.demo.generate_sizes import Run
 from app.demo.generate_statements import BodyTemplates
@@ -69,7 +69,7 @@ class Learner:
         self.attempts: dict[int, int] = {}
         self.positions: dict[int, tuple[int, str, int, datetime]] = {}
 
-    def _filled(
+    def filled(
         self, key: str, shape: tuple, build: Any, at: datetime, registration: str | None
     ) -> Body:
         """Return the body of a templated statement (see generate_statements)."""
@@ -147,12 +147,44 @@ class Learner:
             now=at,
         ).counts
 
-    def _ref(self, module: ModuleInfo, version: VersionInfo) -> xapi.ModuleRef:
+    def ref(self, module: ModuleInfo, version: VersionInfo) -> xapi.ModuleRef:
+        """Return what statements say about a module version."""
         return xapi.ModuleRef(slug=module.slug, version=version.number, titles=version.titles)
 
     def _seen(self, version_id: int, cycle: int) -> set[int]:
         rows = self.store.pages_of_version.get(version_id, ())
         return {row.page_id for row in rows if row.cycle == cycle}
+
+    def _launch(
+        self,
+        module: ModuleInfo,
+        version: VersionInfo,
+        language: str,
+        cycle: int,
+        at: datetime,
+        registration: str | None,
+    ) -> None:
+        """Record `launched` for a version's first page in a cycle (as the reader does)."""
+        key = f"launched|user:{self.person.id}|version:{version.id}|cycle:{cycle}"
+        if key in self.keys:
+            return
+        build = partial(
+            event_statements.module_launched,
+            self.iris,
+            module=self.ref(module, version),
+            language=language,
+        )
+        body = self.filled(key, ("launched", version.id, language), build, at, registration)
+        self.record(
+            key,
+            body,
+            at=at,
+            verb=Verb.LAUNCHED,
+            kind=Kind.MODULE,
+            registration=registration,
+            module_id=module.id,
+            module_version_id=version.id,
+        )
 
     def read(
         self,
@@ -167,25 +199,10 @@ class Learner:
         uid = self.person.id
         progress = self.store.module(uid, module.id)
         cycle = progress.cycle if progress else 0
-        ref = self._ref(module, version)
+        ref = self.ref(module, version)
         columns = {"module_id": module.id, "module_version_id": version.id}
         if not self._seen(version.id, cycle):
-            key = f"launched|user:{uid}|version:{version.id}|cycle:{cycle}"
-            if key not in self.keys:
-                build = partial(
-                    event_statements.module_launched, self.iris, module=ref, language=language
-                )
-                shape = ("launched", version.id, language)
-                body = self._filled(key, shape, build, at, registration)
-                self.record(
-                    key,
-                    body,
-                    at=at,
-                    verb=Verb.LAUNCHED,
-                    kind=Kind.MODULE,
-                    registration=registration,
-                    **columns,
-                )
+            self._launch(module, version, language, cycle, at, registration)
         page_list = version.pages[version.variants[language]]
         for index, (page_id, position, title) in enumerate(page_list[:pages]):
             moment = at + timedelta(minutes=2 * index)
@@ -200,7 +217,7 @@ class Learner:
                 page_title=title,
                 language=language,
             )
-            body = self._filled(key, ("page", page_id, language), build, moment, registration)
+            body = self.filled(key, ("page", page_id, language), build, moment, registration)
             self.record(
                 key,
                 body,
@@ -215,139 +232,6 @@ class Learner:
             self.positions[module.id] = (version.id, language, resume, moment)
             self.complete_if_due(module, moment, registration)
         return at + timedelta(minutes=2 * pages)
-
-    def take_quiz(
-        self, module: ModuleInfo, at: datetime, registration: str | None, *, passes: bool
-    ) -> datetime:
-        """Submit one attempt at the module's quiz (all right, or too many wrong)."""
-        quiz = module.quiz
-        assert quiz is not None
-        version_id, number, _created = [v for v in quiz.versions if v[2] <= at][-1]
-        questions = [q.id for q in quiz.definition.questions]
-        wrong = 0 if passes else (2 if len(questions) == 5 else 1)
-        attempt_id = self.writer.new_id("attempts")
-        self.attempts[quiz.id] = self.attempts.get(quiz.id, 0) + 1
-        submitted = at + timedelta(seconds=30 * len(questions) + 20)
-        score = round(100 * (len(questions) - wrong) / len(questions), 4)
-        self._attempt_rows(quiz, version_id, attempt_id, questions, wrong, at, submitted, score)
-        self._attempt_statements(
-            module, quiz, number, attempt_id, questions, wrong, at, submitted, score, registration
-        )
-        if passes:
-            self.complete_if_due(module, submitted, registration)
-        return submitted + timedelta(minutes=5)
-
-    def _attempt_rows(
-        self,
-        quiz: QuizInfo,
-        version_id: int,
-        attempt_id: int,
-        questions: list[str],
-        wrong: int,
-        at: datetime,
-        submitted: datetime,
-        score: float,
-    ) -> None:
-        rng = self.run.rng
-        self.writer.add(
-            "attempts",
-            {
-                "id": attempt_id,
-                "user_id": self.person.id,
-                "quiz_id": quiz.id,
-                "quiz_version_id": version_id,
-                "number": self.attempts[quiz.id],
-                "state": "submitted",
-                "seed": rng.getrandbits(48),
-                "question_ids": questions,
-                "option_orders": {},
-                "started_at": at,
-                "deadline_at": None,
-                "submitted_at": submitted,
-                "score_percent": score,
-                "is_passed": score >= quiz.definition.pass_mark,
-                "submit_key": f"{rng.getrandbits(64):016x}",
-            },
-        )
-        for index, question_id in enumerate(questions):
-            right = index >= wrong
-            self.writer.add(
-                "attempt_answers",
-                {
-                    "attempt_id": attempt_id,
-                    "question_id": question_id,
-                    "response": "o1" if right else "o2",
-                    "saved_at": at + timedelta(seconds=30 * (index + 1)),
-                    "fraction": 1.0 if right else 0.0,
-                    "points": 1.0 if right else 0.0,
-                },
-            )
-
-    def _attempt_statements(
-        self,
-        module: ModuleInfo,
-        quiz: QuizInfo,
-        number: int,
-        attempt_id: int,
-        questions: list[str],
-        wrong: int,
-        at: datetime,
-        submitted: datetime,
-        score: float,
-        registration: str | None,
-    ) -> None:
-        given = module.version_at(submitted) or module.versions[-1]
-        ref = xapi.QuizRef(quiz.slug, number, quiz.titles, self._ref(module, given))
-        columns = {
-            "module_id": module.id,
-            "quiz_id": quiz.id,
-            "attempt_id": attempt_id,
-            "registration": registration,
-        }
-        key = f"attempted|attempt:{attempt_id}"
-        build = partial(
-            event_statements.quiz_attempted,
-            self.iris,
-            quiz=ref,
-            attempt_number=self.attempts[quiz.id],
-        )
-        shape = ("attempted", quiz.id, number, given.id, self.attempts[quiz.id])
-        body = self._filled(key, shape, build, at, registration)
-        self.record(key, body, at=at, verb=Verb.ATTEMPTED, kind=Kind.QUIZ, **columns)
-        for index, question_id in enumerate(questions):
-            question = quiz.definition.question(question_id)
-            moment = at + timedelta(seconds=30 * (index + 1))
-            key = f"answered|attempt:{attempt_id}|question:{question_id}"
-            build = partial(
-                event_statements.question_answered,
-                self.iris,
-                quiz=ref,
-                question_id=question_id,
-                question_type=question.type,
-                stem=dict(question.stem),
-                points=float(index >= wrong),
-                max_points=float(question.points),
-                fraction=float(index >= wrong),
-            )
-            shape = ("answered", quiz.id, number, given.id, question_id, index >= wrong)
-            body = self._filled(key, shape, build, moment, registration)
-            self.record(key, body, at=moment, verb=Verb.ANSWERED, kind=Kind.QUESTION, **columns)
-        passed = score >= quiz.definition.pass_mark
-        key = f"result|attempt:{attempt_id}"
-        body = event_statements.quiz_result(
-            self.iris,
-            statement_id=self.iris.statement_id(key),
-            actor=self.actor,
-            quiz=ref,
-            attempt_number=self.attempts[quiz.id],
-            score_percent=score,
-            is_passed=passed,
-            duration=submitted - at,
-            timestamp=submitted,
-            registration=registration,
-        )
-        verb = Verb.PASSED if passed else Verb.FAILED
-        self.record(key, body, at=submitted, verb=verb, kind=Kind.QUIZ, **columns)
 
     def complete_if_due(self, module: ModuleInfo, at: datetime, registration: str | None) -> None:
         """Apply the completion rule to the current cycle; record `completed` when it is met."""
@@ -370,7 +254,7 @@ class Learner:
             self.iris,
             statement_id=self.iris.statement_id(key),
             actor=self.actor,
-            module=self._ref(module, version),
+            module=self.ref(module, version),
             timestamp=at,
             score_percent=progress.quiz_score_percent if passed else None,
             registration=registration,
