@@ -22,6 +22,7 @@ from app.assessment.queries import quiz_for_module
 from app.assessment.questions import Question
 from app.content.models import Module, ModulePage, ModuleVersion
 from app.content.reading import record_page_view
+from app.i18n.languages import pick_language
 from app.people.models import User
 from app.platform.hooks import PAGE_READ, QUIZ_GRADED
 from app.timekeeping.days import local_date
@@ -109,11 +110,7 @@ class LearningReplay:
             module = self.modules[slug]
             version = self.session.get(ModuleVersion, module.current_version_id)
             variants = {v.language: v for v in version.variants}
-            variant = (
-                variants.get(language)
-                or variants.get(module.source_language)
-                or next(iter(variants.values()))
-            )
+            variant = variants[pick_language(variants, language, module.source_language)]
             self.pages[key] = sorted(variant.pages, key=lambda p: p.position)
         return self.pages[key]
 
