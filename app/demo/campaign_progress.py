@@ -115,9 +115,11 @@ class LearningReplay:
         return self.pages[key]
 
     def page_count(self, slug: str, language: str) -> int:
+        """The number of pages the learner reads of a module (in their language)."""
         return len(self._pages(slug, language))
 
     def read(self, event: ProgressEvent) -> None:
+        """Read the event's pages through the content reader's operation."""
         user = self._user(event.user_id)
         module = self.modules[event.module_slug]
         pages = self._pages(event.module_slug, user.preferred_language)
@@ -136,6 +138,7 @@ class LearningReplay:
             )
 
     def pass_quiz(self, event: ProgressEvent) -> None:
+        """Take the module's quiz with every answer right, through the attempt operations."""
         slug = event.module_slug
         if slug not in self.quizzes:
             found = quiz_for_module(self.session, self.modules[slug].id)

@@ -201,6 +201,7 @@ class Recorder:
 
     @property
     def iris(self) -> xapi.Iris:
+        """The IRIs statements are built with (from the tracking settings)."""
         return self.config.iris
 
     def exists(self, key: str) -> bool:
