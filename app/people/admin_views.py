@@ -17,7 +17,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
-from app.people import admin_people_views, admin_unit_views
+from app.people import (
+    admin_people_views,  # noqa: F401 - adds the people and role pages to bp
+    admin_unit_views,  # noqa: F401 - adds the unit and provider pages to bp
+)
 from app.people.admin_common import PER_PAGE, bp, client_ip, int_arg
 from app.people.admin_forms import AuditFilterForm
 from app.people.models import Role
@@ -26,9 +29,6 @@ from app.permissions import Action, may, roles_required
 from app.platform.audit import record_event_on_its_own
 from app.platform.hooks import NAV_ENTRIES
 from app.web.csv_export import csv_bytes
-
-# The modules whose routes join `bp` when imported (before it is registered below).
-ROUTE_MODULES = (admin_unit_views, admin_people_views)
 
 
 def register(app: Flask) -> None:
