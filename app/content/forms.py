@@ -32,9 +32,10 @@ from app.content.module_format import (
     MAX_VALID_DAYS,
     MIN_MINUTES,
 )
+from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 
-LANGUAGE_CHOICES = [SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()]
+LANGUAGE_CHOICES = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
 MAX_TAGS = 20
 
 
