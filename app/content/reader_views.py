@@ -20,6 +20,7 @@ from flask_wtf import FlaskForm
 
 from app.content.media_files import media_folder
 from app.content.models import MediaFile
+from app.content.module_quizzes import quiz_slugs
 from app.content.queries import (
     catalogue,
     media_for_learner,
@@ -54,13 +55,8 @@ def _requested_language() -> str | None:
 
 
 def _module_quiz_slug(module_id: int) -> str | None:
-    """The slug of the quiz that ends the module, if it has one (and quizzes are installed)."""
-    try:
-        from app.assessment.queries import quiz_for_module
-    except ImportError:  # the assessment feature is not installed
-        return None
-    quiz = quiz_for_module(db.session, module_id)
-    return quiz.slug if quiz else None
+    """The slug of the quiz that ends the module, if it has one."""
+    return quiz_slugs(db.session, [module_id]).get(module_id)
 
 
 def _language_notes(shown: str, source_language: str, is_outdated: bool) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
 
-from app.page_feedback.models import ProblemReport
+from app.learner_requests.models import ProblemReport
 from app.people.models import Role, User
 from app.permissions import is_admin, trainer_provider_ids
 

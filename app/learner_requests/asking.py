@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Module
 from app.i18n.markers import N_
+from app.learner_requests.models import ProblemReport, ReportStatus, RequestKind
 from app.learner_requests.operations import (
     MAX_AUDIENCE,
     MAX_SUBJECT,
@@ -21,7 +22,6 @@ from app.learner_requests.operations import (
     clean_text,
     record_received,
 )
-from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
 from app.people.models import Provider, User
 
 # The same request sent again this soon is the same request (a double click, a reload).

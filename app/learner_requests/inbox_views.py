@@ -17,6 +17,7 @@ from app.extensions import db
 from app.learner_requests import access, queries
 from app.learner_requests import operations as ops
 from app.learner_requests.forms import RespondForm
+from app.learner_requests.models import ReportStatus, RequestKind
 from app.learner_requests.pages import (
     HANDLERS,
     bp,
@@ -32,7 +33,6 @@ from app.learner_requests.words import (
     status_choices,
     status_label,
 )
-from app.page_feedback.models import ReportStatus, RequestKind
 from app.permissions import ensure, roles_required
 from app.timekeeping import clock
 

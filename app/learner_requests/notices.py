@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from app.campaigns.links import LinkBuilder
 from app.campaigns.notices import Message, load_recipients, send_messages
 from app.content.models import Module
-from app.learner_requests.models import RequestEvent
+from app.learner_requests.models import ProblemReport, RequestEvent
 from app.learner_requests.words import NOTICE_KIND
-from app.page_feedback.models import ProblemReport
 
 # How much of the subject a notice or e-mail subject line quotes.
 NOTICE_SUBJECT = 80

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.i18n.markers import N_
-from app.learner_requests.models import EventKind, RequestEvent
+from app.learner_requests.models import EventKind, ProblemReport, ReportStatus, RequestEvent
 from app.learner_requests.notices import notify_requester
-from app.page_feedback.models import ProblemReport, ReportStatus
 from app.people.models import User
 from app.platform.audit import record_event
 

@@ -13,12 +13,11 @@ from app.extensions import db
 from app.i18n.request_language import select_language
 from app.learner_requests import operations as ops
 from app.learner_requests import queries
-from app.learner_requests.models import EventKind
+from app.learner_requests.models import EventKind, RequestKind
 from app.learner_requests.words import (
     KIND_LABELS,
     status_label,
 )
-from app.page_feedback.models import RequestKind
 from app.people.models import Role, User
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

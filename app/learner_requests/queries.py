@@ -17,9 +17,14 @@ from app.content.models import Module, ModulePage
 from app.content.module_titles import module_titles
 from app.content.queries import catalogue, published_module
 from app.learner_requests.access import handle_scope
-from app.learner_requests.models import EventKind, RequestEvent
+from app.learner_requests.models import (
+    EventKind,
+    ProblemReport,
+    ReportStatus,
+    RequestEvent,
+    RequestKind,
+)
 from app.learner_requests.tracker import Step, tracker_steps
-from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
 from app.people.models import Provider, User
 
 INBOX_LIMIT = 500

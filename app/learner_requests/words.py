@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from app.page_feedback.models import ReportStatus, RequestKind
+from app.learner_requests.models import ReportStatus, RequestKind
 
 NOTICE_KIND = "request"
 

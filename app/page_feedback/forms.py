@@ -11,7 +11,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from app.page_feedback.models import ReportStatus
+from app.learner_requests.models import ReportStatus
 from app.page_feedback.operations import MAX_COMMENT
 from app.web.query_args import BadFilter, query_arg
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.i18n.markers import N_
 from app.learner_requests import operations as requests
-from app.page_feedback.models import PageRating, ProblemReport, ReportStatus, RequestKind
+from app.learner_requests.models import ProblemReport, ReportStatus, RequestKind
+from app.page_feedback.models import PageRating
 from app.page_feedback.queries import FeedbackPage
 from app.people.models import User
 

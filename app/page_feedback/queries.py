@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModulePage, ModuleStatus, ModuleVariant, ModuleVersion
-from app.page_feedback.models import PageRating, ProblemReport, ReportStatus, RequestKind
+from app.learner_requests.models import ProblemReport, ReportStatus, RequestKind
+from app.page_feedback.models import PageRating
 from app.people.models import User
 from app.permissions import is_admin, trainer_provider_ids
 

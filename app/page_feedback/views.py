@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from app.content.module_titles import module_titles
 from app.extensions import db
 from app.i18n.request_language import select_language
+from app.learner_requests.models import ReportStatus
 from app.page_feedback.forms import (
     REPORT_STATUS_LABELS,
     ProblemForm,
@@ -25,7 +26,6 @@ from app.page_feedback.forms import (
     ReportStatusForm,
     parse_report_status,
 )
-from app.page_feedback.models import ReportStatus
 from app.page_feedback.operations import (
     FeedbackRefused,
     rate_page,

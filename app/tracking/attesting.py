@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVersion
+from app.content.module_quizzes import has_quiz
 from app.people.models import User
 from app.tracking import event_statements
 from app.tracking import statements as xapi
-from app.tracking.completing import complete_if_due, has_quiz, seen_pages, version_pages
+from app.tracking.completing import complete_if_due, seen_pages, version_pages
 from app.tracking.completion import is_module_complete
 from app.tracking.models import ModuleProgress
 from app.tracking.operations import (

@@ -1,21 +1,21 @@
 """Completing a module: apply the completion rule after an event, record `completed`, issue the
 certificate and announce `CompletionReached`.
 
-Whether a module ends with a quiz is assessment's to say: it answers the `MODULE_QUIZZES`
-question of `app.platform.hooks` (tracking never reads assessment's tables).
+Whether a module ends with a quiz is assessment's to say (`app.content.module_quizzes` asks
+the `MODULE_QUIZZES` hook): tracking never reads assessment's tables.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModuleKind, ModulePage, ModuleVariant, ModuleVersion
+from app.content.module_quizzes import has_quiz
 from app.platform.events import CompletionReached
-from app.platform.hooks import COMPLETION_REACHED, MODULE_QUIZZES
+from app.platform.hooks import COMPLETION_REACHED
 from app.tracking import event_statements
 from app.tracking import statements as xapi
 from app.tracking.certificates import new_code
@@ -24,21 +24,6 @@ from app.tracking.models import Certificate, Completion, ModuleProgress, PagePro
 from app.tracking.operations import Recorder, module_ref
 
 log = logging.getLogger(__name__)
-
-
-def quiz_slugs(session: Session, module_ids: Iterable[int]) -> dict[int, str]:
-    """Return the quiz slug of each of the modules that ends with a quiz (assessment answers)."""
-    wanted = list(module_ids)
-    slugs: dict[int, str] = {}
-    for answer in MODULE_QUIZZES.receivers():
-        for module_id, slug in answer(session, wanted).items():
-            slugs.setdefault(module_id, slug)
-    return slugs
-
-
-def has_quiz(session: Session, module_id: int) -> bool:
-    """Tell whether the module ends with a quiz (one with a version)."""
-    return module_id in quiz_slugs(session, [module_id])
 
 
 def version_pages(session: Session, version_id: int) -> dict[int, set[int]]:

@@ -24,8 +24,8 @@ from app.content.models import (
     ModuleVersion,
     ReadingPosition,
 )
+from app.content.module_quizzes import quiz_slugs
 from app.i18n.languages import pick_language
-from app.tracking.completing import quiz_slugs
 from app.tracking.completion import (
     CompletionStatus,
     Progress,

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.page_feedback.models import ProblemReport
+from app.learner_requests.models import ProblemReport
 from app.people.models import Role
 from tests.e2e.browser import (
     assert_no_axe_violations,

@@ -153,8 +153,7 @@ def test_0020_gives_existing_reports_a_timeline_and_a_route(app_config, empty_da
     from flask_migrate import downgrade, upgrade
 
     from app import create_app
-    from app.learner_requests.models import RequestEvent
-    from app.page_feedback.models import ProblemReport
+    from app.learner_requests.models import ProblemReport, RequestEvent
 
     application = create_app(dict(app_config, SQLALCHEMY_DATABASE_URI=empty_database))
     with application.app_context():

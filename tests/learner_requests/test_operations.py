@@ -12,10 +12,15 @@ from app.campaigns.notice_operations import set_channel
 from app.extensions import db
 from app.learner_requests import asking, notices
 from app.learner_requests import operations as ops
-from app.learner_requests.models import EventKind, RequestEvent
+from app.learner_requests.models import (
+    EventKind,
+    ProblemReport,
+    ReportStatus,
+    RequestEvent,
+    RequestKind,
+)
 from app.learner_requests.queries import inbox, my_requests, timeline
 from app.notifications.models import OutboxEmail
-from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
 from app.page_feedback.operations import FeedbackRefused, report_problem, set_report_status
 from app.page_feedback.queries import feedback_page
 from app.platform.audit import AuditEvent

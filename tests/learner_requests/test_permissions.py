@@ -11,8 +11,7 @@ from app.content.models import ModuleStatus
 from app.extensions import db
 from app.learner_requests import asking
 from app.learner_requests.access import may_handle_request, may_view_request
-from app.learner_requests.models import RequestEvent
-from app.page_feedback.models import ProblemReport
+from app.learner_requests.models import ProblemReport, RequestEvent
 from app.permissions import may
 from tests.conftest import get_csrf, login_as
 

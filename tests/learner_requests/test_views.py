@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from app.campaigns.models import Notice
 from app.extensions import db
-from app.learner_requests.models import RequestEvent
-from app.page_feedback.models import ProblemReport, ReportStatus, RequestKind
+from app.learner_requests.models import ProblemReport, ReportStatus, RequestEvent, RequestKind
 from tests.conftest import app_text, csrf_token_from, get_csrf, login_as
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

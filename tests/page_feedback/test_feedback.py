@@ -9,7 +9,8 @@ from flask import render_template_string
 
 from app.content.models import ModuleStatus
 from app.extensions import db
-from app.page_feedback.models import PageRating, ProblemReport, ReportStatus
+from app.learner_requests.models import ProblemReport, ReportStatus
+from app.page_feedback.models import PageRating
 from app.people.models import Role
 from app.platform.audit import AuditEvent
 from app.platform.hooks import READER_PANELS

@@ -241,9 +241,8 @@ def test_cli_erase_and_export_data(runner, scene, tmp_path):
 
 def test_requests_are_exported_and_their_free_text_is_blanked_on_erasure(scene):
     from app.learner_requests.asking import ask_question
-    from app.learner_requests.models import RequestEvent
+    from app.learner_requests.models import ProblemReport, RequestEvent
     from app.learner_requests.operations import add_follow_up
-    from app.page_feedback.models import ProblemReport
 
     cat = scene.people["cat"]
     request = ask_question(
