@@ -36,7 +36,7 @@ from bench.measure import Request, cpu_of, load, rss_mb, send  # noqa: E402
 SCENARIO_ORDER = (
     "bare endpoint", "app /healthz", "home", "my learning", "catalogue", "module page",
     "reader page", "quiz start", "readiness index", "campaign readiness", "CSV export",
-    "whole-network readiness", "xAPI statements API",
+    "whole-network readiness", "heat map export", "xAPI statements API",
 )  # fmt: skip
 
 
@@ -128,8 +128,9 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
     try:
         learner = scenarios.sign_in(running.base, people.learner)
         manager = scenarios.sign_in(running.base, people.manager)
-        csrf = scenarios.csrf_of(manager, f"{running.base}/readiness/")
         network = scenarios.sign_in(running.base, people.network_manager)
+        csrf = scenarios.csrf_of(manager, f"{running.base}/readiness/")
+        network_csrf = scenarios.csrf_of(network, f"{running.base}/readiness/")
         sessions = {"learner": learner, "manager": manager, "network": network}
         ctx = {
             "base": running.base,
@@ -140,7 +141,7 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
             if args.database == "postgresql"
             else (lambda: []),
         }
-        for name, who, request in scenarios.scenarios(people, csrf, token):
+        for name, who, request in scenarios.scenarios(people, (csrf, network_csrf), token):
             if request is None:
                 rows[name] = {"missing": True}
                 continue
@@ -162,10 +163,10 @@ def _run_commands(args: argparse.Namespace, env: dict) -> dict[str, dict]:
         mail_seconds, mail_output = commands.flask(REPO, venv, mail_env, "mail", "deliver")
         delivered = sink.messages
     return {
-        "flask campaigns tick": {"seconds": tick_seconds, "note": tick_output.strip()[-120:]},
+        "flask campaigns tick": {"seconds": tick_seconds, "note": tick_output.strip()},
         "flask mail deliver": {
             "seconds": mail_seconds,
-            "note": f"{delivered} messages received; " + mail_output.strip()[-80:],
+            "note": f"{delivered} messages received; " + mail_output.strip().splitlines()[-1],
         },
     }
 

@@ -91,13 +91,15 @@ def csrf_of(session: requests.Session, url: str) -> str:
 
 
 def scenarios(
-    people: People, manager_csrf: str, api_token: str
+    people: People, csrf: tuple[str, str], api_token: str
 ) -> list[tuple[str, str, Request | None]]:
     """Return (name, who, request) of every scenario (None: not found in the data).
 
     who: "bare" (no sign-in), "learner", "manager" (a region's), "network" (the network's
-    manager) or "api" (the region manager's bearer token).
+    manager) or "api" (the region manager's bearer token). `csrf`: the CSRF tokens of the
+    region's and the network's manager (exports are POSTed forms).
     """
+    manager_csrf, network_csrf = csrf
     slug = people.module_slug
     found: list[tuple[str, str, Request | None]] = [
         ("bare endpoint", "bare", Request("GET", "/bench/bare")),
@@ -120,13 +122,12 @@ def scenarios(
     found.append(("campaign readiness", "manager", Request("GET", page) if campaign else None))
     found.append(("CSV export", "manager", export if campaign else None))
     network = f"/readiness/campaigns/{people.network_campaign_id}"
+    heat_map = Request("POST", f"{network}/export/heatmap.csv", data={"csrf_token": network_csrf})
+    has_network = people.network_campaign_id is not None
     found.append(
-        (
-            "whole-network readiness",
-            "network",
-            Request("GET", network) if people.network_campaign_id else None,
-        )
+        ("whole-network readiness", "network", Request("GET", network) if has_network else None)
     )
+    found.append(("heat map export", "network", heat_map if has_network else None))
     headers = {"Authorization": f"Bearer {api_token}"}
     found.append(
         ("xAPI statements API", "api", Request("GET", "/api/v1/xapi/statements", headers=headers))
