@@ -31,8 +31,8 @@ from app.tracking.projection import Fact, MemoryStore, apply_fact, score_percent
 from app.tracking.rebuild import MemoryContent
 
 Verb, Kind = xapi.Verb, xapi.ObjectKind
-# A statement's body: the builder's dict, or (JSON text, object IRI) from a template.
-Body = dict[str, Any] | tuple[str, str]
+# A statement's body: the builder's dict, or (JSON text, object IRI, id) from a template.
+Body = dict[str, Any] | tuple[str, str, str]
 
 
 class _IndexedStore(MemoryStore):
@@ -74,7 +74,7 @@ class Learner:
     ) -> Body:
         """Return the body of a templated statement (see generate_statements)."""
         statement_id = self.iris.statement_id(key)
-        return self.templates.fill(
+        text, iri = self.templates.fill(
             shape,
             build,
             statement_id=statement_id,
@@ -82,6 +82,7 @@ class Learner:
             timestamp=at,
             registration=registration,
         )
+        return text, iri, statement_id
 
     def record(self, key: str, body: Body, *, at: datetime, **columns: Any) -> int:
         """Write one statement (id from its key) and apply it to the derived rows."""
@@ -91,8 +92,8 @@ class Learner:
         if isinstance(body, dict):
             if verb in (Verb.PASSED, Verb.COMPLETED):
                 score = score_percent_of(body)
-            body = (json.dumps(body), body["object"]["id"])
-        text, iri = body
+            body = (json.dumps(body), body["object"]["id"], body["id"])
+        text, iri, uuid = body
         row = {
             "module_id": None,
             "module_version_id": None,
@@ -106,7 +107,7 @@ class Learner:
             "statements",
             {
                 "id": statement_id,
-                "uuid": self.iris.statement_id(key),
+                "uuid": uuid,
                 "user_id": self.person.id,
                 "verb": verb.value,
                 "object_kind": kind.value,

@@ -47,7 +47,8 @@ class BodyTemplates:
     ) -> tuple[str, str]:
         """Return (JSON text, object IRI) of `build(...)` for these values.
 
-        `shape` names everything else `build` was given (the same shape, the same arguments).
+        `shape` names everything else `build` was given (the same shape, the same arguments);
+        `statement_id` is canonical already (`Iris.statement_id`).
         """
         key = (shape, registration is not None)
         if key not in self._texts:
@@ -60,7 +61,7 @@ class BodyTemplates:
             self._texts[key] = (json.dumps(body), body["object"]["id"])
         text, iri = self._texts[key]
         text = (
-            text.replace(SENTINEL_ID, str(uuid.UUID(statement_id)))
+            text.replace(SENTINEL_ID, statement_id)
             .replace(_inner(mbox(SENTINEL_EMAIL)), _inner(mbox(actor.email)))
             .replace(SENTINEL_NAME, _inner(actor.name))
             .replace(timestamp_text(SENTINEL_TIME), timestamp_text(timestamp))
