@@ -16,6 +16,7 @@ from app.content.importing import ImportRefused, check_paths, import_library
 from app.content.media_files import media_folder
 from app.content.media_store import check_media, repair_media
 from app.extensions import db
+from app.platform.hooks import MODULE_SOURCE_CHECKS
 from app.timekeeping.clock import now as clock_now
 from app.web.problems import Problem, sort_problems
 
@@ -72,12 +73,12 @@ class _ProgressBar:
 def check_command(paths: tuple[Path, ...]) -> None:
     """Check module folders, libraries and quiz files; print every problem as file:line."""
     modules, problems = check_paths(list(paths))
-    from app.plain_language.content_check import check_module_sources
-
-    plain = check_module_sources(db.session, modules)  # warnings only: never blocks an import
+    # Other features' checks (plain language) give warnings only: they never block an import.
+    extra = [check(db.session, modules) for check in MODULE_SOURCE_CHECKS.receivers()]
     db.session.rollback()
-    errors, warnings = _print_problems(sort_problems([*problems, *plain.warnings]))
-    for note in plain.notes:
+    warned = [warning for result in extra for warning in result.warnings]
+    errors, warnings = _print_problems(sort_problems([*problems, *warned]))
+    for note in (note for result in extra for note in result.notes):
         click.echo(str(note))
     click.echo(
         f"{len(modules) if not errors else 'no'} module(s) ready to import; "

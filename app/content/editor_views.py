@@ -27,7 +27,7 @@ from app.extensions import db
 from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.permissions import roles_required
-from app.plain_language.editor_preview import editor_remarks as plain_language_remarks
+from app.platform.hooks import EDITOR_REMARKS
 from app.timekeeping import clock
 from app.web.errors import json_error, wants_json
 
@@ -56,7 +56,7 @@ def _editor_page(
         _("line %(line)d: %(message)s", line=w.line, message=_(w.template, **w.params))
         for w in markdown_warning_details(markdown)
     ]
-    warnings += plain_language_remarks(module, language, markdown, form.title.data or "")
+    warnings += _remarks(module, language, markdown, form.title.data or "")
     pages = split_pages(markdown.replace("\r\n", "\n"), title=form.title.data or "")
     is_source = language == module.source_language
     origin = None if is_source else source_text(module)
@@ -210,7 +210,7 @@ def preview(module_id: int):
         _("line %(line)d: %(message)s", line=w.line, message=_(w.template, **w.params))
         for w in markdown_warning_details(markdown)
     ]
-    warnings += plain_language_remarks(module, language, markdown)
+    warnings += _remarks(module, language, markdown)
     return jsonify(html=render_preview(markdown, module.id, language), warnings=warnings)
 
 
@@ -309,3 +309,12 @@ def _uploaded(module: Module, media: MediaFile, language: str, *, as_json: bool)
         "success",
     )
     return redirect(url_for(".edit", module_id=module.id, language=language), 303)
+
+
+def _remarks(module: Module, language: str, markdown: str, title: str = "") -> list[str]:
+    """Other features' remarks on the draft (plain language), for the preview."""
+    return [
+        remark
+        for remarks in EDITOR_REMARKS.receivers()
+        for remark in remarks(module, language, markdown, title)
+    ]

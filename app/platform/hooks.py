@@ -116,3 +116,13 @@ class LibraryImporter(NamedTuple):
 LIBRARY_IMPORTERS: Hook[LibraryImporter] = Hook(
     "library_importers", "Importers run by `flask content import` beside the modules (quizzes)."
 )
+EDITOR_REMARKS: Hook[Callable[..., list[str]]] = Hook(
+    "editor_remarks",
+    "Remarks the module editor's preview shows (plain language): (module, language, markdown,"
+    " title) -> translated lines.",
+)
+MODULE_SOURCE_CHECKS: Hook[Callable[..., Any]] = Hook(
+    "module_source_checks",
+    "Extra checks of module files by `flask content check` (plain language): (session,"
+    " modules) -> an object with `warnings` (problems) and `notes` (lines); never blocking.",
+)
