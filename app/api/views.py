@@ -28,6 +28,7 @@ from app.api.openapi import PAGING, document, openapi_document, paged, query_par
 from app.api.pagination import page_request, paged_response
 from app.api.tokens import TokenError, create_token, revoke_token, token_of, tokens_of
 from app.extensions import db
+from app.i18n.languages import LANGUAGES
 from app.people.models import Role, RoleAssignment, Unit, User
 from app.people.queries import PersonRow, UnitRow, people_page, unit_tree
 from app.people.signin_throttle import check_current_password, throttled, too_many_attempts_message
@@ -70,7 +71,7 @@ _ME = schema(
             "id": {"type": "integer"},
             "name": {"type": "string"},
             "email": {"type": "string", "format": "email"},
-            "language": {"type": ["string", "null"], "enum": ["de", "fr", "it", "en", None]},
+            "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]},
             "unit": {"oneOf": [_UNIT_REF, {"type": "null"}]},
             "roles": {
                 "type": "array",
