@@ -25,6 +25,7 @@ from app.campaigns.links import LinkBuilder
 from app.campaigns.models import Channel, Notice, NotificationPreference
 from app.campaigns.sql import chunks, insert_ignoring_conflicts
 from app.i18n.languages import LANGUAGES
+from app.notifications.bulk import JsonTexts, json_text_bind, stored_datetime
 from app.notifications.operations import enqueue_emails
 from app.people.models import User
 
@@ -98,14 +99,23 @@ def _insert_notices(
     without, return them all (the caller already claimed the messages in the database).
     """
     table = Notice.__table__
-    statement = insert_ignoring_conflicts(session, table).rows()
+    # What every row shares is converted once, and each distinct `params` encoded once: a
+    # launch writes 50,000 notices from a handful of different texts.
+    statement = (
+        insert_ignoring_conflicts(session, table)
+        .rows()
+        .values(
+            params=json_text_bind(session, "params_json", table.c.params),
+            created_at=stored_datetime(session, "shared_created_at", now),
+        )
+    )
+    as_json = JsonTexts()
     rows = [
         {
             "user_id": m.user_id,
             "kind": m.kind,
-            "params": m.params,
+            "params_json": as_json(m.params),
             "url": m.url,
-            "created_at": now,
             "read_at": None,
             "dedupe_key": m.dedupe_key,
         }

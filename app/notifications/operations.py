@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.notifications import claims
+from app.notifications.bulk import stored_datetime
 from app.notifications.mailer import (
     SmtpConnection,
     SmtpSettings,
     build_message,
     new_message_id,
+    new_message_ids,
     sender_domain,
 )
 from app.notifications.models import OutboxEmail
@@ -98,7 +100,7 @@ def enqueue_emails(
     if not messages:
         return 0
     now = now or utcnow()
-    domain = sender_domain(claims.configured_sender())
+    ids = new_message_ids(sender_domain(claims.configured_sender()), len(messages))
     rows = [
         {
             "to_address": m["to_address"],
@@ -107,13 +109,13 @@ def enqueue_emails(
             "body_html": m.get("body_html"),
             "user_id": m.get("user_id"),
             "dedupe_key": m.get("dedupe_key"),
-            "created_at": now,
-            "next_attempt_at": now,
-            "attempts": 0,
-            "message_id": new_message_id(domain),
+            "message_id": message_id,
         }
-        for m in messages
+        for m, message_id in zip(messages, ids, strict=True)
     ]
+    # The Core table, not the ORM entity: one compiled statement sent as an executemany; the
+    # moment and attempts every row shares are bound once, not converted per row.
+    table = OutboxEmail.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -121,13 +123,15 @@ def enqueue_emails(
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - other databases are not supported
         dialect_insert = None
-    # The Core table, not the ORM entity: one compiled statement sent as an executemany.
-    table = OutboxEmail.__table__
-    if dialect_insert is None:
-        session.execute(insert(table), rows)
-    else:
-        statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        session.execute(statement, rows)
+    statement = (insert(table) if dialect_insert is None else dialect_insert(table)).values(
+        created_at=stored_datetime(session, "shared_created_at", now),
+        next_attempt_at=stored_datetime(session, "shared_next_attempt_at", now),
+        attempts=0,
+    )
+    if dialect_insert is not None:
+        # Messages whose dedupe key is already queued are skipped by the database.
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.execute(statement, rows)
     return len(rows)
 
 
