@@ -12,29 +12,63 @@ later one) has passed. Every read about people is limited to the viewer's units 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.orm import aliased
 
 from app.campaigns.models import Assignment, CampaignModule
 from app.content.models import ModuleVersion
+from app.db import TZDateTime
 from app.people.models import Unit, User
-from app.permissions import unit_scope_clause
+from app.permissions import is_admin, managed_unit_paths
 from app.tracking.completion_sql import counts_now_conditions
 from app.tracking.models import Completion
 
 
-def _campaign_module_ids(campaign_ids: Sequence[int]) -> Any:
-    """SELECT of every module the campaigns' assignments can point at (modules, refreshers)."""
-    return union(
-        select(CampaignModule.module_id).where(CampaignModule.campaign_id.in_(campaign_ids)),
-        select(CampaignModule.refresher_module_id).where(
-            CampaignModule.campaign_id.in_(campaign_ids),
+def _valid_completions(
+    campaign_clause: Callable[[Any], ColumnElement[bool]], now: Any, *, refreshed_only: bool
+) -> Any:
+    """Subquery of the completions that count now, of the modules whose campaign module meets
+    `campaign_clause` (see `valid_completions`)."""
+    modules = (
+        select(CampaignModule.module_id).where(
+            campaign_clause(CampaignModule.campaign_id),
             CampaignModule.refresher_module_id.is_not(None),
-        ),
+        )
+        if refreshed_only
+        else union(
+            select(CampaignModule.module_id).where(campaign_clause(CampaignModule.campaign_id)),
+            select(CampaignModule.refresher_module_id).where(
+                campaign_clause(CampaignModule.campaign_id),
+                CampaignModule.refresher_module_id.is_not(None),
+            ),
+        )
+    )
+    version = aliased(ModuleVersion)
+    return (
+        select(Completion.user_id, Completion.module_id)
+        .join(version, version.id == Completion.module_version_id)
+        .where(*counts_now_conditions(version, now), Completion.module_id.in_(modules))
+        .subquery("valid_full" if refreshed_only else "valid")
     )
 
 
@@ -52,49 +86,94 @@ def valid_completions(
     lets a full module count for a refresher): empty, hence free, in most campaigns.
     """
     ids = [campaign_ids] if isinstance(campaign_ids, int) else list(campaign_ids)
-    modules = (
-        select(CampaignModule.module_id).where(
-            CampaignModule.campaign_id.in_(ids), CampaignModule.refresher_module_id.is_not(None)
+    return _valid_completions(lambda column: column.in_(ids), now, refreshed_only=refreshed_only)
+
+
+# The bind parameters of every readiness statement built once per shape (see `Where`).
+CAMPAIGN = bindparam("campaign_id", type_=Integer)
+NOW = bindparam("now", type_=TZDateTime())
+ROOT = bindparam("root_like", type_=String)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The values a readiness query is about: campaign, clock, the viewer's scope and a root.
+
+    Readiness statements are built once per `shape` (how many scope paths, whether there is a
+    root) with bind parameters, and run with `params`: building a statement of this size costs
+    far more than running it on a region, and the viewer's scope is still applied in SQL on
+    every request (only its shape is shared, never its values).
+    """
+
+    campaign_id: int
+    now: datetime
+    scope: tuple[str, ...] | None  # None: every unit (an administrator)
+    root_path: str | None
+
+    @classmethod
+    def of(cls, campaign_id: int, viewer: User, now: datetime, root_path: str | None) -> Where:
+        """The values for a viewer (their scope read from their roles)."""
+        scope = None if is_admin(viewer) else tuple(managed_unit_paths(viewer))
+        return cls(campaign_id, now, scope, root_path)
+
+    @property
+    def shape(self) -> tuple[int | None, bool]:
+        """What the statement's text depends on: the number of scope paths and a root or not."""
+        return (None if self.scope is None else len(self.scope), self.root_path is not None)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The bind parameters of a statement of this shape."""
+        values: dict[str, Any] = {"campaign_id": self.campaign_id, "now": self.now}
+        for n, path in enumerate(self.scope or ()):
+            values[f"scope_{n}"] = _like_prefix(path)
+        if self.root_path is not None:
+            values["root_like"] = _like_prefix(self.root_path)
+        return values
+
+
+def _like_prefix(path: str) -> str:
+    """A LIKE pattern for the paths starting with `path` (LIKE's wildcards escaped)."""
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _scope_clause(scope_paths: int | None) -> ColumnElement[bool]:
+    """`unit_scope_clause` with the viewer's paths as bind parameters (`Where.params`)."""
+    if scope_paths is None:
+        return true()
+    if scope_paths == 0:
+        return false()
+    return or_(
+        *(
+            Unit.path.like(bindparam(f"scope_{n}", type_=String), escape="\\")
+            for n in range(scope_paths)
         )
-        if refreshed_only
-        else _campaign_module_ids(ids)
-    )
-    version = aliased(ModuleVersion)
-    return (
-        select(Completion.user_id, Completion.module_id)
-        .join(version, version.id == Completion.module_version_id)
-        .where(*counts_now_conditions(version, now), Completion.module_id.in_(modules))
-        .subquery("valid_full" if refreshed_only else "valid")
     )
 
 
-def assignment_rows(
-    campaign_id: int,
-    viewer: User,
-    now: datetime,
-    *,
-    root_path: str | None = None,
-    required_only: bool = True,
-) -> Select[Any]:
+@lru_cache(maxsize=64)
+def assignment_rows_shaped(shape: tuple[int | None, bool], required_only: bool = True) -> Any:
     """SELECT of the counting assignments in the viewer's scope with a `done` and `late` flag.
 
-    Columns: assignment_id, user_id, unit_id, module_id (the campaign module's, so refreshers
-    line up with their full module), assigned_module_id, due_at, is_required, done (0/1),
-    late (0/1: not done and its due date has passed).
+    Built once per shape, with the bind parameters of `Where.params`. Columns: assignment_id,
+    user_id, unit_id, module_id (the campaign module's, so refreshers line up with their full
+    module), assigned_module_id, due_at, is_required, done (0/1), late (0/1: not done and its
+    due date has passed).
     """
-    own = valid_completions(campaign_id, now)
-    full = valid_completions(campaign_id, now, refreshed_only=True)
+    scope_paths, has_root = shape
+    own = _valid_completions(lambda c: c == CAMPAIGN, NOW, refreshed_only=False)
+    full = _valid_completions(lambda c: c == CAMPAIGN, NOW, refreshed_only=True)
     done = or_(own.c.user_id.is_not(None), full.c.user_id.is_not(None))
     conditions: list[ColumnElement[bool]] = [
-        Assignment.campaign_id == campaign_id,
+        Assignment.campaign_id == CAMPAIGN,
         Assignment.removed_at.is_(None),
         User.is_active.is_(True),
-        unit_scope_clause(viewer, Unit.path),
+        _scope_clause(scope_paths),
     ]
     if required_only:
         conditions.append(Assignment.is_required.is_(True))
-    if root_path is not None:
-        conditions.append(Unit.path.startswith(root_path, autoescape=True))
+    if has_root:
+        conditions.append(Unit.path.like(ROOT, escape="\\"))
     return (
         select(
             Assignment.id.label("assignment_id"),
@@ -106,7 +185,7 @@ def assignment_rows(
             Assignment.is_required.label("is_required"),
             case((done, 1), else_=0).label("done"),
             case(
-                (and_(~done, Assignment.due_at.is_not(None), Assignment.due_at < now), 1),
+                (and_(~done, Assignment.due_at.is_not(None), Assignment.due_at < NOW), 1),
                 else_=0,
             ).label("late"),
         )
@@ -128,9 +207,23 @@ def assignment_rows(
     )
 
 
-def person_rows(campaign_id: int, viewer: User, now: datetime, *, root_path: str | None) -> Any:
+def assignment_rows(
+    campaign_id: int,
+    viewer: User,
+    now: datetime,
+    *,
+    root_path: str | None = None,
+    required_only: bool = True,
+) -> Select[Any]:
+    """`assignment_rows_shaped` with the values bound (for a one-off query)."""
+    where = Where.of(campaign_id, viewer, now, root_path)
+    return assignment_rows_shaped(where.shape, required_only).params(where.params)
+
+
+@lru_cache(maxsize=64)
+def person_rows_shaped(shape: tuple[int | None, bool]) -> Any:
     """Subquery: one row per counted person (user_id, unit_id, required, done, late)."""
-    rows = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    rows = assignment_rows_shaped(shape).subquery("a")
     return (
         select(
             rows.c.user_id,

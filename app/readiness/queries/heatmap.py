@@ -6,15 +6,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from app.assessment.models import Attempt, AttemptState, Quiz, QuizVersion
 from app.campaigns.models import Assignment, CampaignModule
 from app.people.models import Unit, User
 from app.permissions import unit_scope_clause
-from app.readiness.queries.counting import assignment_rows
+from app.readiness.queries.counting import Where, assignment_rows_shaped
 from app.readiness.queries.report import ReadinessReport
 from app.readiness.queries.scope import UnitNode
 
@@ -49,32 +51,46 @@ def campaign_required_modules(session: Session, campaign_id: int) -> list[int]:
     )
 
 
+@lru_cache(maxsize=64)
+def _cells_by_unit_statement(shape: tuple[int | None, bool]) -> Any:
+    rows = assignment_rows_shaped(shape).subquery("a")
+    return select(rows.c.unit_id, rows.c.module_id, func.count(), func.sum(rows.c.done)).group_by(
+        rows.c.unit_id, rows.c.module_id
+    )
+
+
 def module_cells_by_unit(
     session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
 ) -> list[ModuleCell]:
     """Assigned and done per (unit people belong to, module) under the root (one query)."""
-    rows = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    where = Where.of(campaign_id, viewer, now, root_path)
     return [
         ModuleCell(int(unit_id), int(module_id), int(n), int(done or 0))
         for unit_id, module_id, n, done in session.execute(
-            select(rows.c.unit_id, rows.c.module_id, func.count(), func.sum(rows.c.done)).group_by(
-                rows.c.unit_id, rows.c.module_id
-            )
+            _cells_by_unit_statement(where.shape), where.params
         )
     ]
+
+
+@lru_cache(maxsize=64)
+def _cells_by_person_statement(shape: tuple[int | None, bool]) -> Any:
+    rows = assignment_rows_shaped(shape).subquery("a")
+    return (
+        select(rows.c.user_id, rows.c.module_id, func.max(rows.c.done))
+        .where(rows.c.unit_id == bindparam("unit_id", type_=Integer))
+        .group_by(rows.c.user_id, rows.c.module_id)
+    )
 
 
 def module_cells_by_person(
     session: Session, viewer: User, campaign_id: int, now: datetime, *, unit: UnitNode
 ) -> list[ModuleCell]:
     """Done or not per (person directly in the unit, module) (one query)."""
-    rows = assignment_rows(campaign_id, viewer, now, root_path=unit.path).subquery("a")
+    where = Where.of(campaign_id, viewer, now, unit.path)
     return [
         ModuleCell(int(user_id), int(module_id), 1, int(done or 0))
         for user_id, module_id, done in session.execute(
-            select(rows.c.user_id, rows.c.module_id, func.max(rows.c.done))
-            .where(rows.c.unit_id == unit.id)
-            .group_by(rows.c.user_id, rows.c.module_id)
+            _cells_by_person_statement(where.shape), {**where.params, "unit_id": unit.id}
         )
     ]
 

@@ -6,14 +6,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Notice
 from app.people.models import Unit, User
-from app.readiness.queries.counting import as_utc, assignment_rows
+from app.readiness.queries.counting import Where, as_utc, assignment_rows, assignment_rows_shaped
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,46 @@ def overdue_people(
     reminder_key: Callable[[int], str] | None = None,
 ) -> tuple[list[OverduePerson], int]:
     """One page of overdue people (longest overdue first) and the total (two queries)."""
-    late = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    where = Where.of(campaign_id, viewer, now, root_path)
+    statements = _overdue_statements(where.shape)
+    params = {**where.params, "offset": offset, "limit": limit}
+    rows = session.execute(statements.people, params).all()
+    if not rows:
+        if offset == 0:
+            return [], 0
+        return [], int(session.scalar(statements.count, where.params) or 0)
+    total = int(rows[0].total)
+    ids = [row.user_id for row in rows]
+    missing: dict[int, list[int]] = defaultdict(list)
+    for user_id, module_id in session.execute(statements.missing, {**where.params, "ids": ids}):
+        missing[user_id].append(module_id)
+    reminded = _reminded_today(session, ids, reminder_key) if reminder_key is not None else set()
+    return [
+        OverduePerson(
+            user_id=row.user_id,
+            name=f"{row.first_name} {row.last_name}".strip(),
+            email=row.email,
+            unit_id=row.unit_id,
+            unit_name=row.unit_name,
+            earliest_due_at=as_utc(row.earliest),  # type: ignore[arg-type]
+            missing_module_ids=tuple(missing[row.user_id]),
+            reminded_today=row.user_id in reminded,
+        )
+        for row in rows
+    ], total
+
+
+@dataclass(frozen=True)
+class _OverdueStatements:
+    people: Any  # a page of overdue people, each row with the total
+    missing: Any  # the late modules of some people (`ids`)
+    count: Any  # the number of overdue people (for a page past the end)
+
+
+@lru_cache(maxsize=64)
+def _overdue_statements(shape: tuple[int | None, bool]) -> _OverdueStatements:
+    """The overdue list's statements for one shape of `Where` (built once, bind parameters)."""
+    late = assignment_rows_shaped(shape).subquery("a")
     late_rows = select(late).where(late.c.late == 1).subquery("late")
     people = (
         select(
@@ -61,41 +101,17 @@ def overdue_people(
             late_rows.c.user_id, User.first_name, User.last_name, User.email, Unit.id, Unit.name
         )
         .order_by(func.min(late_rows.c.due_at), Unit.name, User.last_name, late_rows.c.user_id)
-        .offset(offset)
-        .limit(limit)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
     )
-    rows = session.execute(people).all()
-    if not rows:
-        return [], 0 if offset == 0 else _count_overdue(session, late_rows)
-    total = int(rows[0].total)
-    ids = [row.user_id for row in rows]
-    missing = _missing_modules(session, late_rows, ids)
-    reminded = _reminded_today(session, ids, reminder_key) if reminder_key is not None else set()
-    return [
-        OverduePerson(
-            user_id=row.user_id,
-            name=f"{row.first_name} {row.last_name}".strip(),
-            email=row.email,
-            unit_id=row.unit_id,
-            unit_name=row.unit_name,
-            earliest_due_at=as_utc(row.earliest),  # type: ignore[arg-type]
-            missing_module_ids=tuple(missing[row.user_id]),
-            reminded_today=row.user_id in reminded,
-        )
-        for row in rows
-    ], total
-
-
-def _missing_modules(session: Session, late_rows: Any, user_ids: list[int]) -> dict[int, list[int]]:
-    """The late modules of each of some people (one query)."""
-    missing: dict[int, list[int]] = defaultdict(list)
-    for user_id, module_id in session.execute(
+    missing = (
         select(late_rows.c.user_id, late_rows.c.module_id)
-        .where(late_rows.c.user_id.in_(user_ids))
+        .where(late_rows.c.user_id.in_(bindparam("ids", expanding=True)))
         .order_by(late_rows.c.user_id, late_rows.c.module_id)
-    ):
-        missing[user_id].append(module_id)
-    return missing
+    )
+    distinct_people = select(late_rows.c.user_id).group_by(late_rows.c.user_id).subquery()
+    count = select(func.count()).select_from(distinct_people)
+    return _OverdueStatements(people, missing, count)
 
 
 def _reminded_today(
@@ -115,12 +131,6 @@ def reminder_sent(session: Session, key: str) -> bool:
     """Tell whether the reminder with this dedupe key went out (its in-app notice always does;
     the e-mail only for people who want e-mail)."""
     return session.scalar(select(Notice.id).where(Notice.dedupe_key == key)) is not None
-
-
-def _count_overdue(session: Session, late_rows: Any) -> int:
-    """Count overdue people (for a page past the end, where no row carries the total)."""
-    people = select(late_rows.c.user_id).group_by(late_rows.c.user_id).subquery()
-    return int(session.scalar(select(func.count()).select_from(people)) or 0)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Assignment, CampaignModule
 from app.content.models import ModuleVersion
 from app.people.models import Unit, User
 from app.permissions import unit_scope_clause
-from app.readiness.queries.counting import as_utc, assignment_rows
+from app.readiness.queries.counting import Where, as_utc, assignment_rows_shaped
 from app.readiness.queries.scope import UNIT_COLUMNS, UnitNode
 from app.tracking.completion import CompletionStatus, completion_status
 from app.tracking.models import Completion, ModuleProgress
@@ -48,26 +49,10 @@ def people_in_unit(
     session: Session, viewer: User, campaign_id: int, unit: UnitNode, now: datetime
 ) -> list[PersonReadiness]:
     """The counted people who belong directly to `unit`, by name (one query)."""
-    rows = assignment_rows(campaign_id, viewer, now, root_path=unit.path).subquery("a")
-    query = (
-        select(
-            rows.c.user_id,
-            User.first_name,
-            User.last_name,
-            Unit.id,
-            Unit.name,
-            func.count(),
-            func.sum(rows.c.done),
-            func.sum(rows.c.late),
-            func.min(case((rows.c.done == 0, rows.c.due_at), else_=None)),
-        )
-        .join(User, User.id == rows.c.user_id)
-        .join(Unit, Unit.id == rows.c.unit_id)
-        .where(rows.c.unit_id == unit.id)
-        .group_by(rows.c.user_id, User.first_name, User.last_name, Unit.id, Unit.name)
-        .order_by(User.last_name, User.first_name, rows.c.user_id)
-    )
-    rows = session.execute(query).all()
+    where = Where.of(campaign_id, viewer, now, unit.path)
+    rows = session.execute(
+        _people_statement(where.shape), {**where.params, "unit_id": unit.id}
+    ).all()
     return [
         PersonReadiness(
             user_id=user_id,
@@ -81,6 +66,29 @@ def people_in_unit(
         )
         for user_id, first, last, unit_id, unit_name, required, done, late, next_due in rows
     ]
+
+
+@lru_cache(maxsize=64)
+def _people_statement(shape: tuple[int | None, bool]) -> Any:
+    rows = assignment_rows_shaped(shape).subquery("a")
+    return (
+        select(
+            rows.c.user_id,
+            User.first_name,
+            User.last_name,
+            Unit.id,
+            Unit.name,
+            func.count(),
+            func.sum(rows.c.done),
+            func.sum(rows.c.late),
+            func.min(case((rows.c.done == 0, rows.c.due_at), else_=None)),
+        )
+        .join(User, User.id == rows.c.user_id)
+        .join(Unit, Unit.id == rows.c.unit_id)
+        .where(rows.c.unit_id == bindparam("unit_id", type_=Integer))
+        .group_by(rows.c.user_id, User.first_name, User.last_name, Unit.id, Unit.name)
+        .order_by(User.last_name, User.first_name, rows.c.user_id)
+    )
 
 
 @dataclass(frozen=True)

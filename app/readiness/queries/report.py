@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.people.models import User
 from app.readiness.forecast import DayCount, Projection, add_up, project
 from app.readiness.forecast_reference import ReferenceClass
-from app.readiness.queries.counting import person_rows
+from app.readiness.queries.counting import Where, person_rows_shaped
 from app.readiness.queries.scope import CampaignInfo, UnitNode, scope_roots, units_in_scope
 from app.readiness.queries.snapshots import direct_history, reference_curves, snapshot_history
 from app.readiness.rules import Rule, Status, classify
@@ -36,19 +38,23 @@ class DirectCounts:
     overdue: int
 
 
+@lru_cache(maxsize=64)
+def _direct_counts_statement(shape: tuple[int | None, bool]) -> Any:
+    people = person_rows_shaped(shape)
+    return select(
+        people.c.unit_id,
+        func.count(),
+        func.sum(case((people.c.done >= people.c.required, 1), else_=0)),
+        func.sum(case((people.c.late > 0, 1), else_=0)),
+    ).group_by(people.c.unit_id)
+
+
 def direct_counts(
     session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
 ) -> list[DirectCounts]:
     """Assigned, ready and overdue people per unit they belong to (one query)."""
-    people = person_rows(campaign_id, viewer, now, root_path=root_path)
-    rows = session.execute(
-        select(
-            people.c.unit_id,
-            func.count(),
-            func.sum(case((people.c.done >= people.c.required, 1), else_=0)),
-            func.sum(case((people.c.late > 0, 1), else_=0)),
-        ).group_by(people.c.unit_id)
-    ).all()
+    where = Where.of(campaign_id, viewer, now, root_path)
+    rows = session.execute(_direct_counts_statement(where.shape), where.params).all()
     return [DirectCounts(int(u), int(a), int(r or 0), int(o or 0)) for u, a, r, o in rows]
 
 
