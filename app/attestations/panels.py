@@ -8,21 +8,22 @@ from flask import (
     current_app,
 )
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.attestations.forms import ConfirmForm, ConfirmTargetForm
 from app.attestations.queries import (
     LearnerState,
-    attestation_title,
     learner_state,
 )
-from app.content.models import Module, ModuleKind, ModuleStatus
+from app.content.models import Module, ModuleKind, ModuleStatus, ModuleVariant
 from app.extensions import db
+from app.i18n.languages import pick_language
 from app.i18n.request_language import select_language
 from app.people import sso
 from app.people.models import Role, User
 from app.timekeeping import clock
 from app.tracking.certificates import format_code
+from app.tracking.completion_sql import counting_completion_clause
 
 
 def attestation_panel(page: Any) -> dict[str, Any] | None:
@@ -50,24 +51,37 @@ def attestation_panel(page: Any) -> dict[str, Any] | None:
     }
 
 
+# The attestations a learner has no counting confirmation of, with their titles: one statement,
+# built once (the completion rule's SQL form decides what counts).
+_DUE_ATTESTATIONS = (
+    select(
+        Module.id, Module.slug, Module.source_language, ModuleVariant.language, ModuleVariant.title
+    )
+    .join(ModuleVariant, ModuleVariant.version_id == Module.current_version_id)
+    .where(
+        Module.kind == ModuleKind.ATTESTATION,
+        Module.status == ModuleStatus.PUBLISHED,
+        Module.current_version_id.is_not(None),
+        ~counting_completion_clause(bindparam("user_id"), [Module.id], bindparam("now")),
+    )
+    .order_by(Module.id, ModuleVariant.language)
+)
+
+
 def home_panel(user: User) -> dict[str, Any] | None:
     """Home panel for learners: the attestations they have not confirmed (or must again)."""
     if Role.LEARNER not in user.role_set:
         return None
-    modules = db.session.scalars(
-        select(Module).where(
-            Module.kind == ModuleKind.ATTESTATION,
-            Module.status == ModuleStatus.PUBLISHED,
-            Module.current_version_id.is_not(None),
-        )
-    ).all()
-    now = clock.now()
+    modules: dict[int, tuple[str, str, dict[str, str]]] = {}
+    for module_id, slug, source, lang, title in db.session.execute(
+        _DUE_ATTESTATIONS, {"user_id": user.id, "now": clock.now()}
+    ):
+        modules.setdefault(module_id, (slug, source, {}))[2][lang] = title
+    if not modules:
+        return None
     language = select_language()
     due = [
-        {"slug": module.slug, "title": attestation_title(module, language)}
-        for module in modules
-        if not learner_state(db.session, user.id, module, now=now).is_confirmed
+        {"slug": slug, "title": titles.get(pick_language(titles, language, source), slug)}
+        for slug, source, titles in modules.values()
     ]
-    if not due:
-        return None
     return {"template": "attestations/_home_panel.html", "due": due}

@@ -1,7 +1,8 @@
 """A learner's own page, "my learning": what is assigned, in progress, to redo, expiring, done.
 
-It takes a fixed number of queries whatever the number of modules. Assignments come from the
-features that make them (campaigns, by hand): each connects a source to
+It takes a fixed number of queries whatever the number of modules: one per assignment source
+and one statement (`learner_modules.LEARNER_MODULES`, built once) for everything else.
+Assignments come from the features that make them (campaigns, by hand): each connects a source to
 `app.platform.hooks.ASSIGNMENT_SOURCES`, a callable `(session, user_id, now)` that returns
 `AssignmentRow`s in one query; my learning lists what they return.
 """
@@ -9,21 +10,12 @@ features that make them (campaigns, by hand): each connects a source to
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from app.content.models import (
-    Module,
-    ModulePage,
-    ModuleStatus,
-    ModuleVariant,
-    ModuleVersion,
-    ReadingPosition,
-)
 from app.content.module_quizzes import quiz_slugs
 from app.i18n.languages import pick_language
 from app.tracking.completion import (
@@ -32,8 +24,7 @@ from app.tracking.completion import (
     completion_status,
     progress_from_counts,
 )
-from app.tracking.models import Certificate, Completion, ModuleProgress, PageProgress
-from app.tracking.queries import latest_majors
+from app.tracking.learner_modules import LEARNER_MODULES
 
 # --- assignments (filled by later features) --------------------------------------------------
 
@@ -125,19 +116,44 @@ class MyLearning:
 
 
 @dataclass(frozen=True)
-class _Rows:
-    """What my learning reads about a learner, in a fixed number of queries."""
+class _ModuleRow:
+    """What my learning reads about one module of the learner (one row per module)."""
 
-    progress: dict[int, ModuleProgress]
-    completions: dict[int, Any]  # module id -> (Completion, version number, certificate code)
-    assigned: dict[int, AssignmentRow]
-    modules: dict[int, Module]
-    titles: dict[int, dict[str, str]]  # version id -> language -> title
-    page_totals: dict[int, tuple[int, int]]  # variant id -> (version id, pages)
-    seen: dict[int, int]  # variant id -> pages seen in the current cycle
-    positions: dict[int, ReadingPosition]
-    majors: dict[int, int]
-    quizzes: dict[int, str]
+    module_id: int
+    slug: str
+    source_language: str
+    current_version_id: int
+    progress: _ProgressFacts | None
+    completion: _CompletionFacts | None
+    position: _PositionFacts | None
+    latest_major: int | None
+    # version -> language -> title, and version -> (seen, total) per variant with pages
+    titles: dict[int, dict[str, str]] = field(default_factory=dict)
+    counts: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _ProgressFacts:
+    version_id: int | None
+    cycle: int
+    quiz_passed_cycle: int | None
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class _CompletionFacts:
+    completed_at: datetime
+    score_percent: float | None
+    expires_at: datetime | None
+    version_number: int
+    certificate_code: str | None
+
+
+@dataclass(frozen=True)
+class _PositionFacts:
+    version_id: int
+    position: int
+    language: str
 
 
 def my_learning(
@@ -149,14 +165,25 @@ def my_learning(
     sources: Iterable[AssignmentSource] = (),
 ) -> MyLearning:
     """Return a learner's modules: assigned (overdue first), in progress, to redo, expiring
-    soon and completed. Nine queries plus one per assignment source, whatever the count."""
-    rows = _read_rows(session, user_id, now, sources)
+    soon and completed. One query plus one per assignment source, whatever the count (and one
+    more, for quiz links, only when a module waits for its quiz)."""
+    assigned = assignments_for(session, user_id, now, sources)
+    modules = _module_rows(session, user_id, assigned)
     result = MyLearning()
-    if rows is None:
+    if not modules:
         return result
-    for module_id, module in rows.modules.items():
-        item = _item(rows, module, language=language, now=now)
-        _sort_into(result, item, rows.progress.get(module_id))
+    items = {
+        row.module_id: _item(row, assigned.get(row.module_id), language=language, now=now)
+        for row in modules
+    }
+    due = [item.module_id for item in items.values() if item.quiz_due]
+    slugs = quiz_slugs(session, due) if due else {}
+    for row in modules:
+        item = items[row.module_id]
+        if item.quiz_due:
+            slug = slugs.get(row.module_id)
+            item = replace(item, quiz_slug=slug, quiz_due=slug is not None)
+        _sort_into(result, item, row.progress)
     result.todo.sort(key=lambda i: (not i.is_overdue, _due_key(i.due_at), i.title.casefold()))
     result.in_progress.sort(key=lambda i: i.last_activity_at or now, reverse=True)
     result.redo.sort(key=lambda i: i.title.casefold())
@@ -167,133 +194,76 @@ def my_learning(
     return result
 
 
-def _read_rows(
-    session: Session, user_id: int, now: datetime, sources: Iterable[AssignmentSource]
-) -> _Rows | None:
-    """Read everything my learning shows (None: the learner has no published module)."""
-    progress = {
-        row.module_id: row
-        for row in session.scalars(select(ModuleProgress).where(ModuleProgress.user_id == user_id))
-    }
-    completions = {
-        row.Completion.module_id: row
-        for row in session.execute(
-            select(Completion, ModuleVersion.number, Certificate.code)
-            .join(ModuleVersion, ModuleVersion.id == Completion.module_version_id)
-            .outerjoin(Certificate, Certificate.statement_id == Completion.statement_id)
-            .where(Completion.user_id == user_id, Completion.is_current.is_(True))
-        )
-    }
-    assigned = assignments_for(session, user_id, now, sources)
-    module_ids = set(progress) | set(completions) | set(assigned)
-    modules = _published_modules(session, module_ids) if module_ids else {}
-    if not modules:
-        return None
-    versions = {m.current_version_id for m in modules.values()} | {
-        p.module_version_id for p in progress.values() if p.module_version_id
-    }
-    return _Rows(
-        progress=progress,
-        completions=completions,
-        assigned=assigned,
-        modules=modules,
-        titles=_titles(session, versions),
-        page_totals=_page_totals(session, versions),
-        seen=_seen_counts(session, user_id),
-        positions={
-            row.module_id: row
-            for row in session.scalars(
-                select(ReadingPosition).where(ReadingPosition.user_id == user_id)
-            )
-        },
-        majors=latest_majors(session, modules),
-        quizzes=quiz_slugs(session, modules),
+def _module_rows(
+    session: Session, user_id: int, assigned: dict[int, AssignmentRow]
+) -> list[_ModuleRow]:
+    """Every published module the learner has progress in, a completion of, or is assigned,
+    with its titles and page counts, in one statement (built once, see `learner_modules`)."""
+    modules: dict[int, _ModuleRow] = {}
+    for row in session.execute(LEARNER_MODULES, {"user_id": user_id, "assigned": list(assigned)}):
+        module = modules.get(row.module_id)
+        if module is None:
+            module = modules[row.module_id] = _module_row(row)
+        module.titles.setdefault(row.version_id, {})[row.language] = row.title
+        if row.pages:
+            module.counts.setdefault(row.version_id, []).append((row.seen, row.pages))
+    return list(modules.values())
+
+
+def _module_row(row: Any) -> _ModuleRow:
+    return _ModuleRow(
+        module_id=row.module_id,
+        slug=row.slug,
+        source_language=row.source_language,
+        current_version_id=row.current_version_id,
+        progress=None
+        if row.progress_id is None
+        else _ProgressFacts(
+            row.progress_version_id, row.cycle, row.quiz_passed_cycle, row.last_activity_at
+        ),
+        completion=None
+        if row.completion_id is None
+        else _CompletionFacts(
+            row.completed_at,
+            row.score_percent,
+            row.expires_at,
+            row.completed_number,
+            row.certificate_code,
+        ),
+        position=None
+        if row.position_version_id is None
+        else _PositionFacts(row.position_version_id, row.position, row.position_language),
+        latest_major=row.latest_major,
     )
 
 
-def _published_modules(session: Session, module_ids: Iterable[int]) -> dict[int, Module]:
-    return {
-        module.id: module
-        for module in session.scalars(
-            select(Module).where(
-                Module.id.in_(list(module_ids)),
-                Module.status == ModuleStatus.PUBLISHED,
-                Module.current_version_id.is_not(None),
-            )
-        )
-    }
-
-
-def _titles(session: Session, versions: Iterable[int]) -> dict[int, dict[str, str]]:
-    titles: dict[int, dict[str, str]] = {}
-    for version_id, lang, title in session.execute(
-        select(ModuleVariant.version_id, ModuleVariant.language, ModuleVariant.title).where(
-            ModuleVariant.version_id.in_(list(versions))
-        )
-    ):
-        titles.setdefault(version_id, {})[lang] = title
-    return titles
-
-
-def _page_totals(session: Session, versions: Iterable[int]) -> dict[int, tuple[int, int]]:
-    return {
-        variant_id: (version_id, total)
-        for variant_id, version_id, total in session.execute(
-            select(ModuleVariant.id, ModuleVariant.version_id, func.count(ModulePage.id))
-            .join(ModulePage, ModulePage.variant_id == ModuleVariant.id)
-            .where(ModuleVariant.version_id.in_(list(versions)))
-            .group_by(ModuleVariant.id, ModuleVariant.version_id)
-        )
-    }
-
-
-def _seen_counts(session: Session, user_id: int) -> dict[int, int]:
-    """Pages seen per variant, in the version and cycle the learner is in now."""
-    return dict(
-        session.execute(
-            select(PageProgress.variant_id, func.count(PageProgress.id))
-            .join(
-                ModuleProgress,
-                and_(
-                    ModuleProgress.user_id == PageProgress.user_id,
-                    ModuleProgress.module_id == PageProgress.module_id,
-                    ModuleProgress.module_version_id == PageProgress.module_version_id,
-                    ModuleProgress.cycle == PageProgress.cycle,
-                ),
-            )
-            .where(PageProgress.user_id == user_id)
-            .group_by(PageProgress.variant_id)
-        ).all()
-    )
-
-
-def _item(rows: _Rows, module: Module, *, language: str, now: datetime) -> LearningItem:
+def _item(
+    row: _ModuleRow, assignment: AssignmentRow | None, *, language: str, now: datetime
+) -> LearningItem:
     """One module of my learning, in the language the learner reads it in."""
-    progress_row = rows.progress.get(module.id)
+    progress_row = row.progress
     version_id = (
-        progress_row.module_version_id
-        if progress_row and progress_row.module_version_id
-        else module.current_version_id
+        progress_row.version_id
+        if progress_row and progress_row.version_id
+        else row.current_version_id
     )
-    names = rows.titles.get(version_id) or rows.titles.get(module.current_version_id) or {}
-    shown = pick_language(names, language, module.source_language) if names else language
-    completion = _completion_info(rows, module.id, now)
-    progress = _progress(rows, progress_row)
-    position = rows.positions.get(module.id)
+    names = row.titles.get(version_id) or row.titles.get(row.current_version_id) or {}
+    shown = pick_language(names, language, row.source_language) if names else language
+    completion = _completion_info(row, now)
+    progress = _progress(row)
+    position = row.position
     # Resume where the reader left off in the version shown now; a new version starts over.
-    if position is not None and position.version_id == module.current_version_id:
+    if position is not None and position.version_id == row.current_version_id:
         resume = position.position + 1
         shown = position.language
-    elif progress is not None and version_id == module.current_version_id:
+    elif progress is not None and version_id == row.current_version_id:
         resume = min(progress.seen + 1, max(progress.total, 1))
     else:
         resume = 1
-    assignment = rows.assigned.get(module.id)
-    quiz_slug = rows.quizzes.get(module.id)
     return LearningItem(
-        module_id=module.id,
-        slug=module.slug,
-        title=names.get(shown) or next(iter(names.values()), module.slug),
+        module_id=row.module_id,
+        slug=row.slug,
+        title=names.get(shown) or next(iter(names.values()), row.slug),
         language=shown,
         link_language=shown if shown != language else None,
         due_at=assignment.due_at if assignment else None,
@@ -307,49 +277,41 @@ def _item(rows: _Rows, module: Module, *, language: str, now: datetime) -> Learn
         progress=progress,
         completion=completion,
         resume_number=resume,
-        quiz_slug=quiz_slug,
-        quiz_due=_quiz_due(quiz_slug, progress, progress_row),
+        # Whether the module ends with a quiz is asked only when it could be due (see above).
+        quiz_due=_quiz_due(progress, progress_row),
         last_activity_at=progress_row.last_activity_at if progress_row else None,
     )
 
 
-def _completion_info(rows: _Rows, module_id: int, now: datetime) -> CompletionInfo | None:
-    row = rows.completions.get(module_id)
-    if row is None:
+def _completion_info(row: _ModuleRow, now: datetime) -> CompletionInfo | None:
+    done = row.completion
+    if done is None:
         return None
-    done = row.Completion
     return CompletionInfo(
         completed_at=done.completed_at,
-        version_number=row.number,
+        version_number=done.version_number,
         score_percent=done.score_percent,
         expires_at=done.expires_at,
         status=completion_status(
-            version_number=row.number,
+            version_number=done.version_number,
             expires_at=done.expires_at,
-            latest_major_number=rows.majors.get(module_id),
+            latest_major_number=row.latest_major,
             now=now,
         ),
-        certificate_code=row.code,
+        certificate_code=done.certificate_code,
     )
 
 
-def _progress(rows: _Rows, progress_row: ModuleProgress | None) -> Progress | None:
-    if progress_row is None or not progress_row.module_version_id:
+def _progress(row: _ModuleRow) -> Progress | None:
+    if row.progress is None or not row.progress.version_id:
         return None
-    return progress_from_counts(
-        (rows.seen.get(variant_id, 0), total)
-        for variant_id, (version_id, total) in rows.page_totals.items()
-        if version_id == progress_row.module_version_id
-    )
+    return progress_from_counts(row.counts.get(row.progress.version_id, ()))
 
 
-def _quiz_due(
-    quiz_slug: str | None, progress: Progress | None, progress_row: ModuleProgress | None
-) -> bool:
-    """Every page is read in this cycle but the quiz is not passed yet."""
+def _quiz_due(progress: Progress | None, progress_row: _ProgressFacts | None) -> bool:
+    """Every page is read in this cycle but the quiz (if the module has one) is not passed."""
     return bool(
-        quiz_slug
-        and progress is not None
+        progress is not None
         and progress.total
         and progress.seen == progress.total
         and progress_row is not None
@@ -357,7 +319,7 @@ def _quiz_due(
     )
 
 
-def _sort_into(result: MyLearning, item: LearningItem, progress_row: ModuleProgress | None) -> None:
+def _sort_into(result: MyLearning, item: LearningItem, progress_row: _ProgressFacts | None) -> None:
     completion = item.completion
     counts = completion is not None and completion.status.counts
     started_again = (

@@ -1,0 +1,110 @@
+"""The one statement behind "my learning" and the learner's home panel, built once.
+
+One row per language variant of each module the learner has progress in, a current completion
+of, or is assigned (bound as `assigned`), in the module's current version and in the version
+the learner's progress is in. Each row carries the module's facts (progress, current completion
+with its version number and certificate, reading position, latest major version) and the
+variant's title, page count and pages seen in the learner's current cycle. Built at import so
+each request only binds `user_id` and `assigned` (no statement construction, and the compiled
+form comes from the cache under a key computed once).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.content.models import (
+    Module,
+    ModulePage,
+    ModuleStatus,
+    ModuleVariant,
+    ModuleVersion,
+    ReadingPosition,
+)
+from app.tracking.models import Certificate, Completion, ModuleProgress, PageProgress
+
+_user = bindparam("user_id")
+_completed_version = aliased(ModuleVersion)
+_major = aliased(ModuleVersion)
+
+_latest_major = (
+    select(func.max(_major.number))
+    .where(_major.module_id == Module.id, _major.is_major.is_(True))
+    .scalar_subquery()
+)
+_pages = (
+    select(func.count(ModulePage.id)).where(ModulePage.variant_id == ModuleVariant.id)
+).scalar_subquery()
+# Pages seen in the version and cycle the learner is in now (none without progress).
+_seen = (
+    select(func.count(PageProgress.id)).where(
+        PageProgress.user_id == _user,
+        PageProgress.variant_id == ModuleVariant.id,
+        PageProgress.module_id == Module.id,
+        PageProgress.module_version_id == ModuleProgress.module_version_id,
+        PageProgress.cycle == ModuleProgress.cycle,
+    )
+).scalar_subquery()
+
+LEARNER_MODULES = (
+    select(
+        Module.id.label("module_id"),
+        Module.slug,
+        Module.source_language,
+        Module.current_version_id,
+        ModuleProgress.id.label("progress_id"),
+        ModuleProgress.module_version_id.label("progress_version_id"),
+        ModuleProgress.cycle,
+        ModuleProgress.quiz_passed_cycle,
+        ModuleProgress.last_activity_at,
+        Completion.id.label("completion_id"),
+        Completion.completed_at,
+        Completion.score_percent,
+        Completion.expires_at,
+        _completed_version.number.label("completed_number"),
+        Certificate.code.label("certificate_code"),
+        ReadingPosition.version_id.label("position_version_id"),
+        ReadingPosition.position,
+        ReadingPosition.language.label("position_language"),
+        _latest_major.label("latest_major"),
+        ModuleVariant.version_id,
+        ModuleVariant.language,
+        ModuleVariant.title,
+        _pages.label("pages"),
+        _seen.label("seen"),
+    )
+    .select_from(Module)
+    .outerjoin(
+        ModuleProgress,
+        and_(ModuleProgress.user_id == _user, ModuleProgress.module_id == Module.id),
+    )
+    .outerjoin(
+        Completion,
+        and_(
+            Completion.user_id == _user,
+            Completion.module_id == Module.id,
+            Completion.is_current.is_(True),
+        ),
+    )
+    .outerjoin(_completed_version, _completed_version.id == Completion.module_version_id)
+    .outerjoin(Certificate, Certificate.statement_id == Completion.statement_id)
+    .outerjoin(
+        ReadingPosition,
+        and_(ReadingPosition.user_id == _user, ReadingPosition.module_id == Module.id),
+    )
+    .join(
+        ModuleVariant,
+        ModuleVariant.version_id.in_([Module.current_version_id, ModuleProgress.module_version_id]),
+    )
+    .where(
+        Module.status == ModuleStatus.PUBLISHED,
+        Module.current_version_id.is_not(None),
+        or_(
+            ModuleProgress.id.is_not(None),
+            Completion.id.is_not(None),
+            Module.id.in_(bindparam("assigned", expanding=True)),
+        ),
+    )
+    .order_by(Module.id, ModuleVariant.id)
+)
