@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -110,16 +110,17 @@ def scores_table(page: ReportPage, name: str, language: str) -> Table:
 
 
 def overdue_table(
-    people: Sequence[OverduePerson],
+    people: Iterable[OverduePerson],
     modules: dict[int, ModuleTitle],
     name: str,
     tz: ZoneInfo | None = None,
 ) -> Table:
-    """Overdue people with their branch and what is missing."""
+    """Overdue people with their branch and what is missing (rows made as they are read, so
+    that a stream of people is exported without holding it)."""
     return Table(
         name,
         [_("Person"), _("E-mail"), _("Unit"), _("Missing modules"), _("Due since")],
-        [
+        (
             [
                 p.name,
                 p.email,
@@ -130,5 +131,5 @@ def overdue_table(
                 _local_day(p.earliest_due_at, tz),
             ]
             for p in people
-        ],
+        ),
     )

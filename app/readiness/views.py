@@ -43,7 +43,13 @@ from app.readiness.forms import (
     parse_unit_id,
 )
 from app.readiness.operations import reminder_key, send_reminder, snapshot_tick_task
-from app.readiness.queries.overdue import overdue_people, reminder_sent
+from app.readiness.queries.overdue import (
+    campaign_module_ids,
+    count_overdue,
+    overdue_people,
+    reminder_sent,
+    stream_overdue_people,
+)
 from app.readiness.queries.people import person_modules, scoped_person
 from app.readiness.queries.scope import (
     CampaignInfo,
@@ -65,7 +71,6 @@ bp = Blueprint("readiness", __name__, url_prefix="/readiness")
 
 MANAGERS = (Role.MANAGER, Role.ADMIN)
 OVERDUE_PER_PAGE = 50
-MAX_EXPORT_ROWS = 100_000
 REPORT_TABLES = ("units", "people", "overdue", "heatmap", "trend", "scores")
 
 
@@ -297,16 +302,12 @@ def export(campaign_id: int, table: str, file_format: str):
     language = select_language()
     name = f"readiness-{campaign.id}-{unit.code if unit else 'all'}-{table}"
     if table == "overdue":
-        people, _total = overdue_people(
-            db.session,
-            current_user,
-            campaign.id,
-            now,
-            root_path=unit.path if unit is not None else None,
-            limit=MAX_EXPORT_ROWS,
-        )
-        titles = module_titles(
-            db.session, {m for p in people for m in p.missing_module_ids}, language
+        # Streamed: the people are read from the database while the file goes out.
+        root_path = unit.path if unit is not None else None
+        rows = count_overdue(db.session, current_user, campaign.id, now, root_path=root_path)
+        titles = module_titles(db.session, campaign_module_ids(db.session, campaign.id), language)
+        people = stream_overdue_people(
+            db.session, current_user, campaign.id, now, root_path=root_path
         )
         data = report_tables.overdue_table(people, titles, name, clock.platform_zone())
     else:
@@ -322,6 +323,7 @@ def export(campaign_id: int, table: str, file_format: str):
             reminder_key=_reminder_key_for(campaign),
         )
         data = _report_table(page, table, name, language)
+        rows = len(data.rows)  # type: ignore[arg-type]
     record_event(
         db.session,
         "readiness.exported",
@@ -333,7 +335,7 @@ def export(campaign_id: int, table: str, file_format: str):
         table=table,
         format=file_format,
         unit_id=unit.id if unit is not None else "",
-        rows=len(data.rows),
+        rows=rows,
     )
     db.session.commit()
     return table_export.download(data, file_format)

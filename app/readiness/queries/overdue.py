@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from app.campaigns.models import Notice
+from app.campaigns.models import CampaignModule, Notice
 from app.people.models import Unit, User
 from app.readiness.queries.counting import Where, as_utc, assignment_rows, assignment_rows_shaped
 
@@ -112,6 +113,90 @@ def _overdue_statements(shape: tuple[int | None, bool]) -> _OverdueStatements:
     distinct_people = select(late_rows.c.user_id).group_by(late_rows.c.user_id).subquery()
     count = select(func.count()).select_from(distinct_people)
     return _OverdueStatements(people, missing, count)
+
+
+# Rows fetched at a time by the export: a server-side cursor on PostgreSQL, so memory stays
+# the same whatever the number of people.
+EXPORT_BATCH = 1_000
+
+
+@lru_cache(maxsize=64)
+def _export_statement(shape: tuple[int | None, bool]) -> Any:
+    """Every late assignment with its person, in the overdue list's order (built once)."""
+    late = assignment_rows_shaped(shape).subquery("a")
+    earliest = func.min(late.c.due_at).over(partition_by=late.c.user_id)
+    late_rows = (
+        select(late.c.user_id, late.c.unit_id, late.c.module_id, earliest.label("earliest"))
+        .where(late.c.late == 1)
+        .subquery("late")
+    )
+    return (
+        select(
+            late_rows.c.user_id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            Unit.id,
+            Unit.name,
+            late_rows.c.earliest,
+            late_rows.c.module_id,
+        )
+        .join(User, User.id == late_rows.c.user_id)
+        .join(Unit, Unit.id == late_rows.c.unit_id)
+        .order_by(
+            late_rows.c.earliest,
+            Unit.name,
+            User.last_name,
+            late_rows.c.user_id,
+            late_rows.c.module_id,
+        )
+    )
+
+
+def campaign_module_ids(session: Session, campaign_id: int) -> set[int]:
+    """Every module of a campaign (those an overdue row can name), for their titles."""
+    return set(
+        session.scalars(
+            select(CampaignModule.module_id).where(CampaignModule.campaign_id == campaign_id)
+        )
+    )
+
+
+def count_overdue(
+    session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
+) -> int:
+    """How many people are overdue (one query)."""
+    where = Where.of(campaign_id, viewer, now, root_path)
+    return int(session.scalar(_overdue_statements(where.shape).count, where.params) or 0)
+
+
+def stream_overdue_people(
+    session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
+) -> Iterator[OverduePerson]:
+    """Every overdue person in the overdue list's order, read in batches as they are used
+    (one query, a server-side cursor where the driver has one): for exports of any size."""
+    where = Where.of(campaign_id, viewer, now, root_path)
+    result = session.execute(
+        _export_statement(where.shape),
+        where.params,
+        execution_options={"yield_per": EXPORT_BATCH},
+    )
+    try:
+        for user_id, group in groupby(result, key=lambda row: row[0]):
+            rows = list(group)  # one person's late modules
+            first = rows[0]
+            modules = [row[7] for row in rows]
+            yield OverduePerson(
+                user_id=user_id,
+                name=f"{first[1]} {first[2]}".strip(),
+                email=first[3],
+                unit_id=first[4],
+                unit_name=first[5],
+                earliest_due_at=as_utc(first[6]),  # type: ignore[arg-type]
+                missing_module_ids=tuple(modules),
+            )
+    finally:
+        result.close()
 
 
 def _reminded_today(
