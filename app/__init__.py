@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, g, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -139,49 +139,78 @@ def _register_hooks(app: Flask) -> None:
         # answer still goes out instead of a 500 and a traceback.
         end_session_quietly(db.session)
 
+    nav_cache: dict[tuple[frozenset[Any], str], tuple[NavLink, ...]] = {}
+
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
-        from app.people.forms import LanguageForm
+        from flask_login import current_user
 
         babel_locale = get_locale()
         locale = babel_locale.language if babel_locale else app.config["BABEL_DEFAULT_LOCALE"]
-        form = g.get("language_form")
-        if form is None:
-            form = LanguageForm(formdata=None, language=locale, next=request.full_path.rstrip("?"))
-            g.language_form = form
-        return {
-            "current_locale": locale,
-            "html_lang": f"{locale}-CH",
-            "language_form": form,
-            "nav_items": _nav_items(app),
-        }
+        context: dict[str, Any] = {"current_locale": locale, "html_lang": f"{locale}-CH"}
+        if getattr(current_user, "is_authenticated", False):
+            # Signed in, the layout shows the navigation and no language switcher (the
+            # profile page brings its own form): the switcher's form is not built at all.
+            context["nav_items"] = _nav_items(app, nav_cache, current_user.role_set)
+        else:
+            context["nav_items"] = []
+            context["language_form"] = _language_form(locale)
+        return context
 
 
-def _nav_items(app: Flask) -> list[dict[str, Any]]:
-    """Build the navigation for the signed-in user from the features' declared entries."""
-    from flask_login import current_user
+class NavLink(NamedTuple):
+    """One navigation entry the user's roles allow: its endpoint, address and label."""
 
+    endpoint: str
+    url: str
+    label: Any
+
+
+def _nav_links(app: Flask, roles: frozenset[Any]) -> tuple[NavLink, ...]:
+    """Build the navigation entries that `roles` allow, from the features' declared entries."""
     from app.people.models import Role
 
-    if not getattr(current_user, "is_authenticated", False):
-        return []
     entries = [
         ("people.units", _l("Organisation"), {Role.MANAGER, Role.ADMIN}),
         ("people.people", _l("People"), {Role.MANAGER, Role.ADMIN}),
         *NAV_ENTRIES.receivers(app),
     ]
-    roles = current_user.role_set
-    items = []
-    for endpoint, label, allowed in entries:
-        if roles & set(allowed):
-            items.append(
-                {
-                    "url": url_for(endpoint),
-                    "label": label,
-                    "current": request.endpoint == endpoint,
-                }
-            )
-    return items
+    return tuple(
+        NavLink(endpoint, url_for(endpoint), label)
+        for endpoint, label, allowed in entries
+        if roles & set(allowed)
+    )
+
+
+def _nav_items(
+    app: Flask, cache: dict[tuple[frozenset[Any], str], tuple[NavLink, ...]], roles: frozenset[Any]
+) -> list[dict[str, Any]]:
+    """Return the signed-in user's navigation, with the entry of this page marked current.
+
+    The entries and their addresses depend only on the app's features, the role set and the
+    script root (a proxy's X-Forwarded-Prefix), so each combination is built once per app;
+    the labels stay lazy (translated when shown) and `current` is decided per request.
+    """
+    key = (roles, request.script_root)
+    links = cache.get(key)
+    if links is None:
+        links = cache[key] = _nav_links(app, roles)
+    endpoint = request.endpoint
+    return [
+        {"url": link.url, "label": link.label, "current": endpoint == link.endpoint}
+        for link in links
+    ]
+
+
+def _language_form(locale: str) -> Any:
+    """The signed-out language switcher's form, built once per request (error pages reuse it)."""
+    from app.people.forms import LanguageForm
+
+    form = g.get("language_form")
+    if form is None:
+        form = LanguageForm(formdata=None, language=locale, next=request.full_path.rstrip("?"))
+        g.language_form = form
+    return form
 
 
 def _register_cli(app: Flask) -> None:

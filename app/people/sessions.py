@@ -9,7 +9,8 @@ from typing import Any
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy.orm import object_session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, object_session
 
 from app.db import utcnow
 from app.extensions import db, login_manager
@@ -20,6 +21,15 @@ from app.platform.audit import record_event
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
 
+# Every signed-in request loads its user: one statement, built once (its cache key is
+# memoised), that brings the user's unit and role assignments (with their scopes, joined by
+# the relationships' own `lazy="joined"`) along, instead of a user query plus a roles query.
+_LOAD_USER = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.unit), joinedload(User.roles))
+)
+
 
 @login_manager.user_loader
 def load_user(user_key: str) -> User | None:
@@ -29,7 +39,7 @@ def load_user(user_key: str) -> User | None:
         user_id, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = db.session.execute(_LOAD_USER, {"user_id": user_id}).unique().scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user
