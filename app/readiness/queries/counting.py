@@ -137,8 +137,9 @@ def _like_prefix(path: str) -> str:
     return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _scope_clause(scope_paths: int | None) -> ColumnElement[bool]:
-    """`unit_scope_clause` with the viewer's paths as bind parameters (`Where.params`)."""
+def scope_clause(scope_paths: int | None) -> ColumnElement[bool]:
+    """SQL: `Unit.path` is in the viewer's scope (`unit_scope_clause` with the paths as bind
+    parameters of `Where.params`)."""
     if scope_paths is None:
         return true()
     if scope_paths == 0:
@@ -149,6 +150,11 @@ def _scope_clause(scope_paths: int | None) -> ColumnElement[bool]:
             for n in range(scope_paths)
         )
     )
+
+
+def root_clause() -> ColumnElement[bool]:
+    """SQL: `Unit.path` is under the root of `Where.params`."""
+    return Unit.path.like(ROOT, escape="\\")
 
 
 @lru_cache(maxsize=64)
@@ -168,12 +174,12 @@ def assignment_rows_shaped(shape: tuple[int | None, bool], required_only: bool =
         Assignment.campaign_id == CAMPAIGN,
         Assignment.removed_at.is_(None),
         User.is_active.is_(True),
-        _scope_clause(scope_paths),
+        scope_clause(scope_paths),
     ]
     if required_only:
         conditions.append(Assignment.is_required.is_(True))
     if has_root:
-        conditions.append(Unit.path.like(ROOT, escape="\\"))
+        conditions.append(root_clause())
     return (
         select(
             Assignment.id.label("assignment_id"),

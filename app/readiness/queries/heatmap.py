@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 from app.assessment.models import Attempt, AttemptState, Quiz, QuizVersion
 from app.campaigns.models import Assignment, CampaignModule
 from app.people.models import Unit, User
-from app.permissions import unit_scope_clause
-from app.readiness.queries.counting import Where, assignment_rows_shaped
+from app.readiness.queries.counting import (
+    CAMPAIGN,
+    Where,
+    assignment_rows_shaped,
+    root_clause,
+    scope_clause,
+)
 from app.readiness.queries.report import ReadinessReport
 from app.readiness.queries.scope import UnitNode
 
@@ -133,20 +138,38 @@ def quiz_score_bins(
 ) -> list[QuizScores]:
     """Best submitted score per assigned person in each quiz of the campaign's modules,
     counted in bins of 10 points (one query)."""
+    where = Where.of(campaign_id, viewer, now, root_path)
+    rows = session.execute(_score_bins_statement(where.shape), where.params).all()
+    by_quiz: dict[int, tuple[str, dict[str, str], list[int]]] = {}
+    for quiz_id, slug, definition, index, n in rows:
+        entry = by_quiz.setdefault(
+            quiz_id, (slug, dict((definition or {}).get("title", {})), [0] * 10)
+        )
+        entry[2][int(index)] += int(n)
+    return [
+        QuizScores(quiz_id, slug, title, tuple(bins))
+        for quiz_id, (slug, title, bins) in sorted(by_quiz.items(), key=lambda item: item[1][0])
+    ]
+
+
+@lru_cache(maxsize=64)
+def _score_bins_statement(shape: tuple[int | None, bool]) -> Any:
+    """The score bins' statement for one shape of `Where` (built once, bind parameters)."""
+    scope_paths, has_root = shape
     people = (
         select(Assignment.user_id)
         .join(User, User.id == Assignment.user_id)
         .join(Unit, Unit.id == User.unit_id)
         .where(
-            Assignment.campaign_id == campaign_id,
+            Assignment.campaign_id == CAMPAIGN,
             Assignment.removed_at.is_(None),
             User.is_active.is_(True),
-            unit_scope_clause(viewer, Unit.path),
-            *([Unit.path.startswith(root_path, autoescape=True)] if root_path else []),
+            scope_clause(scope_paths),
+            *([root_clause()] if has_root else []),
         )
         .distinct()
     )
-    modules = select(CampaignModule.module_id).where(CampaignModule.campaign_id == campaign_id)
+    modules = select(CampaignModule.module_id).where(CampaignModule.campaign_id == CAMPAIGN)
     best = (
         select(
             Attempt.quiz_id,
@@ -172,18 +195,8 @@ def quiz_score_bins(
         .group_by(best.c.quiz_id, bin_expr)
         .subquery("counted")
     )
-    rows = session.execute(
+    return (
         select(Quiz.id, Quiz.slug, QuizVersion.definition, counted.c.bin, counted.c.n)
         .join(counted, counted.c.quiz_id == Quiz.id)
         .outerjoin(QuizVersion, QuizVersion.id == Quiz.current_version_id)
-    ).all()
-    by_quiz: dict[int, tuple[str, dict[str, str], list[int]]] = {}
-    for quiz_id, slug, definition, index, n in rows:
-        entry = by_quiz.setdefault(
-            quiz_id, (slug, dict((definition or {}).get("title", {})), [0] * 10)
-        )
-        entry[2][int(index)] += int(n)
-    return [
-        QuizScores(quiz_id, slug, title, tuple(bins))
-        for quiz_id, (slug, title, bins) in sorted(by_quiz.items(), key=lambda item: item[1][0])
-    ]
+    )
