@@ -27,7 +27,11 @@ from app.campaigns.api_views import api_bp
 from app.campaigns.blueprint import STAFF, STATE_LABELS, bp, campaign_weeks, owner_choices
 from app.campaigns.cli import campaigns_cli
 from app.campaigns.queries.campaign_lists import calendar_events, campaign_rows
-from app.campaigns.queries.learners import assignments_for_user, my_campaigns, xapi_registration
+from app.campaigns.queries.learners import (
+    assignments_for_user,
+    my_campaign_summaries,
+    xapi_registration,
+)
 from app.campaigns.queries.notices_feeds import unread_notice_count
 from app.campaigns.scheduler.task import campaign_tick_task
 from app.extensions import db
@@ -128,7 +132,7 @@ def _home_panel(user: Any) -> dict[str, Any] | None:
     """Home panel for learners: the campaigns they take part in, with their due dates."""
     if Role.LEARNER not in user.role_set:
         return None
-    campaigns = my_campaigns(db.session, user, select_language(), clock.now())
+    campaigns = my_campaign_summaries(db.session, user.id, select_language(), clock.now())
     if not campaigns:
         return None
     return {"template": "campaigns/_home_panel.html", "campaigns": campaigns}

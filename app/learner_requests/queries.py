@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.content.models import Module, ModulePage
@@ -278,3 +278,50 @@ def provider_choices(session: Session) -> list[tuple[int, str]]:
         (row.id, row.name)
         for row in session.execute(select(Provider.id, Provider.name).order_by(Provider.name))
     ]
+
+
+# Built once: the home panel's open requests of one person (bound as `user_id`), open first,
+# newest first; one more than shown, to know whether there are more.
+_MY_OPEN_REQUESTS = (
+    select(
+        ProblemReport.id,
+        ProblemReport.kind,
+        ProblemReport.subject,
+        ProblemReport.status,
+        ProblemReport.module_id,
+        Module.slug,
+    )
+    .outerjoin(Module, Module.id == ProblemReport.module_id)
+    .where(
+        ProblemReport.user_id == bindparam("user_id"),
+        ProblemReport.status != ReportStatus.HANDLED,
+    )
+    .order_by(_open_first(), ProblemReport.created_at.desc(), ProblemReport.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """An open request as the home panel lists it."""
+
+    id: int
+    kind: RequestKind
+    subject: str
+    status: ReportStatus
+
+
+def my_open_requests(
+    session: Session, user_id: int, language: str, *, limit: int
+) -> list[OpenRequest]:
+    """A person's first `limit` open requests, as `my_requests` orders them (one statement;
+    a second one for module titles only when a request has no subject of its own)."""
+    rows = session.execute(_MY_OPEN_REQUESTS, {"user_id": user_id, "limit": limit}).all()
+    untitled = {r.module_id for r in rows if not r.subject and r.module_id}
+    titles = module_titles(session, untitled, language) if untitled else {}
+    result = []
+    for r in rows:
+        title = titles.get(r.module_id) if r.module_id else None
+        subject = r.subject or (title.title if title else r.slug) or f"#{r.id}"
+        result.append(OpenRequest(r.id, r.kind, subject, r.status))
+    return result

@@ -32,7 +32,8 @@ from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
 
 def _home_panel(user: User) -> dict[str, Any] | None:
     """Home panel: my requests not yet handled, and (trainers) how many wait for an answer."""
-    rows = [r for r in queries.my_requests(db.session, user.id, page_language()) if r.is_open]
+    # One more than shown, to know whether to offer "more" (the panel shows five).
+    rows = queries.my_open_requests(db.session, user.id, page_language(), limit=6)
     waiting = queries.open_inbox_count(db.session, user) if access.is_request_handler(user) else 0
     if not rows and not waiting:
         return None

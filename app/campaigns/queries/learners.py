@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
@@ -151,3 +151,55 @@ def xapi_registration(session: Session, user_id: int, module_id: int, now: datet
         .limit(1)
     )
     return campaign_registration(campaign_id, user_id) if campaign_id else None
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """A campaign I take part in, as the home panel shows it: name, due date, done or not."""
+
+    id: int
+    name: str
+    due_at: datetime | None
+    is_done: bool
+
+
+_summary_module = aliased(CampaignModule)
+# Built once: each home page only binds the person and the moment (same rule as my_campaigns).
+_MY_CAMPAIGN_ROWS = (
+    select(
+        Campaign.id,
+        Campaign.name,
+        Assignment.is_required,
+        Assignment.due_at,
+        assignment_done_clause(
+            Assignment, _summary_module, Campaign.assign_at, bindparam("now")
+        ).label("is_done"),
+    )
+    .join(Assignment, Assignment.campaign_id == Campaign.id)
+    .join(_summary_module, _summary_module.id == Assignment.campaign_module_id)
+    .where(
+        Assignment.user_id == bindparam("user_id"),
+        Assignment.removed_at.is_(None),
+        Campaign.state == CampaignState.ACTIVE,
+    )
+    .order_by(Campaign.due_at, Campaign.id, _summary_module.position)
+)
+
+
+def my_campaign_summaries(
+    session: Session, user_id: int, language: str, now: datetime
+) -> list[CampaignSummary]:
+    """The active campaigns a person is assigned to, each with its earliest due date and
+    whether every required module is done (one statement, for the home panel)."""
+    grouped: dict[int, tuple[str, list[datetime], bool]] = {}
+    for campaign_id, name, is_required, due_at, is_done in session.execute(
+        _MY_CAMPAIGN_ROWS, {"user_id": user_id, "now": now}
+    ):
+        _name, dues, done = grouped.get(campaign_id, (name, [], True))
+        if due_at is not None:
+            dues.append(due_at)
+        grouped[campaign_id] = (name, dues, done and (not is_required or bool(is_done)))
+    return [
+        CampaignSummary(campaign_id, text_in(name, language), min(dues) if dues else None, done)
+        for campaign_id, (name, dues, done) in grouped.items()
+    ]
