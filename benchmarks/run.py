@@ -107,7 +107,8 @@ def _measure(ctx: dict, session: requests.Session, request: Request, total: int)
         spent_worker, spent_all = cpu_of(pids[:1]) - before_worker, cpu_of(pids) - before_all
         if clients == 1:
             row["cpu_ms"] = 1000 * spent_worker / total
-            row["db_ms"] = 1000 * (spent_all - spent_worker) / total
+            # A backend that ends during the phase takes its CPU time with it: never below 0.
+            row["db_ms"] = max(0.0, 1000 * (spent_all - spent_worker) / total)
         row[f"c{clients}"] = {
             "rps": result.rps,
             "p50": result.percentile(0.50),
