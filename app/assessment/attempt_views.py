@@ -28,7 +28,7 @@ from app.assessment.attempts import (
 )
 from app.assessment.models import DEADLINE_GRACE, Attempt, Quiz
 from app.assessment.operations import definition_of
-from app.assessment.queries import answers_by_question, attempt_policy, best_result, has_passed
+from app.assessment.queries import answers_by_question, learner_standing, load_attempt
 from app.assessment.views import (
     MAX_JSON_BYTES,
     TAKE_QUIZ,
@@ -49,9 +49,9 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _load_attempt(attempt_id: int) -> Attempt:
-    """The learner's own attempt (404 for anyone else's)."""
-    attempt = db.session.get(Attempt, attempt_id)
+def _load_attempt(attempt_id: int, *, for_update: bool = False) -> Attempt:
+    """The learner's own attempt with its version (404 for anyone else's)."""
+    attempt = load_attempt(db.session, attempt_id, for_update=for_update)
     ensure(VIEW_ATTEMPT, attempt)
     return attempt
 
@@ -172,7 +172,7 @@ def _field_error(number: int, template: str) -> str:
 @signed_in
 def attempt_save(attempt_id: int):
     """Save the answers of the page posted (no JavaScript needed), then move on (PRG)."""
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, for_update=True)
     if not attempt.is_open:
         flash(_("This attempt has already been submitted."), "warning")
         return redirect(url_for(".result", attempt_id=attempt.id), 303)
@@ -186,13 +186,21 @@ def attempt_save(attempt_id: int):
     now = clock.now()
     errors: dict[str, str] = {}
     typed: dict[str, Any] = {}
+    answers = answers_by_question(db.session, attempt.id)  # read once for the whole page
     for qid in dict.fromkeys(shown):
         question = definition.question(qid)
         number = attempt.question_ids.index(qid) + 1
         try:
             response = presenters.response_from_form(question, request.form, f"q-{qid}")
             save_answer(
-                db.session, attempt, qid, response, now=now, listeners=QUIZ_GRADED.receivers()
+                db.session,
+                attempt,
+                qid,
+                response,
+                now=now,
+                listeners=QUIZ_GRADED.receivers(),
+                locked=True,
+                answers=answers,
             )
         except grading.InvalidResponse as error:
             errors[qid] = _field_error(number, str(error.args[0]))
@@ -203,33 +211,38 @@ def attempt_save(attempt_id: int):
         except AttemptExpired as error:
             db.session.commit()
             flash(error_message(error), "warning")
-            return redirect(url_for(".result", attempt_id=attempt.id), 303)
+            return redirect(url_for(".result", attempt_id=attempt_id), 303)
         except AttemptClosed as error:
             db.session.rollback()
             flash(error_message(error), "warning")
-            return redirect(url_for(".result", attempt_id=attempt.id), 303)
+            return redirect(url_for(".result", attempt_id=attempt_id), 303)
     db.session.commit()
     if errors:
         return _render_attempt(attempt, page, errors=errors, typed=typed, status=400)
     go = request.form.get("go", "")
     if go == "finish":
-        return redirect(url_for(".confirm", attempt_id=attempt.id), 303)
-    if go == "next":
-        page += 1
-    elif go == "prev":
-        page -= 1
-    elif go.isdigit():
-        page = int(go)
+        return redirect(url_for(".confirm", attempt_id=attempt_id), 303)
+    # attempt_id, not attempt.id: after the commit that would read the attempt again.
     return redirect(
-        url_for(".attempt_page", attempt_id=attempt.id, page=_page_arg(page, pages)), 303
+        url_for(".attempt_page", attempt_id=attempt_id, page=_page_arg(_moved(go, page), pages)),
+        303,
     )
+
+
+def _moved(go: str, page: int) -> int:
+    """The page the learner's button leads to (next, previous or a number)."""
+    if go == "next":
+        return page + 1
+    if go == "prev":
+        return page - 1
+    return int(go) if go.isdigit() else page
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
 @signed_in
 def save_answer_json(attempt_id: int):
     """Autosave one answer: JSON {question_id, response}; the reply holds no grading at all."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = load_attempt(db.session, attempt_id, for_update=True)
     if attempt is None or not may(current_user, VIEW_ATTEMPT, attempt):
         return _json_error(404, "not_found", _("Page not found"))
     if (request.content_length or 0) > MAX_JSON_BYTES:
@@ -245,6 +258,7 @@ def save_answer_json(attempt_id: int):
             payload.get("response"),
             now=clock.now(),
             listeners=QUIZ_GRADED.receivers(),
+            locked=True,
         )
     except AttemptExpired as error:
         db.session.commit()
@@ -252,21 +266,23 @@ def save_answer_json(attempt_id: int):
             error.status,
             error.code,
             error_message(error),
-            result_url=url_for(".result", attempt_id=attempt.id),
+            result_url=url_for(".result", attempt_id=attempt_id),
         )
     except AttemptError as error:
         db.session.rollback()
         extra = {}
         if isinstance(error, AttemptClosed):
-            extra["result_url"] = url_for(".result", attempt_id=attempt.id)
+            extra["result_url"] = url_for(".result", attempt_id=attempt_id)
         return _json_error(error.status, error.code, error_message(error), **extra)
+    # Read before the commit expires the row, which would cost a second transaction.
+    reply = {
+        "saved": True,
+        "question_id": answer.question_id,
+        "answered": answer.response is not None,
+        "saved_at": answer.saved_at.isoformat() if answer.saved_at else None,
+    }
     db.session.commit()
-    return jsonify(
-        saved=True,
-        question_id=answer.question_id,
-        answered=answer.response is not None,
-        saved_at=answer.saved_at.isoformat() if answer.saved_at else None,
-    )
+    return jsonify(**reply)
 
 
 @bp.get("/attempts/<int:attempt_id>/confirm")
@@ -305,16 +321,18 @@ def submit(attempt_id: int):
     outcome = submit_attempt(
         db.session, attempt, now=clock.now(), key=key or None, listeners=QUIZ_GRADED.receivers()
     )
+    # Read before the commit expires the row, which would cost a second transaction.
+    reply = {
+        "attempt_id": attempt_id,
+        "state": outcome.attempt.state.value,
+        "score_percent": outcome.attempt.score_percent,
+        "is_passed": outcome.attempt.is_passed,
+        "result_url": url_for(".result", attempt_id=attempt_id),
+    }
     db.session.commit()
     if _wants_json():
-        return jsonify(
-            attempt_id=attempt.id,
-            state=outcome.attempt.state.value,
-            score_percent=outcome.attempt.score_percent,
-            is_passed=outcome.attempt.is_passed,
-            result_url=url_for(".result", attempt_id=attempt.id),
-        )
-    return redirect(url_for(".result", attempt_id=attempt.id), 303)
+        return jsonify(**reply)
+    return redirect(reply["result_url"], 303)
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
@@ -331,8 +349,9 @@ def result(attempt_id: int):
     definition = definition_of(attempt.version)
     lang = language()
     current = quiz.current_version
-    policy = attempt_policy(db.session, current_user, quiz, now=now) if current else None
-    passed = has_passed(db.session, current_user, quiz)
+    standing = learner_standing(db.session, current_user, quiz, now=now)
+    policy = standing.policy if current else None
+    passed = standing.has_passed
     # The server decides: without the policy's consent the key never reaches the page.
     reveal = presenters.reveals_answer_key(
         definition.review,
@@ -371,7 +390,7 @@ def result(attempt_id: int):
         policy=policy,
         has_passed=passed,
         steps=steps,
-        best=best_result(db.session, current_user, quiz),
+        best=standing.best,
         score_policy=definition_of(current).score_policy if current else "highest",
         can_take=may(current_user, TAKE_QUIZ, quiz),
     )

@@ -20,11 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.assessment import grading
 from app.assessment.announcements import quiz_graded_event
+from app.assessment.attempt_errors import AnswerRefused as AnswerRefused
+from app.assessment.attempt_errors import AttemptClosed as AttemptClosed
+from app.assessment.attempt_errors import AttemptError as AttemptError
+from app.assessment.attempt_errors import AttemptExpired as AttemptExpired
+from app.assessment.attempt_errors import AttemptRefused as AttemptRefused
 from app.assessment.models import (
     DEADLINE_GRACE,
     Attempt,
@@ -34,7 +39,7 @@ from app.assessment.models import (
     QuizVersion,
 )
 from app.assessment.operations import definition_of
-from app.assessment.queries import attempt_policy
+from app.assessment.queries import ANSWERS_OF_ATTEMPT, attempt_policy
 from app.assessment.questions import MAX_TIME_LIMIT_MINUTES, Question, clamp_minutes
 from app.assessment.questions import Quiz as QuizDefinition
 from app.i18n.markers import N_
@@ -45,54 +50,6 @@ MAX_RESPONSE_JSON = 20_000
 
 # A receiver of `QUIZ_GRADED`: runs in the grading transaction, after grading.
 QuizGradedListener = Callable[[Session, QuizGraded], None]
-
-
-class AttemptError(Exception):
-    """A refused attempt action; `template % params` is the English message (N_-marked).
-
-    `status` is the HTTP status the views answer with, `code` a stable word for JSON clients.
-    """
-
-    status = 400
-    code = "invalid"
-
-    def __init__(self, template: str, **params: Any) -> None:
-        self.template = template
-        self.params = params
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        """The message in English, with its parameters filled in."""
-        return self.template % self.params if self.params else self.template
-
-
-class AttemptRefused(AttemptError):
-    """A new attempt may not start now (limit reached, cool-down running, nothing to ask)."""
-
-    status = 409
-    code = "refused"
-
-
-class AnswerRefused(AttemptError):
-    """The answer does not fit the attempt or the question (a tampered form or a bad value)."""
-
-    status = 400
-    code = "invalid_answer"
-
-
-class AttemptClosed(AttemptError):
-    """The attempt was already submitted: answers can no longer change."""
-
-    status = 409
-    code = "submitted"
-
-
-class AttemptExpired(AttemptError):
-    """The time limit has passed; the attempt was graded on the answers saved in time."""
-
-    status = 410
-    code = "expired"
 
 
 @dataclass(frozen=True)
@@ -267,9 +224,17 @@ def save_answer(
     *,
     now: datetime,
     listeners: Iterable[QuizGradedListener] = (),
+    locked: bool = False,
+    answers: dict[str, AttemptAnswer] | None = None,
 ) -> AttemptAnswer:
-    """Save (or clear, with None) the learner's answer to one question of an open attempt."""
-    _lock(session, attempt)
+    """Save (or clear, with None) the learner's answer to one question of an open attempt.
+
+    `locked`: the caller read the attempt with `load_attempt(..., for_update=True)` in this
+    transaction. `answers`: the attempt's saved answers, read once for several saves; the
+    new rows then go in with the caller's flush (one batch), not one by one.
+    """
+    if not locked:
+        _lock(session, attempt)
     if attempt.state != AttemptState.OPEN:
         raise AttemptClosed(N_("This attempt has already been submitted."))
     if attempt.is_past_deadline(now):
@@ -281,18 +246,26 @@ def save_answer(
         raise AnswerRefused(N_("This question is not part of your attempt."))
     question = definition_of(attempt.version).question(question_id)
     stored = normalise_response(question, response)
-    answer = session.scalar(
-        select(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == question_id
-        )
-    )
+    if answers is None:
+        answer = session.scalar(_ANSWER, {"attempt_id": attempt.id, "question_id": question_id})
+    else:
+        answer = answers.get(question_id)
     if answer is None:
         answer = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
         session.add(answer)
+        if answers is not None:
+            answers[question_id] = answer
     answer.response = stored
     answer.saved_at = now
-    session.flush()
+    if answers is None:
+        session.flush()
     return answer
+
+
+_ANSWER = select(AttemptAnswer).where(
+    AttemptAnswer.attempt_id == bindparam("attempt_id"),
+    AttemptAnswer.question_id == bindparam("question_id"),
+)
 
 
 def expire_if_due(
@@ -371,9 +344,7 @@ def _grade(session: Session, attempt: Attempt) -> tuple[QuizDefinition, dict[str
     questions = [definition.question(question_id) for question_id in attempt.question_ids]
     answers = {
         answer.question_id: answer
-        for answer in session.scalars(
-            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)
-        )
+        for answer in session.scalars(ANSWERS_OF_ATTEMPT, {"attempt_id": attempt.id})
     }
     responses = counted_responses(attempt, answers.values())
     valid: dict[str, Any] = {}
@@ -385,14 +356,22 @@ def _grade(session: Session, attempt: Attempt) -> tuple[QuizDefinition, dict[str
                 continue  # validated when saved; a stored oddity counts as unanswered
             valid[question.id] = responses[question.id]
     grade = grading.grade_attempt(questions, valid)
+    unanswered = []
     for question in questions:
+        fraction = grade.per_question[question.id].fraction
+        points = round(question.points * fraction, 6)
         answer = answers.get(question.id)
         if answer is None:
-            answer = AttemptAnswer(attempt_id=attempt.id, question_id=question.id, response=None)
-            session.add(answer)
-        fraction = grade.per_question[question.id].fraction
+            unanswered.append(
+                {"attempt_id": attempt.id, "question_id": question.id, "response": None}
+                | {"fraction": fraction, "points": points}
+            )
+            continue
         answer.fraction = fraction
-        answer.points = round(question.points * fraction, 6)
+        answer.points = points
+    if unanswered:
+        # One batch: their ids are never read, so no RETURNING row by row.
+        session.execute(insert(AttemptAnswer), unanswered)
     attempt.score_percent = grade.score_percent
     attempt.is_passed = grading.is_passed(grade.score_percent, version.pass_mark)
     session.flush()

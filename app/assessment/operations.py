@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.assessment.models import Quiz, QuizVersion
+from app.assessment.parsed_versions import parsed_definition
 from app.assessment.questions import Quiz as QuizDefinition
 from app.platform.audit import record_event
 
 
 def definition_of(version: QuizVersion) -> QuizDefinition:
-    """Rebuild the in-memory quiz of a stored version."""
-    return QuizDefinition.from_dict(version.definition)
+    """The in-memory quiz of a stored version (parsed once per version: `parsed_versions`)."""
+    return parsed_definition(version)
 
 
 def _canonical(value: Any) -> Any:

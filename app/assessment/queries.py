@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, inspect, literal, null, select, union_all
+from sqlalchemy.orm import Session, joinedload
 
 from app.assessment.models import (
     DEADLINE_GRACE,
@@ -20,6 +20,7 @@ from app.assessment.models import (
     Quiz,
     QuizVersion,
 )
+from app.assessment.operations import definition_of
 from app.assessment.questions import MAX_COOLDOWN_MINUTES, Texts, clamp_minutes
 from app.content.models import Module, ModuleStatus
 
@@ -31,9 +32,21 @@ def _id(obj: Any) -> int:
 # -- single objects ---------------------------------------------------------------------------
 
 
+# One statement for the quiz, its current version's header (the definition is parsed once per
+# version by `definition_of`, so its JSON is loaded only then) and its module's status.
+_QUIZ_BY_SLUG = (
+    select(Quiz)
+    .options(
+        joinedload(Quiz.current_version).defer(QuizVersion.definition),
+        joinedload(Quiz.module).load_only(Module.status),
+    )
+    .where(Quiz.slug == bindparam("slug"))
+)
+
+
 def quiz_by_slug(session: Session, slug: str) -> Quiz | None:
-    """Return the quiz with this slug, if any."""
-    return session.scalar(select(Quiz).where(Quiz.slug == slug))
+    """Return the quiz with this slug, if any (with its current version and module status)."""
+    return session.scalar(_QUIZ_BY_SLUG, {"slug": slug})
 
 
 def module_by_slug(session: Session, slug: str) -> Module | None:
@@ -54,17 +67,39 @@ def is_quiz_open_to_learners(session: Session, quiz: Quiz) -> bool:
         return False
     if quiz.module_id is None:
         return True
-    status = session.scalar(select(Module.status).where(Module.id == quiz.module_id))
+    if "module" in inspect(quiz).unloaded:
+        status = session.scalar(select(Module.status).where(Module.id == quiz.module_id))
+    else:
+        status = quiz.module.status if quiz.module is not None else None
     return status == ModuleStatus.PUBLISHED
+
+
+# Built once: an attempt with its version's header (the definition itself is parsed once per
+# version by `definition_of`), plain or under a row lock for the requests that write.
+_ATTEMPT = (
+    select(Attempt)
+    .options(joinedload(Attempt.version, innerjoin=True).defer(QuizVersion.definition))
+    .where(Attempt.id == bindparam("attempt_id"))
+)
+_ATTEMPT_FOR_UPDATE = _ATTEMPT.with_for_update(of=Attempt).execution_options(populate_existing=True)
+
+
+def load_attempt(session: Session, attempt_id: int, *, for_update: bool = False) -> Attempt | None:
+    """One statement: the attempt and its version; `for_update` locks it for a write."""
+    statement = _ATTEMPT_FOR_UPDATE if for_update else _ATTEMPT
+    return session.scalar(statement, {"attempt_id": attempt_id})
+
+
+ANSWERS_OF_ATTEMPT = select(AttemptAnswer).where(
+    AttemptAnswer.attempt_id == bindparam("attempt_id")
+)
 
 
 def answers_by_question(session: Session, attempt_id: int) -> dict[str, AttemptAnswer]:
     """Return the saved answers of an attempt, by question id."""
     return {
         answer.question_id: answer
-        for answer in session.scalars(
-            select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)
-        )
+        for answer in session.scalars(ANSWERS_OF_ATTEMPT, {"attempt_id": attempt_id})
     }
 
 
@@ -112,52 +147,6 @@ class AttemptPolicy:
         return self.attempts_left != 0 and self.cooldown_until is None
 
 
-def attempt_policy(session: Session, user: Any, quiz: Quiz, *, now: datetime) -> AttemptPolicy:
-    """Apply the current version's attempt limit and cool-down to the learner's attempts."""
-    settings = quiz.current_version.definition if quiz.current_version else {}
-    allowed = int(settings.get("attempts") or 0)
-    cooldown = clamp_minutes(settings.get("cooldown_minutes"), MAX_COOLDOWN_MINUTES)
-    row = session.execute(
-        select(
-            func.count(Attempt.id),
-            func.coalesce(func.max(Attempt.number), 0),
-            func.max(Attempt.submitted_at),
-        ).where(Attempt.user_id == _id(user), Attempt.quiz_id == quiz.id)
-    ).one()
-    used, last_number, last_submitted = int(row[0]), int(row[1]), row[2]
-    if last_submitted is not None and last_submitted.tzinfo is None:
-        # Aggregates bypass the column type on SQLite: the value comes back naive UTC.
-        last_submitted = last_submitted.replace(tzinfo=now.tzinfo)
-    open_row = session.execute(
-        select(Attempt.id, Attempt.deadline_at)
-        .where(
-            Attempt.user_id == _id(user),
-            Attempt.quiz_id == quiz.id,
-            Attempt.state == AttemptState.OPEN,
-        )
-        .order_by(Attempt.number.desc())
-        .limit(1)
-    ).first()
-    expired = bool(
-        open_row and open_row.deadline_at and now > open_row.deadline_at + DEADLINE_GRACE
-    )
-    left = None if allowed == 0 else max(0, allowed - used)
-    until = None
-    if cooldown and last_submitted is not None and left != 0:
-        candidate = last_submitted + timedelta(minutes=cooldown)
-        if candidate > now:
-            until = candidate
-    return AttemptPolicy(
-        allowed=allowed,
-        used=used,
-        last_number=last_number,
-        attempts_left=left,
-        cooldown_until=until,
-        open_attempt_id=open_row.id if open_row else None,
-        open_attempt_expired=expired,
-    )
-
-
 @dataclass(frozen=True)
 class AttemptRow:
     """One attempt in a learner's list."""
@@ -169,44 +158,121 @@ class AttemptRow:
     submitted_at: datetime | None
     score_percent: float | None
     is_passed: bool | None
+    deadline_at: datetime | None = None
 
 
-def _row(attempt: Attempt) -> AttemptRow:
-    return AttemptRow(
-        id=attempt.id,
-        number=attempt.number,
-        state=attempt.state.value,
-        started_at=attempt.started_at,
-        submitted_at=attempt.submitted_at,
-        score_percent=attempt.score_percent,
-        is_passed=attempt.is_passed,
+@dataclass(frozen=True)
+class LearnerStanding:
+    """A learner's attempts at a quiz (most recent first) and what follows from them."""
+
+    attempts: list[AttemptRow]
+    policy: AttemptPolicy
+    best: AttemptRow | None
+    has_passed: bool
+
+
+# Built once: every read of a learner's attempts is this one statement with bound ids.
+_ATTEMPT_ROWS = (
+    select(
+        Attempt.id,
+        Attempt.number,
+        Attempt.state,
+        Attempt.started_at,
+        Attempt.submitted_at,
+        Attempt.score_percent,
+        Attempt.is_passed,
+        Attempt.deadline_at,
     )
+    .where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"))
+    .order_by(Attempt.number.desc())
+)
+
+
+def _attempt_rows(session: Session, user: Any, quiz: Quiz) -> list[AttemptRow]:
+    return [
+        AttemptRow(
+            id=row.id,
+            number=row.number,
+            state=AttemptState(row.state).value,
+            started_at=row.started_at,
+            submitted_at=row.submitted_at,
+            score_percent=row.score_percent,
+            is_passed=row.is_passed,
+            deadline_at=row.deadline_at,
+        )
+        for row in session.execute(_ATTEMPT_ROWS, {"user_id": _id(user), "quiz_id": quiz.id})
+    ]
+
+
+def _settings(quiz: Quiz) -> tuple[int, int, str]:
+    """The current version's attempt limit, cool-down (minutes) and score policy."""
+    if quiz.current_version is None:
+        return 0, 0, "highest"
+    definition = definition_of(quiz.current_version)
+    cooldown = clamp_minutes(definition.cooldown_minutes, MAX_COOLDOWN_MINUTES)
+    return int(definition.attempts or 0), cooldown, definition.score_policy
+
+
+def _policy(quiz: Quiz, rows: list[AttemptRow], now: datetime) -> AttemptPolicy:
+    """Apply the current version's attempt limit and cool-down to the rows (newest first)."""
+    allowed, cooldown, _score_policy = _settings(quiz)
+    submitted = [row.submitted_at for row in rows if row.submitted_at is not None]
+    last_submitted = max(submitted) if submitted else None
+    open_row = next((row for row in rows if row.state == AttemptState.OPEN.value), None)
+    expired = bool(
+        open_row and open_row.deadline_at and now > open_row.deadline_at + DEADLINE_GRACE
+    )
+    left = None if allowed == 0 else max(0, allowed - len(rows))
+    until = None
+    if cooldown and last_submitted is not None and left != 0:
+        candidate = last_submitted + timedelta(minutes=cooldown)
+        if candidate > now:
+            until = candidate
+    return AttemptPolicy(
+        allowed=allowed,
+        used=len(rows),
+        last_number=rows[0].number if rows else 0,
+        attempts_left=left,
+        cooldown_until=until,
+        open_attempt_id=open_row.id if open_row else None,
+        open_attempt_expired=expired,
+    )
+
+
+def _best(quiz: Quiz, rows: list[AttemptRow]) -> AttemptRow | None:
+    """The attempt that counts: the highest (earliest of equals) or the last submitted one."""
+    submitted = [row for row in rows if row.state == AttemptState.SUBMITTED.value]
+    if not submitted:
+        return None
+    if _settings(quiz)[2] == "last":
+        return max(submitted, key=lambda row: row.number)
+    return min(submitted, key=lambda row: (-(row.score_percent or 0.0), row.number))
+
+
+def learner_standing(session: Session, user: Any, quiz: Quiz, *, now: datetime) -> LearnerStanding:
+    """Read the learner's attempts once and derive the policy, the best result and passing."""
+    rows = _attempt_rows(session, user, quiz)
+    return LearnerStanding(
+        attempts=rows,
+        policy=_policy(quiz, rows, now),
+        best=_best(quiz, rows),
+        has_passed=any(row.is_passed for row in rows),
+    )
+
+
+def attempt_policy(session: Session, user: Any, quiz: Quiz, *, now: datetime) -> AttemptPolicy:
+    """Apply the current version's attempt limit and cool-down to the learner's attempts."""
+    return _policy(quiz, _attempt_rows(session, user, quiz), now)
 
 
 def attempts_of(session: Session, user: Any, quiz: Quiz) -> list[AttemptRow]:
     """Return a learner's attempts at a quiz, the most recent first."""
-    attempts = session.scalars(
-        select(Attempt)
-        .where(Attempt.user_id == _id(user), Attempt.quiz_id == quiz.id)
-        .order_by(Attempt.number.desc())
-    )
-    return [_row(attempt) for attempt in attempts]
+    return _attempt_rows(session, user, quiz)
 
 
 def best_result(session: Session, user: Any, quiz: Quiz) -> AttemptRow | None:
     """Return the attempt that counts: the highest or the last submitted one (quiz setting)."""
-    settings = quiz.current_version.definition if quiz.current_version else {}
-    query = select(Attempt).where(
-        Attempt.user_id == _id(user),
-        Attempt.quiz_id == quiz.id,
-        Attempt.state == AttemptState.SUBMITTED,
-    )
-    if settings.get("score_policy") == "last":
-        query = query.order_by(Attempt.number.desc())
-    else:
-        query = query.order_by(Attempt.score_percent.desc(), Attempt.number.asc())
-    attempt = session.scalar(query.limit(1))
-    return _row(attempt) if attempt is not None else None
+    return _best(quiz, _attempt_rows(session, user, quiz))
 
 
 def has_passed(session: Session, user: Any, quiz: Quiz) -> bool:
@@ -232,31 +298,59 @@ class LearnerQuizRow:
     deadline_at: datetime | None
 
 
-def learner_quizzes(session: Session, user: Any) -> list[LearnerQuizRow]:
-    """Return the learner's open attempts and the standalone quizzes they can take."""
-    open_rows = session.execute(
-        select(Quiz.slug, QuizVersion.definition, Attempt.id, Attempt.deadline_at)
+def _learner_quiz_parts() -> Any:
+    """The learner's open attempts (20, newest first) then the standalone quizzes (50, by
+    slug), in one statement; only each definition's title is read, not its questions."""
+    open_part = (
+        select(
+            literal(0).label("part"),
+            Attempt.started_at.label("started_at"),
+            Quiz.slug.label("slug"),
+            QuizVersion.definition["title"].label("title"),
+            Attempt.id.label("attempt_id"),
+            Attempt.deadline_at.label("deadline_at"),
+        )
         .join(Quiz, Quiz.id == Attempt.quiz_id)
         .join(QuizVersion, QuizVersion.id == Attempt.quiz_version_id)
-        .where(Attempt.user_id == _id(user), Attempt.state == AttemptState.OPEN)
+        .where(Attempt.user_id == bindparam("user_id"), Attempt.state == AttemptState.OPEN)
         .order_by(Attempt.started_at.desc())
         .limit(20)
-    ).all()
-    rows = [
-        LearnerQuizRow(slug, dict(definition.get("title", {})), attempt_id, deadline)
-        for slug, definition, attempt_id, deadline in open_rows
-    ]
-    seen = {row.slug for row in rows}
-    standalone = session.execute(
-        select(Quiz.slug, QuizVersion.definition)
+        .subquery()
+    )
+    standalone = (
+        select(
+            literal(1).label("part"),
+            null().label("started_at"),
+            Quiz.slug.label("slug"),
+            QuizVersion.definition["title"].label("title"),
+            null().label("attempt_id"),
+            null().label("deadline_at"),
+        )
         .join(QuizVersion, QuizVersion.id == Quiz.current_version_id)
         .where(Quiz.module_id.is_(None))
         .order_by(Quiz.slug)
         .limit(50)
-    ).all()
-    rows += [
-        LearnerQuizRow(slug, dict(definition.get("title", {})), None, None)
-        for slug, definition in standalone
-        if slug not in seen
-    ]
+        .subquery()
+    )
+    both = union_all(select(open_part), select(standalone)).subquery()
+    return select(both.c.slug, both.c.title, both.c.attempt_id, both.c.deadline_at).order_by(
+        both.c.part, both.c.started_at.desc(), both.c.slug
+    )
+
+
+# Built once; each home page binds the learner only.
+_LEARNER_QUIZZES = _learner_quiz_parts()
+
+
+def learner_quizzes(session: Session, user: Any) -> list[LearnerQuizRow]:
+    """Return the learner's open attempts and the standalone quizzes they can take."""
+    rows: list[LearnerQuizRow] = []
+    seen: set[str] = set()
+    for slug, title, attempt_id, deadline in session.execute(
+        _LEARNER_QUIZZES, {"user_id": _id(user)}
+    ):
+        if attempt_id is None and slug in seen:
+            continue
+        seen.add(slug)
+        rows.append(LearnerQuizRow(slug, dict(title or {}), attempt_id, deadline))
     return rows

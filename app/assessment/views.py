@@ -29,10 +29,9 @@ from app.assessment.models import Attempt, Quiz
 from app.assessment.operations import definition_of
 from app.assessment.queries import (
     attempt_policy,
-    attempts_of,
-    best_result,
     is_quiz_open_to_learners,
     learner_quizzes,
+    learner_standing,
     quiz_by_slug,
 )
 from app.extensions import db
@@ -126,7 +125,7 @@ def _extra_time_text(rules: dict[str, Any]) -> str | None:
 
 def _render_start(quiz: Quiz, *, error: str | None = None, status: int = 200):
     now = clock.now()
-    policy = attempt_policy(db.session, current_user, quiz, now=now)
+    standing = learner_standing(db.session, current_user, quiz, now=now)
     rules = _quiz_rules(quiz)
     return (
         render_template(
@@ -134,9 +133,9 @@ def _render_start(quiz: Quiz, *, error: str | None = None, status: int = 200):
             quiz=quiz,
             rules=rules,
             extra_time=_extra_time_text(rules),
-            policy=policy,
-            attempts=attempts_of(db.session, current_user, quiz),
-            best=best_result(db.session, current_user, quiz),
+            policy=standing.policy,
+            attempts=standing.attempts,
+            best=standing.best,
             error=error,
         ),
         status,

@@ -1,0 +1,135 @@
+"""The quiz pages run a fixed, small number of SQL statements whatever the learner's history.
+
+Issue 14: quiz start and attempt pages at most 5 statements and 30 KB; saving an answer a small
+fixed number. Statements are counted on the serving app's engine (the test body works in a
+twin app, see `tests.conftest.serving`); BEGIN is not a statement of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.assessment.models import QuizVersion
+from app.assessment.operations import definition_of
+from app.extensions import db
+from tests.assessment.quiz_factories import (
+    RIGHT,
+    WRONG,
+    form_fields,
+    make_module,
+    make_quiz,
+    save,
+    start,
+    submit,
+    token_of,
+)
+from tests.conftest import login_as
+from tests.factories import make_org, make_user
+from tests.query_count import StatementLog
+
+PAGE_CAP = 5
+SAVE_CAP = 5
+MAX_BYTES = 30 * 1024
+
+
+@contextmanager
+def statements_of(app) -> Iterator[StatementLog]:
+    """Record the statements the app under test sends (transaction control left out)."""
+    with app.app_context():
+        engine = db.engine
+    log = StatementLog()
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            log.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def taking(app):
+    """A learner of a published module's quiz (no attempt limit, no cool-down), signed in."""
+    org = make_org()
+    module = make_module(org.provider)
+    quiz = make_quiz(org.provider, module=module, attempts=0, cooldown=0)
+    client = app.test_client()
+    login_as(client, make_user(org.branch_a1, language="en"))
+    return client, quiz
+
+
+def _add_history(client, quiz, count: int) -> None:
+    """Submitted attempts, passed and failed in turn."""
+    for number in range(count):
+        attempt_id = start(client, quiz)
+        token = token_of(client, attempt_id)
+        for question_id, response in (RIGHT if number % 2 else WRONG).items():
+            assert save(client, attempt_id, token, question_id, response).status_code == 200
+        assert submit(client, attempt_id, token).status_code == 303
+
+
+def _count_get(app, client, url: str) -> tuple[int, int, str]:
+    with statements_of(app) as log:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(log), len(response.get_data()), log.report()
+
+
+def test_quiz_start_and_attempt_pages_stay_within_the_cap_as_history_grows(app, taking):
+    client, quiz = taking
+    counts = []
+    for history in (3, 6):
+        _add_history(client, quiz, 3)
+        start_count, start_bytes, report = _count_get(app, client, f"/quizzes/{quiz.slug}")
+        assert start_count <= PAGE_CAP, f"start page after {history} attempts:\n{report}"
+        assert start_bytes <= MAX_BYTES
+        attempt_id = start(client, quiz)
+        token = token_of(client, attempt_id)
+        save(client, attempt_id, token, "q-single", "opt-eid")
+        page_count, page_bytes, report = _count_get(app, client, f"/attempts/{attempt_id}")
+        assert page_count <= PAGE_CAP, f"attempt page after {history} attempts:\n{report}"
+        assert page_bytes <= MAX_BYTES
+        counts.append((start_count, page_count))
+        assert submit(client, attempt_id, token).status_code == 303
+    assert counts[0] == counts[1], "the statements grew with the learner's history"
+
+
+def test_saving_answers_runs_a_small_fixed_number_of_statements(app, taking):
+    client, quiz = taking
+    _add_history(client, quiz, 2)
+    attempt_id = start(client, quiz)
+    token = token_of(client, attempt_id)
+    for response in ("opt-eid", "opt-ahv"):  # a first save inserts, the next one updates
+        with statements_of(app) as log:
+            reply = save(client, attempt_id, token, "q-single", response)
+        assert reply.status_code == 200 and reply.get_json()["saved"] is True
+        assert len(log) <= SAVE_CAP, log.report()
+    for question_id, response in RIGHT.items():
+        save(client, attempt_id, token, question_id, response)
+    data = {"csrf_token": token, "page": "1", "go": "finish", "shown": list(RIGHT)}
+    for question_id, response in WRONG.items():
+        data.update(form_fields(question_id, response))
+    with statements_of(app) as log:  # the whole page saved at once, without JavaScript
+        reply = client.post(f"/attempts/{attempt_id}/save", data=data)
+    assert reply.status_code == 303, reply.get_data(as_text=True)
+    assert len(log) <= SAVE_CAP, log.report()
+    with statements_of(app) as log:
+        reply = submit(client, attempt_id, token)
+    assert reply.status_code == 303
+    assert not any(sql.lstrip().upper().startswith("SELECT QUIZ_VERSIONS") for sql in log)
+
+
+def test_a_version_is_parsed_once_and_a_replaced_definition_is_parsed_again(app, taking):
+    _client, quiz = taking
+    version = db.session.get(QuizVersion, quiz.current_version_id)
+    first = definition_of(version)
+    assert definition_of(version) is first
+    version.definition = {**version.definition, "cooldown_minutes": 7}
+    assert definition_of(version).cooldown_minutes == 7
