@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,35 +89,43 @@ class ContinueRow:
     updated_at: datetime
 
 
-def continue_reading(session: Session, user_id: int, *, limit: int = 3) -> list[ContinueRow]:
-    """The learner's most recently read published modules, newest first (two queries)."""
-    rows = session.execute(
-        select(ReadingPosition, Module.slug, ModuleVariant.title, ModuleVariant.id)
-        .join(Module, ReadingPosition.module_id == Module.id)
-        .join(ModuleVariant, ModuleVariant.version_id == Module.current_version_id)
-        .where(
-            ReadingPosition.user_id == user_id,
-            Module.status == ModuleStatus.PUBLISHED,
-            ModuleVariant.language == ReadingPosition.language,
-        )
-        .order_by(ReadingPosition.updated_at.desc())
-        .limit(limit)
-    ).all()
-    counts = dict(
-        session.execute(
-            select(ModulePage.variant_id, func.count(ModulePage.id))
-            .where(ModulePage.variant_id.in_([r[3] for r in rows]))
-            .group_by(ModulePage.variant_id)
-        ).all()
+# Built once (the home panel binds the learner and the limit): positions with their module's
+# slug, the title in the language being read and that variant's page count.
+_CONTINUE_READING = (
+    select(
+        ReadingPosition.language,
+        ReadingPosition.position,
+        ReadingPosition.updated_at,
+        Module.slug,
+        ModuleVariant.title,
+        select(func.count(ModulePage.id))
+        .where(ModulePage.variant_id == ModuleVariant.id)
+        .correlate(ModuleVariant)
+        .scalar_subquery(),
     )
+    .join(Module, ReadingPosition.module_id == Module.id)
+    .join(ModuleVariant, ModuleVariant.version_id == Module.current_version_id)
+    .where(
+        ReadingPosition.user_id == bindparam("user_id"),
+        Module.status == ModuleStatus.PUBLISHED,
+        ModuleVariant.language == ReadingPosition.language,
+    )
+    .order_by(ReadingPosition.updated_at.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def continue_reading(session: Session, user_id: int, *, limit: int = 3) -> list[ContinueRow]:
+    """The learner's most recently read published modules, newest first (one statement)."""
+    rows = session.execute(_CONTINUE_READING, {"user_id": user_id, "limit": limit}).all()
     return [
         ContinueRow(
             slug,
             title,
-            position.language,
-            min(position.position, counts.get(variant_id, 1) - 1) + 1,
-            counts.get(variant_id, 1),
-            position.updated_at,
+            language,
+            min(position, (count or 1) - 1) + 1,
+            count or 1,
+            updated_at,
         )
-        for position, slug, title, variant_id in rows
+        for language, position, updated_at, slug, title, count in rows
     ]

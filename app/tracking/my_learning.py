@@ -163,10 +163,12 @@ def my_learning(
     language: str,
     now: datetime,
     sources: Iterable[AssignmentSource] = (),
+    quiz_links: bool = True,
 ) -> MyLearning:
     """Return a learner's modules: assigned (overdue first), in progress, to redo, expiring
     soon and completed. One query plus one per assignment source, whatever the count (and one
-    more, for quiz links, only when a module waits for its quiz)."""
+    more, for quiz links, only when a module waits for its quiz; without `quiz_links`, no
+    quiz is asked about and none is offered)."""
     assigned = assignments_for(session, user_id, now, sources)
     modules = _module_rows(session, user_id, assigned)
     result = MyLearning()
@@ -177,7 +179,7 @@ def my_learning(
         for row in modules
     }
     due = [item.module_id for item in items.values() if item.quiz_due]
-    slugs = quiz_slugs(session, due) if due else {}
+    slugs = quiz_slugs(session, due) if due and quiz_links else {}
     for row in modules:
         item = items[row.module_id]
         if item.quiz_due:

@@ -200,8 +200,14 @@ def _home_panel(user: User) -> dict[str, Any] | None:
     """Home panel for learners: what is overdue, in progress and expiring, in one glance."""
     if Role.LEARNER not in user.role_set:
         return None
+    # The panel shows counts only: no quiz links, so no question about quizzes.
     learning = learning_of(
-        db.session, user.id, language=select_language(), now=clock.now(), sources=_sources()
+        db.session,
+        user.id,
+        language=select_language(),
+        now=clock.now(),
+        sources=_sources(),
+        quiz_links=False,
     )
     if learning.is_empty:
         return None
