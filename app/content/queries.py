@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, select
+from sqlalchemy.orm import Session
 
 from app.content.models import (
     MediaFile,
@@ -119,6 +120,8 @@ class ModuleOverview:
     # The variant shown translates an older revision of the source (`source_language`).
     is_outdated: bool = False
     source_language: str = ""
+    # Imported from another provider's package: the page shows where from (module_packages).
+    has_origin: bool = False
 
 
 def _published(session: Session, slug: str) -> tuple[Module, ModuleVersion] | None:
@@ -130,19 +133,8 @@ def _published(session: Session, slug: str) -> tuple[Module, ModuleVersion] | No
     return (row[0], row[1]) if row else None
 
 
-def _variants(
-    session: Session, version_id: int, *, titles_only: bool = False
-) -> dict[str, ModuleVariant]:
+def _variants(session: Session, version_id: int) -> dict[str, ModuleVariant]:
     query = select(ModuleVariant).where(ModuleVariant.version_id == version_id)
-    if titles_only:  # the reader needs no Markdown, search text or summary
-        query = query.options(
-            load_only(
-                ModuleVariant.id,
-                ModuleVariant.language,
-                ModuleVariant.title,
-                ModuleVariant.is_outdated,
-            )
-        )
     return {v.language: v for v in session.scalars(query)}
 
 
@@ -157,43 +149,106 @@ def _page_titles(session: Session, variant_id: int) -> list[PageLink]:
     ]
 
 
+def _learner_module(*extra: Any) -> Select:
+    """A published module's current version: one row per language and page (built once, at
+    import: the statement and its cache key are reused with bind parameters `slug`, ...)."""
+    return (
+        select(
+            Module.id.label("module_id"),
+            Module.slug,
+            Module.source_language,
+            Module.kind,
+            ModuleVersion.id.label("version_id"),
+            ModuleVariant.language,
+            ModuleVariant.title,
+            ModuleVariant.is_outdated,
+            ModulePage.position,
+            ModulePage.title.label("page_title"),
+            *extra,
+        )
+        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
+        .join(ModuleVariant, ModuleVariant.version_id == ModuleVersion.id)
+        .outerjoin(ModulePage, ModulePage.variant_id == ModuleVariant.id)
+        .where(Module.slug == bindparam("slug"), Module.status == ModuleStatus.PUBLISHED)
+        .order_by(ModuleVariant.language, ModulePage.position)
+    )
+
+
+def _on_first_page(column: Any) -> Any:
+    """`column` on a language's first row only (the same on every row: read it once)."""
+    return case((func.coalesce(ModulePage.position, 0) == 0, column))
+
+
+# The module page: the version's figures, the variant's summary, and where the learner stands.
+_OVERVIEW = _learner_module(
+    ModuleVersion.number.label("version_number"),
+    ModuleVersion.valid_days,
+    _on_first_page(ModuleVariant.summary).label("summary"),
+    _on_first_page(ModuleVariant.tags).label("tags"),
+    ModuleVariant.minutes,
+    ReadingPosition.position.label("resume_at"),
+    # JSON null (None written explicitly) is no origin either.
+    (func.coalesce(cast(Module.origin, Text), "null") != "null").label("has_origin"),
+).outerjoin(
+    ReadingPosition,
+    and_(
+        ReadingPosition.module_id == Module.id,
+        ReadingPosition.user_id == bindparam("user_id"),
+    ),
+)
+# The reader: the stored, sanitised HTML of the page asked for (in each language), no other.
+_READER = _learner_module(
+    ModulePage.id.label("page_id"),
+    case((ModulePage.position == bindparam("position"), ModulePage.html)).label("html"),
+)
+
+
+def _chosen(rows: list[Any], wanted: str) -> tuple[Any, list[Any], tuple[str, ...]] | None:
+    """The language shown (by the fallback order), its rows (one per page) and all languages."""
+    if not rows:
+        return None
+    by_language: dict[str, list[Any]] = {}
+    for row in rows:
+        by_language.setdefault(row.language, []).append(row)
+    chosen = pick_language(by_language, wanted, rows[0].source_language)
+    own = [row for row in by_language[chosen] if row.position is not None]
+    return by_language[chosen][0], own, tuple(sorted_languages(by_language))
+
+
 def module_overview(
     session: Session, slug: str, *, language: str, user_id: int, requested: str | None = None
 ) -> ModuleOverview | None:
-    """The published module `slug` for a learner (None if there is no such published module)."""
-    found = _published(session, slug)
+    """The published module `slug` for a learner (None if there is no such published module);
+    one query."""
+    found = _chosen(
+        session.execute(_OVERVIEW, {"slug": slug, "user_id": user_id}).all(),
+        requested or language,
+    )
     if found is None:
         return None
-    module, version = found
-    variants = _variants(session, version.id)
-    chosen = pick_language(variants, requested or language, module.source_language)
-    variant = variants[chosen]
-    pages = _page_titles(session, variant.id)
-    position = session.scalar(
-        select(ReadingPosition).where(
-            ReadingPosition.user_id == user_id, ReadingPosition.module_id == module.id
-        )
-    )
+    first, own, languages = found
+    pages = [PageLink(row.position + 1, row.page_title) for row in own]
     resume = None
-    if position is not None and pages:
-        resume = pages[min(max(position.position, 0), len(pages) - 1)]
+    if first.resume_at is not None and pages:
+        resume = pages[min(max(first.resume_at, 0), len(pages) - 1)]
     return ModuleOverview(
-        module_id=module.id,
-        slug=module.slug,
-        version_id=version.id,
-        version_number=version.number,
-        title=variant.title,
-        summary=variant.summary,
-        tags=tuple(variant.tags or ()),
-        minutes=variant.minutes,
-        valid_days=version.valid_days,
-        language=chosen,
-        is_fallback=chosen != language,
-        languages=tuple(sorted_languages(variants)),
+        module_id=first.module_id,
+        slug=first.slug,
+        version_id=first.version_id,
+        version_number=first.version_number,
+        title=first.title,
+        summary=first.summary,
+        tags=tuple(first.tags or ()),
+        minutes=first.minutes,
+        valid_days=first.valid_days,
+        language=first.language,
+        is_fallback=first.language != language,
+        languages=languages,
         pages=pages,
         resume=resume,
-        is_outdated=variant.is_outdated,
-        source_language=module.source_language,
+        is_outdated=first.is_outdated,
+        source_language=first.source_language,
+        has_origin=bool(first.has_origin),
     )
 
 
@@ -234,39 +289,34 @@ class ReaderPage:
 def reader_page(
     session: Session, slug: str, number: int, *, language: str, requested: str | None = None
 ) -> ReaderPage | None:
-    """Page `number` (1-based) of a published module; a fixed number of queries (four)."""
-    found = _published(session, slug)
+    """Page `number` (1-based) of a published module; one query."""
+    found = _chosen(
+        session.execute(_READER, {"slug": slug, "position": number - 1}).all(),
+        requested or language,
+    )
     if found is None:
         return None
-    module, version = found
-    variants = _variants(session, version.id, titles_only=True)
-    chosen = pick_language(variants, requested or language, module.source_language)
-    variant = variants[chosen]
-    pages = _page_titles(session, variant.id)
-    if not 1 <= number <= len(pages):
+    first, own, languages = found
+    if not 1 <= number <= len(own):
         return None
-    page = session.execute(
-        select(ModulePage.id, ModulePage.title, ModulePage.html).where(
-            ModulePage.variant_id == variant.id, ModulePage.position == number - 1
-        )
-    ).one()
+    page = own[number - 1]
     return ReaderPage(
-        module_id=module.id,
-        slug=module.slug,
-        version_id=version.id,
-        module_title=variant.title,
-        language=chosen,
-        is_fallback=chosen != language,
-        languages=tuple(sorted_languages(variants)),
+        module_id=first.module_id,
+        slug=first.slug,
+        version_id=first.version_id,
+        module_title=first.title,
+        language=first.language,
+        is_fallback=first.language != language,
+        languages=languages,
         number=number,
-        count=len(pages),
-        page_id=page.id,
-        title=page.title,
+        count=len(own),
+        page_id=page.page_id,
+        title=page.page_title,
         html=page.html,
-        pages=pages,
-        is_outdated=variant.is_outdated,
-        source_language=module.source_language,
-        kind=module.kind,
+        pages=[PageLink(row.position + 1, row.page_title) for row in own],
+        is_outdated=first.is_outdated,
+        source_language=first.source_language,
+        kind=first.kind,
     )
 
 
@@ -291,18 +341,6 @@ def published_module(session: Session, slug: str) -> Module | None:
     """The module `slug` if learners may see it (published, not archived)."""
     found = _published(session, slug)
     return found[0] if found else None
-
-
-def page_count(session: Session, version_id: int, language: str) -> int:
-    """How many pages a language of a version has."""
-    return (
-        session.scalar(
-            select(func.count(ModulePage.id))
-            .join(ModuleVariant, ModulePage.variant_id == ModuleVariant.id)
-            .where(ModuleVariant.version_id == version_id, ModuleVariant.language == language)
-        )
-        or 0
-    )
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,10 @@ from app.content.queries import (
     catalogue,
     media_for_learner,
     module_overview,
-    page_count,
-    page_in_version,
     printable_summary,
-    published_module,
     reader_page,
 )
-from app.content.reading import record_page_view
+from app.content.reading import page_to_record, record_page_view
 from app.content.search import MAX_QUERY_LENGTH
 from app.content.translation_notes import stale_translation
 from app.extensions import db
@@ -128,34 +125,35 @@ def reader(slug: str, number: int):
 def page_done(slug: str, number: int):
     """Record that the learner read this page and move on (post/redirect/get)."""
     form = FlaskForm()
-    module = published_module(db.session, slug)
-    if module is None or not form.validate_on_submit():
-        abort(404 if module is None else 400)
     try:
-        version_id = int(request.form.get("version_id", ""))
+        version_id: int | None = int(request.form.get("version_id", ""))
     except ValueError:
-        abort(400)
+        version_id = None
     language = request.form.get("language", "")
-    page = page_in_version(db.session, module.id, version_id, language, number)
-    if page is None:
+    found = page_to_record(db.session, slug, version_id or 0, language, number)
+    if found.module is None or not form.validate_on_submit():
+        abort(404 if found.module is None else 400)
+    if version_id is None:
+        abort(400)
+    if found.page is None:
         abort(404)
-    count = page_count(db.session, version_id, language)
+    # Read before the commit, which would expire the signed-in user and load it again.
+    lang_arg = language if language != select_language() else None
+    quiz_slug = _module_quiz_slug(found.module.id) if number >= found.count else None
     record_page_view(
         db.session,
         current_user,
-        module,
-        page,
+        found.module,
+        found.page,
         version_id=version_id,
         language=language,
-        resume_at=min(number, count - 1),
+        resume_at=min(number, found.count - 1),
         now=clock.now(),
         listeners=PAGE_READ.receivers(),
     )
     db.session.commit()
-    lang_arg = language if language != select_language() else None
-    if number < count:
+    if number < found.count:
         return redirect(url_for(".reader", slug=slug, number=number + 1, lang=lang_arg), 303)
-    quiz_slug = _module_quiz_slug(module.id)
     if quiz_slug is not None:
         # The end of a module leads on to its quiz (the quiz page says where the learner stands).
         flash(_("You have read every page of this module. Now check what you learnt."), "success")
