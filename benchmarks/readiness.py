@@ -306,6 +306,57 @@ def best_of(function: Callable[[], Any]) -> float:
     return min(times)
 
 
+def page(app: Any, admin: Any, campaign: Any) -> int:
+    """The whole-network readiness page's model (every table and figure); its statements."""
+    from app.extensions import db
+    from app.readiness import presenters
+    from app.readiness.forms import UnitFilters
+
+    statements = []
+    note = lambda *args: statements.append(1)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        with app.test_request_context("/"):
+            presenters.report_page(
+                db.session,
+                admin,
+                campaign,
+                unit=None,
+                filters=UnitFilters(),
+                now=NOW,
+                tz=TZ,
+                language="fr",
+                reminder_key=lambda user_id: f"bench-{user_id}",
+            )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def export(session: Any, admin: Any, campaign_id: int) -> None:
+    """The streamed overdue export: time to the first and the last person, peak memory."""
+    import tracemalloc
+
+    from app.readiness.queries.overdue import stream_overdue_people
+
+    for traced in (False, True):
+        if traced:
+            tracemalloc.start()
+        start = time.perf_counter()
+        people = stream_overdue_people(session, admin, campaign_id, NOW, root_path=None)
+        next(people)
+        first = (time.perf_counter() - start) * 1000
+        count = 1 + sum(1 for _ in people)
+        total = (time.perf_counter() - start) * 1000
+        if traced:
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            print(f"{'overdue export: peak Python memory':46s} {peak:9.1f} MB ({count} people)")
+        else:
+            print(f"{'overdue export (streamed): first person':46s} {first:9.1f} ms")
+            print(f"{'overdue export (streamed): all people':46s} {total:9.1f} ms")
+
+
 def measure(url: str, label: str) -> None:
     """Build the data in the database at `url` and print the timings."""
     app = _app(url)
@@ -354,6 +405,7 @@ def measure(url: str, label: str) -> None:
         base = best_of(baseline)
         print(f"{'baseline: count(*), max(completed_at) of completions':46s} {base:9.1f} ms")
         for name, function in (
+            ("readiness page model, whole network", lambda: page(app, admin, campaign)),
             ("readiness report, whole network", readiness),
             ("unit x module heat map, whole network", heat_map),
             ("overdue list, first page of 50", overdue),
@@ -361,6 +413,8 @@ def measure(url: str, label: str) -> None:
         ):
             elapsed = best_of(function)
             print(f"{name:46s} {elapsed:9.1f} ms   x{elapsed / base:7.1f} baseline")
+        print(f"{'readiness page model: SQL statements':46s} {page(app, admin, campaign):9d}")
+        export(session, admin, campaign.id)
         report = readiness_report(session, admin, campaign, root=None, now=NOW, tz=TZ)
         network = report.units[1]
         print(
