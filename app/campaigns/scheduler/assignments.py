@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Subquery,
     and_,
     case,
     exists,
@@ -82,7 +81,13 @@ def sync_assignments(ctx: TickContext, campaign: Campaign, *, is_launch: bool) -
 def _newcomer_rows(ctx: TickContext, campaign: Campaign, late_due: datetime) -> Any:
     """SELECT the assignment rows of audience members who lack a live module of the campaign
     (the refresher instead of the full module for who completed it since last time)."""
-    audience: Subquery = audience_select(campaign.id, campaign.audience_roles).subquery("audience")
+    # Materialised: worked out once, not once per module of the campaign (the planner cannot
+    # estimate the audience's size and would scan the people once per module).
+    audience: Any = (
+        audience_select(campaign.id, campaign.audience_roles)
+        .cte("audience")
+        .prefix_with("MATERIALIZED")
+    )
     cm = aliased(CampaignModule)
     refresher_applies = and_(
         cm.refresher_module_id.is_not(None),
