@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.assessment import grading
@@ -231,7 +232,7 @@ def save_answer(
 
     `locked`: the caller read the attempt with `load_attempt(..., for_update=True)` in this
     transaction. `answers`: the attempt's saved answers, read once for several saves; the
-    new rows then go in with the caller's flush (one batch), not one by one.
+    new rows then go in with the caller's flush (one batch). Without them, one upsert.
     """
     if not locked:
         _lock(session, attempt)
@@ -246,26 +247,33 @@ def save_answer(
         raise AnswerRefused(N_("This question is not part of your attempt."))
     question = definition_of(attempt.version).question(question_id)
     stored = normalise_response(question, response)
+    values = {"attempt_id": attempt.id, "question_id": question_id}
+    values |= {"response": stored, "saved_at": now}
     if answers is None:
-        answer = session.scalar(_ANSWER, {"attempt_id": attempt.id, "question_id": question_id})
-    else:
-        answer = answers.get(question_id)
+        # One statement whether or not the row exists, and no lost race between two tabs.
+        session.execute(_UPSERT[session.get_bind().dialect.name], values)
+        return AttemptAnswer(**values)  # what was saved; not added to the session
+    answer = answers.get(question_id)
     if answer is None:
-        answer = AttemptAnswer(attempt_id=attempt.id, question_id=question_id)
+        answer = answers[question_id] = AttemptAnswer(
+            attempt_id=attempt.id, question_id=question_id
+        )
         session.add(answer)
-        if answers is not None:
-            answers[question_id] = answer
     answer.response = stored
     answer.saved_at = now
-    if answers is None:
-        session.flush()
     return answer
 
 
-_ANSWER = select(AttemptAnswer).where(
-    AttemptAnswer.attempt_id == bindparam("attempt_id"),
-    AttemptAnswer.question_id == bindparam("question_id"),
-)
+def _upsert(insert_of: Callable[[Any], Any]) -> Any:
+    statement = insert_of(AttemptAnswer.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "question_id"],
+        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at},
+    )
+
+
+# Built once per dialect (the platform runs on these two): save one answer in one statement.
+_UPSERT = {"sqlite": _upsert(sqlite.insert), "postgresql": _upsert(postgresql.insert)}
 
 
 def expire_if_due(
@@ -344,7 +352,12 @@ def _grade(session: Session, attempt: Attempt) -> tuple[QuizDefinition, dict[str
     questions = [definition.question(question_id) for question_id in attempt.question_ids]
     answers = {
         answer.question_id: answer
-        for answer in session.scalars(ANSWERS_OF_ATTEMPT, {"attempt_id": attempt.id})
+        for answer in session.scalars(
+            # Fresh values: an answer upserted in this transaction may be in the session stale.
+            ANSWERS_OF_ATTEMPT,
+            {"attempt_id": attempt.id},
+            execution_options={"populate_existing": True},
+        )
     }
     responses = counted_responses(attempt, answers.values())
     valid: dict[str, Any] = {}

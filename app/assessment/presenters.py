@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from app.assessment import grading, question_display
@@ -20,11 +21,19 @@ from app.i18n.markers import N_
 _SINGLE_PARAGRAPH_RE = re.compile(r"^<p>((?:(?!<p>|</p>).)*)</p>$", re.DOTALL)
 
 
+# Quiz texts are rendered once per worker, not on every page: the rendering depends on the text
+# alone (no media, labels or request), and a published version's texts never change. Bounded:
+# a few thousand texts cover every quiz in use.
+_RENDERED = 4096
+
+
+@lru_cache(maxsize=_RENDERED)
 def markdown_html(text: str) -> str:
     """Render trainer Markdown to sanitised HTML (the module pipeline)."""
     return render_markdown(text or "")
 
 
+@lru_cache(maxsize=_RENDERED)
 def inline_html(text: str) -> str:
     """Render Markdown for a label: a single paragraph loses its <p> (labels hold no blocks)."""
     html = render_markdown(text or "").strip()
@@ -32,6 +41,7 @@ def inline_html(text: str) -> str:
     return match.group(1) if match else html
 
 
+@lru_cache(maxsize=_RENDERED)
 def plain(text: str) -> str:
     """Markdown as plain text (for select options, titles and short listings)."""
     return plain_text(render_markdown(text or "")).strip()
