@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flask import Flask, g, request, url_for
+from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.config import load_settings
@@ -154,7 +154,7 @@ def _register_hooks(app: Flask) -> None:
             context["nav_items"] = _nav_items(app, nav_cache, current_user.role_set)
         else:
             context["nav_items"] = []
-            context["language_form"] = _language_form(locale)
+            context.update(_language_switcher())
         return context
 
 
@@ -202,15 +202,19 @@ def _nav_items(
     ]
 
 
-def _language_form(locale: str) -> Any:
-    """The signed-out language switcher's form, built once per request (error pages reuse it)."""
-    from app.people.forms import LanguageForm
+def _language_switcher() -> dict[str, Any]:
+    """What the signed-out language switcher shows: the languages, and the page to return to.
 
-    form = g.get("language_form")
-    if form is None:
-        form = LanguageForm(formdata=None, language=locale, next=request.full_path.rstrip("?"))
-        g.language_form = form
-    return form
+    Signed out, the switcher's form carries no CSRF token (see LanguageForm), so the layout
+    writes its few fields itself instead of building a form on every public page;
+    `auth.set_language` still validates the choice with LanguageForm.
+    """
+    from app.people.forms import LANGUAGE_NAMES
+
+    return {
+        "language_choices": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        "language_next": request.full_path.rstrip("?"),
+    }
 
 
 def _register_cli(app: Flask) -> None:
