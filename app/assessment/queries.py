@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, literal, null, select, union_all
+from sqlalchemy import bindparam, cast, func, inspect, literal, null, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessment.models import (
@@ -320,11 +320,12 @@ def _learner_quiz_parts() -> Any:
     standalone = (
         select(
             literal(1).label("part"),
-            null().label("started_at"),
+            # Typed, for PostgreSQL, which takes an untyped NULL in a subquery for text.
+            cast(null(), Attempt.started_at.type).label("started_at"),
             Quiz.slug.label("slug"),
             QuizVersion.definition["title"].label("title"),
-            null().label("attempt_id"),
-            null().label("deadline_at"),
+            cast(null(), Attempt.id.type).label("attempt_id"),
+            cast(null(), Attempt.deadline_at.type).label("deadline_at"),
         )
         .join(QuizVersion, QuizVersion.id == Quiz.current_version_id)
         .where(Quiz.module_id.is_(None))
