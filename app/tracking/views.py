@@ -65,7 +65,6 @@ def my_learning():
     return render_template(
         "tracking/my_learning.html",
         learning=learning,
-        form=FlaskForm(),
         tables=export.CSV_TABLES,
         format_code=format_code,
     )
