@@ -202,7 +202,7 @@ def deliver_batch(
                 report.failed += 1
                 continue
             try:
-                connection.send(message)
+                connection.send(message, email.to_address)
             except Exception as exc:
                 claims.mark_failed(session, email.id, attempts, _describe(exc), now)
                 report.failed += 1

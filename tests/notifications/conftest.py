@@ -13,6 +13,7 @@ class CountingHandler(_CollectingHandler):
     def __init__(self) -> None:
         super().__init__()
         self.peers: list = []
+        self.envelopes: list[tuple[str, list[str]]] = []
         self.refused_ids: list[str] = []
 
     async def handle_DATA(self, server, session, envelope):
@@ -24,6 +25,7 @@ class CountingHandler(_CollectingHandler):
             self.refused_ids.append(message["Message-ID"])
         else:
             self.peers.append(session.peer)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return await super().handle_DATA(server, session, envelope)
 
     @property

@@ -149,10 +149,10 @@ def test_a_crash_before_sending_repeats_nothing(app, smtp_server, monkeypatch):
     sent: list = []
     real_send = SmtpConnection.send
 
-    def crash_after_two(self, message):
+    def crash_after_two(self, message, *envelope):
         if len(sent) == 2:
             raise Crash
-        real_send(self, message)
+        real_send(self, message, *envelope)
         sent.append(message)
 
     monkeypatch.setattr(SmtpConnection, "send", crash_after_two)
@@ -212,3 +212,33 @@ def test_side_by_side_workers_send_each_message_once(app, runner, smtp_server):
     assert Counter(_received_ids(smtp_server)) == Counter(row.message_id for row in rows)
     batches = int(result.output.split(" in ")[1].split(" batches")[0])
     assert smtp_server.connections == batches  # still one connection per batch
+
+
+def test_a_run_of_many_messages_uses_one_connection_per_batch_with_true_envelopes(app, smtp_server):
+    tricky = "=" * 20 + " not a boundary ==\n--" + "=" * 15 + "0123==\nÉté à 100 %"
+    enqueue_emails(
+        db.session,
+        [
+            {
+                "to_address": f"Person {n} <person{n}@example.org>",
+                "subject": f"Rappel {n}",
+                "body_text": f"{tricky} {n}",
+                "body_html": f"<p>{tricky} {n}</p>",
+                "dedupe_key": f"test:{n}",
+            }
+            for n in range(23)
+        ],
+        now=NOW,
+    )
+    db.session.commit()
+    report = deliver_outbox(db.session, smtp_settings_from_config(), now=NOW, batch_size=5)
+    assert (report.sent, report.batches, report.connections) == (23, 5, 5)
+    assert smtp_server.connections == 5  # one per batch, counted by the server
+    assert sorted(smtp_server.envelopes) == sorted(
+        ("no-reply@ready.example.org", [f"person{n}@example.org"]) for n in range(23)
+    )
+    for message in smtp_server.messages:
+        n = message["Subject"].split()[-1]
+        # SMTP carries CRLF line ends; the parts are split at the boundary and nowhere else.
+        plain, html = (part.get_content().replace("\r\n", "\n") for part in message.iter_parts())
+        assert plain == f"{tricky} {n}" and html == f"<p>{tricky} {n}</p>"
