@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.access import campaign_scope_clause
 from app.campaigns.models import Campaign, CampaignState
 from app.i18n.languages import text_in
 from app.people.models import Unit, UnitKind, User
-from app.permissions import is_admin, managed_unit_paths, unit_scope_clause
+from app.permissions import (
+    is_admin,
+    managed_unit_paths,
+    trainer_provider_ids,
+    unit_scope_clause,
+)
 from app.readiness.rules import Rule
 
 
@@ -48,25 +53,44 @@ def campaign_info(campaign: Campaign) -> CampaignInfo:
     )
 
 
+# Campaign statements by the viewer's permission data (admin or not, trainer providers, managed
+# unit paths): exactly what `campaign_scope_clause` reads, so a statement is only ever reused
+# for a viewer with the same rights, read from their roles on every request. Bounded: emptied
+# when full (a network has a few hundred distinct manager scopes).
+_CAMPAIGN_STATEMENTS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+_MAX_CACHED_SCOPES = 2_048
+_CAMPAIGN_ID = bindparam("campaign_id", type_=Integer)
+
+
+def _campaign_statements(viewer: User) -> tuple[Any, Any]:
+    """(visible campaigns, one campaign by `campaign_id`) for the viewer's scope, built once."""
+    key = (
+        is_admin(viewer),
+        tuple(sorted(trainer_provider_ids(viewer))),
+        tuple(managed_unit_paths(viewer)),
+    )
+    statements = _CAMPAIGN_STATEMENTS.get(key)
+    if statements is None:
+        visible = Campaign.state.in_(REPORTED_STATES), campaign_scope_clause(viewer)
+        statements = (
+            select(Campaign).where(*visible).order_by(Campaign.due_at.desc(), Campaign.id.desc()),
+            select(Campaign).where(Campaign.id == _CAMPAIGN_ID, *visible),
+        )
+        if len(_CAMPAIGN_STATEMENTS) >= _MAX_CACHED_SCOPES:
+            _CAMPAIGN_STATEMENTS.clear()
+        _CAMPAIGN_STATEMENTS[key] = statements
+    return statements
+
+
 def visible_campaigns(session: Session, viewer: User) -> list[CampaignInfo]:
     """Campaigns past their draft that the viewer may see, latest due date first (one query)."""
-    campaigns = session.scalars(
-        select(Campaign)
-        .where(Campaign.state.in_(REPORTED_STATES), campaign_scope_clause(viewer))
-        .order_by(Campaign.due_at.desc(), Campaign.id.desc())
-    ).all()
+    campaigns = session.scalars(_campaign_statements(viewer)[0]).all()
     return [campaign_info(c) for c in campaigns]
 
 
 def campaign_for(session: Session, viewer: User, campaign_id: int) -> CampaignInfo | None:
     """The campaign if it exists, is past its draft and the viewer may see it (else None)."""
-    campaign = session.scalar(
-        select(Campaign).where(
-            Campaign.id == campaign_id,
-            Campaign.state.in_(REPORTED_STATES),
-            campaign_scope_clause(viewer),
-        )
-    )
+    campaign = session.scalar(_campaign_statements(viewer)[1], {"campaign_id": campaign_id})
     return campaign_info(campaign) if campaign is not None else None
 
 
