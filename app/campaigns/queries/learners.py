@@ -17,23 +17,26 @@ from app.people.models import User
 from app.tracking.completion_sql import assignment_done_clause
 from app.tracking.my_learning import AssignmentRow
 
+# Built once: "my learning" and the home page only bind the person.
+_ASSIGNMENTS_FOR_USER = (
+    select(Assignment.module_id, Assignment.due_at, Campaign.name, User.preferred_language)
+    .join(Campaign, Campaign.id == Assignment.campaign_id)
+    .join(User, User.id == Assignment.user_id)
+    .where(
+        Assignment.user_id == bindparam("user_id"),
+        Assignment.removed_at.is_(None),
+        Campaign.state == CampaignState.ACTIVE,
+    )
+    .order_by(Assignment.due_at, Assignment.id)
+)
+
 
 def assignments_for_user(session: Session, user_id: int, now: datetime) -> list[AssignmentRow]:
     """The open campaign assignments of a person (active campaigns), for "my learning".
 
     One query; the source is the campaign's name in the person's language.
     """
-    rows = session.execute(
-        select(Assignment.module_id, Assignment.due_at, Campaign.name, User.preferred_language)
-        .join(Campaign, Campaign.id == Assignment.campaign_id)
-        .join(User, User.id == Assignment.user_id)
-        .where(
-            Assignment.user_id == user_id,
-            Assignment.removed_at.is_(None),
-            Campaign.state == CampaignState.ACTIVE,
-        )
-        .order_by(Assignment.due_at, Assignment.id)
-    ).all()
+    rows = session.execute(_ASSIGNMENTS_FOR_USER, {"user_id": user_id}).all()
     return [
         AssignmentRow(module_id=module_id, due_at=due_at, source=text_in(name, language))
         for module_id, due_at, name, language in rows
