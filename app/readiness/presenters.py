@@ -121,6 +121,20 @@ class TrendTable:
         assigned, ready = self.values.get((unit_id, day), (0, 0))
         return ready / assigned if assigned else None
 
+    def rows(self, format_percent: Callable[[float], str]) -> list[tuple[date, list[str]]]:
+        """The table's cells as text, a row per day ("–" without a snapshot): formatted here
+        in one pass rather than by a template macro per cell (days × units of them)."""
+        return [
+            (
+                day,
+                [
+                    "–" if (share := self.share(unit_id, day)) is None else format_percent(share)
+                    for unit_id, _name in self.units
+                ],
+            )
+            for day in self.days
+        ]
+
 
 @dataclass
 class ReportPage:
