@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import Assignment, Campaign, CampaignState
@@ -152,18 +152,17 @@ def _published_variants(session: Session, module_ids: set[int]) -> dict[int, lis
     return variants
 
 
+# Built once: the home panel and the counter page only bind the helper and the week.
+_ASSISTS_IN_WEEK = select(func.count(CounterAssist.id)).where(
+    CounterAssist.user_id == bindparam("user_id"),
+    CounterAssist.week == bindparam("week"),
+    CounterAssist.voided_at.is_(None),
+)
+
+
 def assists_this_week(session: Session, user_id: int, week: str) -> int:
     """How many assists (not undone) the helper logged in a week."""
-    return (
-        session.scalar(
-            select(func.count(CounterAssist.id)).where(
-                CounterAssist.user_id == user_id,
-                CounterAssist.week == week,
-                CounterAssist.voided_at.is_(None),
-            )
-        )
-        or 0
-    )
+    return session.scalar(_ASSISTS_IN_WEEK, {"user_id": user_id, "week": week}) or 0
 
 
 # --- managers: per unit, topic and week -------------------------------------------------------
