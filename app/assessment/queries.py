@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, cast, func, inspect, literal, null, select, union_all
+from sqlalchemy import (
+    bindparam,
+    case,
+    cast,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from app.assessment.models import (
@@ -23,6 +34,7 @@ from app.assessment.models import (
 from app.assessment.operations import definition_of
 from app.assessment.questions import MAX_COOLDOWN_MINUTES, Texts, clamp_minutes
 from app.content.models import Module, ModuleStatus
+from app.db import TZDateTime
 
 
 def _id(obj: Any) -> int:
@@ -165,43 +177,80 @@ class AttemptRow:
 class LearnerStanding:
     """A learner's attempts at a quiz (most recent first) and what follows from them."""
 
-    attempts: list[AttemptRow]
+    attempts: list[AttemptRow]  # the SHOWN_ATTEMPTS most recent
     policy: AttemptPolicy
     best: AttemptRow | None
     has_passed: bool
 
 
-# Built once: every read of a learner's attempts is this one statement with bound ids.
-_ATTEMPT_ROWS = (
-    select(
-        Attempt.id,
-        Attempt.number,
-        Attempt.state,
-        Attempt.started_at,
-        Attempt.submitted_at,
-        Attempt.score_percent,
-        Attempt.is_passed,
-        Attempt.deadline_at,
-    )
-    .where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"))
-    .order_by(Attempt.number.desc())
-)
+# The start and result pages list the most recent attempts, not a history without end (the page
+# stays small); the policy, the best attempt and "passed" still count every attempt.
+SHOWN_ATTEMPTS = 20
 
 
-def _attempt_rows(session: Session, user: Any, quiz: Quiz) -> list[AttemptRow]:
-    return [
-        AttemptRow(
-            id=row.id,
-            number=row.number,
-            state=AttemptState(row.state).value,
-            started_at=row.started_at,
-            submitted_at=row.submitted_at,
-            score_percent=row.score_percent,
-            is_passed=row.is_passed,
-            deadline_at=row.deadline_at,
+def _standing_statement() -> Any:
+    """One statement: the recent attempts, plus the best and last submitted, with totals."""
+    submitted_first = case((Attempt.state == AttemptState.SUBMITTED, 0), else_=1)
+    ranked = (
+        select(
+            Attempt.id,
+            Attempt.number,
+            Attempt.state,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Attempt.score_percent,
+            Attempt.is_passed,
+            Attempt.deadline_at,
+            func.row_number().over(order_by=Attempt.number.desc()).label("recent"),
+            func.row_number()
+            .over(
+                order_by=(
+                    submitted_first,
+                    Attempt.score_percent.desc().nulls_last(),
+                    Attempt.number.asc(),
+                )
+            )
+            .label("best_rank"),
+            func.row_number()
+            .over(order_by=(submitted_first, Attempt.number.desc()))
+            .label("last_rank"),
+            func.count().over().label("used"),
+            # Typed: an aggregate bypasses the column type (SQLite would return a naive string).
+            type_coerce(func.max(Attempt.submitted_at).over(), TZDateTime()).label(
+                "last_submitted"
+            ),
+            func.max(case((Attempt.is_passed.is_(True), 1), else_=0)).over().label("passed"),
         )
-        for row in session.execute(_ATTEMPT_ROWS, {"user_id": _id(user), "quiz_id": quiz.id})
-    ]
+        .where(Attempt.user_id == bindparam("user_id"), Attempt.quiz_id == bindparam("quiz_id"))
+        .subquery()
+    )
+    return (
+        select(ranked)
+        .where(
+            (ranked.c.recent <= SHOWN_ATTEMPTS)
+            | (ranked.c.best_rank == 1)
+            | (ranked.c.last_rank == 1)
+            | (ranked.c.state == AttemptState.OPEN)
+        )
+        .order_by(ranked.c.number.desc())
+    )
+
+
+# Built once, run with bound ids.
+_STANDING = _standing_statement()
+
+
+def _row(row: Any) -> AttemptRow:
+    return AttemptRow(
+        id=row.id,
+        number=row.number,
+        state=AttemptState(row.state).value,
+        started_at=row.started_at,
+        submitted_at=row.submitted_at,
+        score_percent=row.score_percent,
+        is_passed=row.is_passed,
+        deadline_at=row.deadline_at,
+    )
 
 
 def _settings(quiz: Quiz) -> tuple[int, int, str]:
@@ -213,16 +262,16 @@ def _settings(quiz: Quiz) -> tuple[int, int, str]:
     return int(definition.attempts or 0), cooldown, definition.score_policy
 
 
-def _policy(quiz: Quiz, rows: list[AttemptRow], now: datetime) -> AttemptPolicy:
-    """Apply the current version's attempt limit and cool-down to the rows (newest first)."""
+def _policy(quiz: Quiz, rows: list[Any], now: datetime) -> AttemptPolicy:
+    """Apply the current version's attempt limit and cool-down to the standing's rows."""
     allowed, cooldown, _score_policy = _settings(quiz)
-    submitted = [row.submitted_at for row in rows if row.submitted_at is not None]
-    last_submitted = max(submitted) if submitted else None
-    open_row = next((row for row in rows if row.state == AttemptState.OPEN.value), None)
+    used = rows[0].used if rows else 0
+    last_submitted = rows[0].last_submitted if rows else None
+    open_row = next((row for row in rows if row.state == AttemptState.OPEN), None)
     expired = bool(
         open_row and open_row.deadline_at and now > open_row.deadline_at + DEADLINE_GRACE
     )
-    left = None if allowed == 0 else max(0, allowed - len(rows))
+    left = None if allowed == 0 else max(0, allowed - used)
     until = None
     if cooldown and last_submitted is not None and left != 0:
         candidate = last_submitted + timedelta(minutes=cooldown)
@@ -230,7 +279,7 @@ def _policy(quiz: Quiz, rows: list[AttemptRow], now: datetime) -> AttemptPolicy:
             until = candidate
     return AttemptPolicy(
         allowed=allowed,
-        used=len(rows),
+        used=used,
         last_number=rows[0].number if rows else 0,
         attempts_left=left,
         cooldown_until=until,
@@ -239,53 +288,38 @@ def _policy(quiz: Quiz, rows: list[AttemptRow], now: datetime) -> AttemptPolicy:
     )
 
 
-def _best(quiz: Quiz, rows: list[AttemptRow]) -> AttemptRow | None:
+def _best(quiz: Quiz, rows: list[Any]) -> AttemptRow | None:
     """The attempt that counts: the highest (earliest of equals) or the last submitted one."""
-    submitted = [row for row in rows if row.state == AttemptState.SUBMITTED.value]
-    if not submitted:
+    rank = "last_rank" if _settings(quiz)[2] == "last" else "best_rank"
+    best = next((row for row in rows if getattr(row, rank) == 1), None)
+    if best is None or best.state != AttemptState.SUBMITTED:
         return None
-    if _settings(quiz)[2] == "last":
-        return max(submitted, key=lambda row: row.number)
-    return min(submitted, key=lambda row: (-(row.score_percent or 0.0), row.number))
+    return _row(best)
+
+
+def _standing_rows(session: Session, user: Any, quiz: Quiz) -> list[Any]:
+    return session.execute(_STANDING, {"user_id": _id(user), "quiz_id": quiz.id}).all()
 
 
 def learner_standing(session: Session, user: Any, quiz: Quiz, *, now: datetime) -> LearnerStanding:
     """Read the learner's attempts once and derive the policy, the best result and passing."""
-    rows = _attempt_rows(session, user, quiz)
+    rows = _standing_rows(session, user, quiz)
     return LearnerStanding(
-        attempts=rows,
+        attempts=[_row(row) for row in rows if row.recent <= SHOWN_ATTEMPTS],
         policy=_policy(quiz, rows, now),
         best=_best(quiz, rows),
-        has_passed=any(row.is_passed for row in rows),
+        has_passed=bool(rows and rows[0].passed),
     )
 
 
 def attempt_policy(session: Session, user: Any, quiz: Quiz, *, now: datetime) -> AttemptPolicy:
     """Apply the current version's attempt limit and cool-down to the learner's attempts."""
-    return _policy(quiz, _attempt_rows(session, user, quiz), now)
-
-
-def attempts_of(session: Session, user: Any, quiz: Quiz) -> list[AttemptRow]:
-    """Return a learner's attempts at a quiz, the most recent first."""
-    return _attempt_rows(session, user, quiz)
+    return _policy(quiz, _standing_rows(session, user, quiz), now)
 
 
 def best_result(session: Session, user: Any, quiz: Quiz) -> AttemptRow | None:
     """Return the attempt that counts: the highest or the last submitted one (quiz setting)."""
-    return _best(quiz, _attempt_rows(session, user, quiz))
-
-
-def has_passed(session: Session, user: Any, quiz: Quiz) -> bool:
-    """Tell whether any submitted attempt of the learner passed (for the review policy)."""
-    return bool(
-        session.scalar(
-            select(func.count(Attempt.id)).where(
-                Attempt.user_id == _id(user),
-                Attempt.quiz_id == quiz.id,
-                Attempt.is_passed.is_(True),
-            )
-        )
-    )
+    return _best(quiz, _standing_rows(session, user, quiz))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
-from app.assessment.models import QuizVersion
+from app.assessment.models import Attempt, AttemptState, QuizVersion
 from app.assessment.operations import definition_of
+from app.assessment.queries import SHOWN_ATTEMPTS
 from app.extensions import db
 from tests.assessment.quiz_factories import (
+    NOW,
     RIGHT,
     WRONG,
     form_fields,
@@ -99,6 +101,42 @@ def test_quiz_start_and_attempt_pages_stay_within_the_cap_as_history_grows(app, 
         counts.append((start_count, page_count))
         assert submit(client, attempt_id, token).status_code == 303
     assert counts[0] == counts[1], "the statements grew with the learner's history"
+
+
+def test_a_long_history_keeps_the_start_page_small_and_still_counts_every_attempt(app):
+    org = make_org()
+    quiz = make_quiz(org.provider, attempts=0, cooldown=0)
+    learner = make_user(org.branch_a1, language="en")
+    total = SHOWN_ATTEMPTS + 12
+    for number in range(1, total + 1):
+        # The first attempt is the best one: it must still count once out of the list.
+        score = 100.0 if number == 1 else 10.0
+        db.session.add(
+            Attempt(
+                user_id=learner.id,
+                quiz_id=quiz.id,
+                quiz_version_id=quiz.current_version_id,
+                number=number,
+                state=AttemptState.SUBMITTED,
+                seed=number,
+                question_ids=list(RIGHT),
+                option_orders={},
+                started_at=NOW,
+                submitted_at=NOW,
+                score_percent=score,
+                is_passed=number == 1,
+            )
+        )
+    db.session.commit()
+    client = app.test_client()
+    login_as(client, learner)
+    count, size, report = _count_get(app, client, f"/quizzes/{quiz.slug}")
+    page = client.get(f"/quizzes/{quiz.slug}").get_data(as_text=True)
+    assert count <= PAGE_CAP, report
+    assert size <= MAX_BYTES
+    assert page.count('<th scope="row">') == SHOWN_ATTEMPTS
+    assert f"Start attempt {total + 1}" in page
+    assert "Score: 100%" in page
 
 
 def test_saving_answers_runs_a_small_fixed_number_of_statements(app, taking):
