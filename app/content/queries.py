@@ -23,7 +23,7 @@ from app.content.models import (
     VersionMedia,
 )
 from app.content.search import match_clause
-from app.i18n.languages import pick_language, sorted_languages
+from app.i18n.languages import LANGUAGES, UNDETERMINED, pick_language, sorted_languages
 
 # --- Catalogue -------------------------------------------------------------------------------
 
@@ -39,52 +39,67 @@ class CatalogueRow:
     minutes: int
     language: str
     is_fallback: bool
-    languages: tuple[str, ...]
 
 
-def catalogue(session: Session, *, language: str, search: str = "") -> list[CatalogueRow]:
-    """Published modules (matching `search`, if any), each in the learner's language if it has
-    it, else in another with `is_fallback` set (one query)."""
-    query = (
+# `pick_language`'s fallback order as a rank (other languages tie: alphabetical, second key).
+_FALLBACK_RANK = case(
+    (ModuleVariant.language == bindparam("wanted"), 0),
+    (ModuleVariant.language == UNDETERMINED, 1),
+    (ModuleVariant.language == Module.source_language, 2),
+    *((ModuleVariant.language == code, 3 + n) for n, code in enumerate(LANGUAGES)),
+    else_=3 + len(LANGUAGES),
+)
+
+
+def _catalogue_query(*where: Any) -> Select:
+    """One row per published module (matching `where`) in the language shown, chosen in SQL."""
+    ranked = (
         select(
             Module.slug,
-            Module.source_language,
             ModuleVariant.language,
             ModuleVariant.title,
             ModuleVariant.summary,
             ModuleVariant.tags,
             ModuleVariant.minutes,
+            func.row_number()
+            .over(partition_by=Module.id, order_by=(_FALLBACK_RANK, ModuleVariant.language))
+            .label("choice"),
         )
-        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
-        .join(ModuleVariant, ModuleVariant.version_id == ModuleVersion.id)
-        .where(Module.status == ModuleStatus.PUBLISHED)
+        .join(ModuleVariant, ModuleVariant.version_id == Module.current_version_id)
+        .where(Module.status == ModuleStatus.PUBLISHED, *where)
+        .subquery()
     )
+    shown = ("slug", "language", "title", "summary", "tags", "minutes")
+    return select(*(ranked.c[name] for name in shown)).where(ranked.c.choice == 1)
+
+
+# Built once (its compiled SQL and cache key reused); a search builds its own.
+_CATALOGUE = _catalogue_query()
+
+
+def catalogue(session: Session, *, language: str, search: str = "") -> list[CatalogueRow]:
+    """Published modules (matching `search`, if any), each in the learner's language if it has
+    it, else in another with `is_fallback` set (one query)."""
+    query = _CATALOGUE
     if search.strip():
         matching = select(ModuleVariant.version_id).where(
             match_clause(search, session.get_bind().dialect.name)
         )
-        query = query.where(ModuleVersion.id.in_(matching))
-    by_module: dict[str, list] = {}
-    for row in session.execute(query):
-        by_module.setdefault(row.slug, []).append(row)
-    rows = []
-    for variants in by_module.values():
-        chosen_language = pick_language(
-            (v.language for v in variants), language, variants[0].source_language
+        query = _catalogue_query(ModuleVariant.version_id.in_(matching))
+    rows = [
+        CatalogueRow(
+            slug=slug,
+            title=title,
+            summary=summary,
+            tags=tuple(tags or ()),
+            minutes=minutes,
+            language=shown,
+            is_fallback=shown != language,
         )
-        chosen = next(v for v in variants if v.language == chosen_language)
-        rows.append(
-            CatalogueRow(
-                slug=chosen.slug,
-                title=chosen.title,
-                summary=chosen.summary,
-                tags=tuple(chosen.tags or ()),
-                minutes=chosen.minutes,
-                language=chosen.language,
-                is_fallback=chosen.language != language,
-                languages=tuple(sorted_languages(v.language for v in variants)),
-            )
+        for slug, shown, title, summary, tags, minutes in session.execute(
+            query, {"wanted": language}
         )
+    ]
     return sorted(rows, key=lambda r: r.title.casefold())
 
 
@@ -122,31 +137,6 @@ class ModuleOverview:
     source_language: str = ""
     # Imported from another provider's package: the page shows where from (module_packages).
     has_origin: bool = False
-
-
-def _published(session: Session, slug: str) -> tuple[Module, ModuleVersion] | None:
-    row = session.execute(
-        select(Module, ModuleVersion)
-        .join(ModuleVersion, Module.current_version_id == ModuleVersion.id)
-        .where(Module.slug == slug, Module.status == ModuleStatus.PUBLISHED)
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-def _variants(session: Session, version_id: int) -> dict[str, ModuleVariant]:
-    query = select(ModuleVariant).where(ModuleVariant.version_id == version_id)
-    return {v.language: v for v in session.scalars(query)}
-
-
-def _page_titles(session: Session, variant_id: int) -> list[PageLink]:
-    return [
-        PageLink(position + 1, title)
-        for position, title in session.execute(
-            select(ModulePage.position, ModulePage.title)
-            .where(ModulePage.variant_id == variant_id)
-            .order_by(ModulePage.position)
-        )
-    ]
 
 
 def _learner_module(*extra: Any) -> Select:
@@ -339,8 +329,13 @@ def page_in_version(
 
 def published_module(session: Session, slug: str) -> Module | None:
     """The module `slug` if learners may see it (published, not archived)."""
-    found = _published(session, slug)
-    return found[0] if found else None
+    return session.scalar(
+        select(Module).where(
+            Module.slug == slug,
+            Module.status == ModuleStatus.PUBLISHED,
+            Module.current_version_id.is_not(None),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -358,27 +353,33 @@ class PrintableSummary:
     pages: list[PageLink]
 
 
+_SUMMARY = _learner_module(
+    ModuleVersion.number.label("version_number"),
+    ModuleVersion.published_at,
+    _on_first_page(ModuleVariant.summary).label("summary"),
+    ModuleVariant.minutes,
+    _on_first_page(ModuleVariant.key_points_html).label("key_points_html"),
+)
+
+
 def printable_summary(
     session: Session, slug: str, *, language: str, requested: str | None = None
 ) -> PrintableSummary | None:
-    """The printable summary of a published module in the learner's language."""
-    found = _published(session, slug)
+    """The printable summary of a published module in the learner's language (one query)."""
+    found = _chosen(session.execute(_SUMMARY, {"slug": slug}).all(), requested or language)
     if found is None:
         return None
-    module, version = found
-    variants = _variants(session, version.id)
-    chosen = pick_language(variants, requested or language, module.source_language)
-    variant = variants[chosen]
+    first, own, _languages = found
     return PrintableSummary(
-        slug=module.slug,
-        title=variant.title,
-        summary=variant.summary,
-        minutes=variant.minutes,
-        language=chosen,
-        version_number=version.number,
-        published_at=version.published_at,
-        key_points_html=variant.key_points_html,
-        pages=_page_titles(session, variant.id),
+        slug=first.slug,
+        title=first.title,
+        summary=first.summary,
+        minutes=first.minutes,
+        language=first.language,
+        version_number=first.version_number,
+        published_at=first.published_at,
+        key_points_html=first.key_points_html,
+        pages=[PageLink(row.position + 1, row.page_title) for row in own],
     )
 
 

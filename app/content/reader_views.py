@@ -46,6 +46,10 @@ INLINE_TYPES = frozenset(
 )
 
 
+# Cards per catalogue page: about 10 KB of HTML.
+CATALOGUE_PAGE_SIZE = 24
+
+
 def _requested_language() -> str | None:
     lang = request.args.get("lang")
     return lang if lang in LANGUAGES else None
@@ -74,7 +78,19 @@ def catalogue_page():
     search = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     language = select_language()
     rows = catalogue(db.session, language=language, search=search)
-    return render_template("content/catalogue.html", rows=rows, search=search, language=language)
+    # A page of cards, not the whole library: the HTML and its rendering stay small (issue 14).
+    pages = max(1, -(-len(rows) // CATALOGUE_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    start = (page - 1) * CATALOGUE_PAGE_SIZE
+    return render_template(
+        "content/catalogue.html",
+        rows=rows[start : start + CATALOGUE_PAGE_SIZE],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        search=search,
+        language=language,
+    )
 
 
 @bp.get("/modules/<slug>")

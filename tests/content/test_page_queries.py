@@ -11,8 +11,9 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
+from app.content.models import Module, ModuleStatus
 from app.extensions import db
 from app.people.models import Role
 from tests.conftest import csrf_token_from, login_as
@@ -130,3 +131,26 @@ def test_a_search_and_a_module_never_read_run_no_more(app, client, world):
             page = client.get(url)
         assert page.status_code == 200
         assert len(log) <= CAPS[name], log.report()
+
+
+def test_the_catalogue_shows_a_page_of_cards_and_stays_small(app, client, world):
+    learner, root = world
+    _grow_library(root, 10, 20)  # the shipped modules and 30 more: two pages of 24
+    total = db.session.scalar(
+        select(func.count(Module.id)).where(Module.status == ModuleStatus.PUBLISHED)
+    )
+    assert 24 < total <= 48
+    login_as(client, learner)
+    first = client.get("/modules").get_data(as_text=True)
+    assert len(first.encode()) < 30_000
+    assert first.count('class="card module-card"') == 24
+    assert f"{total} modules" in first and 'href="/modules?page=2" rel="next"' in first
+    second = client.get("/modules?page=2").get_data(as_text=True)
+    assert second.count('class="card module-card"') == total - 24
+    assert 'href="/modules?page=1" rel="prev"' in second
+    cards = re.findall(r'<h2 lang="\w+"><a href="/modules/([\w-]+)', first + second)
+    assert len(set(cards)) == total  # every module once, across the pages
+    assert client.get("/modules?page=99").get_data(as_text=True) == second  # the last page
+    found = client.get("/modules?q=extra").get_data(as_text=True)
+    assert int(re.search(r"(\d+) modules found", found).group(1)) >= 30  # two pages
+    assert "/modules?q=extra&amp;page=2" in found
