@@ -37,7 +37,6 @@ from app.readiness.queries.overdue import OverduePerson, overdue_people
 from app.readiness.queries.people import PersonReadiness, people_in_unit
 from app.readiness.queries.report import ReadinessReport, UnitReadiness, readiness_report
 from app.readiness.queries.scope import CampaignInfo, UnitNode
-from app.readiness.queries.snapshots import trend_history
 from app.readiness.rules import STATUS_LABELS, STATUS_ORDER, Status
 from app.web import charts as web_charts
 
@@ -220,8 +219,7 @@ def _heat_table(
 
 
 def _trend_table(
-    session: Session,
-    campaign: CampaignInfo,
+    report: ReadinessReport,
     current: UnitReadiness,
     children: list[UnitReadiness],
     *,
@@ -231,7 +229,7 @@ def _trend_table(
     below = [(c.unit.id, c.unit.name) for c in worst_first(children)]
     room = len(below) if show_all else max(MAX_TREND_SERIES - len(own), 1)
     units = own + below
-    history = trend_history(session, campaign.id, [u[0] for u in units])
+    history = {u[0]: report.history[u[0]] for u in units if u[0] in report.history}
     values = {
         (unit_id, point.day): (point.assigned, point.ready)
         for unit_id, points in history.items()
@@ -347,7 +345,7 @@ def report_page(
         overdue_total=overdue_total,
         modules=titles,
         heat=heat,
-        trend=_trend_table(session, campaign, current, all_children, show_all=trend_all),
+        trend=_trend_table(report, current, all_children, show_all=trend_all),
         scores=quiz_score_bins(session, viewer, campaign.id, now, root_path=root_path),
         today=report.today,
         due_day=report.due_day,

@@ -121,6 +121,8 @@ class ReadinessReport:
     due_day: date
     units: dict[int, UnitReadiness]
     roots: list[UnitNode] = field(default_factory=list)
+    # Every daily snapshot of the units, by unit, oldest first (the trend table's numbers).
+    history: dict[int, list[DayCount]] = field(default_factory=dict)
 
     @property
     def days_left(self) -> int:
@@ -218,7 +220,12 @@ def readiness_report(
     )
     # The whole campaign's snapshots: the forecast compares the pace since the start with
     # the same units' curves in earlier campaigns (one more statement, set-based).
-    history = snapshot_history(session, campaign.id, result.keys(), since=days.start_day)
+    # Read once for the forecasts and the page's trend table (which shows every day).
+    history = snapshot_history(session, campaign.id, result.keys(), since=None)
+    since_start = {
+        unit_id: [point for point in points if point.day >= days.start_day]
+        for unit_id, points in history.items()
+    }
     branch_ids = [node.unit.id for node in result.values() if node.unit.is_branch]
     # Read once for every unit of the report (they share the checkpoints).
     references = ReferenceClass(reference_curves(session, campaign.id, branch_ids, now=now, tz=tz))
@@ -230,11 +237,11 @@ def readiness_report(
     # Deepest first, so that every unit's children are done before it.
     for node in sorted(result.values(), key=lambda n: -n.unit.depth):
         below = [c for c in children[node.unit.id] if c.assigned > 0]
-        own = _own_history(history, node, children[node.unit.id])
+        own = _own_history(since_start, node, children[node.unit.id])
         node.projection = _projection(node, below, own, days, references)
         _judge_up_the_tree(node, below, result, campaign.rule, days.days_left)
     roots = [root] if root is not None else scope_roots(units)
-    return ReadinessReport(campaign, days.today, days.due_day, result, roots=roots)
+    return ReadinessReport(campaign, days.today, days.due_day, result, roots=roots, history=history)
 
 
 @dataclass(frozen=True)

@@ -114,13 +114,6 @@ def direct_history(
     return result
 
 
-def trend_history(
-    session: Session, campaign_id: int, unit_ids: Iterable[int]
-) -> dict[int, list[DayCount]]:
-    """Every daily snapshot of some units (for the trend chart)."""
-    return snapshot_history(session, campaign_id, unit_ids, since=None)
-
-
 @dataclass(frozen=True)
 class SnapshotRow:
     """One daily snapshot of one unit."""
