@@ -140,6 +140,7 @@ def _register_hooks(app: Flask) -> None:
         end_session_quietly(db.session)
 
     nav_cache: dict[tuple[frozenset[Any], str], tuple[NavLink, ...]] = {}
+    links_cache: dict[str, dict[str, str]] = {}
 
     @app.context_processor
     def _layout_context() -> dict[str, Any]:
@@ -147,7 +148,11 @@ def _register_hooks(app: Flask) -> None:
 
         babel_locale = get_locale()
         locale = babel_locale.language if babel_locale else app.config["BABEL_DEFAULT_LOCALE"]
-        context: dict[str, Any] = {"current_locale": locale, "html_lang": f"{locale}-CH"}
+        context: dict[str, Any] = {
+            "current_locale": locale,
+            "html_lang": f"{locale}-CH",
+            "layout_links": _layout_links(links_cache),
+        }
         if getattr(current_user, "is_authenticated", False):
             # Signed in, the layout shows the navigation and no language switcher (the
             # profile page brings its own form): the switcher's form is not built at all.
@@ -156,6 +161,29 @@ def _register_hooks(app: Flask) -> None:
             context["nav_items"] = []
             context.update(_language_switcher())
         return context
+
+
+# The addresses every page's layout links to, by name: (endpoint, arguments).
+LAYOUT_LINKS: dict[str, tuple[str, dict[str, str]]] = {
+    "stylesheet": ("static", {"filename": "css/app.css"}),
+    "icon": ("static", {"filename": "img/favicon.svg"}),
+    "home": ("main.home", {}),
+    "login": ("auth.login", {}),
+    "profile": ("auth.profile", {}),
+    "logout": ("auth.logout", {}),
+    "set_language": ("auth.set_language", {}),
+}
+
+
+def _layout_links(cache: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The layout's addresses, built once per script root (they differ only behind a proxy
+    that sets a prefix), not with a url_for each on every page."""
+    links = cache.get(request.script_root)
+    if links is None:
+        links = cache[request.script_root] = {
+            name: url_for(endpoint, **values) for name, (endpoint, values) in LAYOUT_LINKS.items()
+        }
+    return links
 
 
 class NavLink(NamedTuple):

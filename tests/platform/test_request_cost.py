@@ -14,7 +14,7 @@ from sqlalchemy import event
 from app.extensions import db
 from app.people.models import Role, User
 from app.people.role_operations import grant_role, revoke_role
-from tests.conftest import login_as
+from tests.conftest import login_as, serving
 from tests.factories import make_org, make_user
 from tests.query_count import StatementLog
 
@@ -112,3 +112,19 @@ def test_a_signed_out_page_still_offers_the_language_switcher(client):
     html = client.get("/login").get_data(as_text=True)
     assert 'class="language-switcher"' in html
     assert 'name="next" type="hidden" value="/login"' in html
+
+
+def test_the_layouts_addresses_follow_the_proxys_prefix_per_request(app_config):
+    # Links are built once per script root: a request behind a prefix and one without
+    # each get their own addresses, in the layout and in the navigation.
+    with serving(dict(app_config, PROXY_FIX_HOPS=1)) as app:
+        org = make_org()
+        manager = make_user(org.branch_a1, Role.MANAGER)
+        client = app.test_client()
+        login_as(client, manager)
+        prefixed = client.get("/profile", headers={"X-Forwarded-Prefix": "/jura"})
+        plain = client.get("/profile")
+    prefixed_html, plain_html = prefixed.get_data(as_text=True), plain.get_data(as_text=True)
+    for path in ("/static/css/app.css", "/home", "/profile", "/logout", "/people"):
+        assert f'"/jura{path}' in prefixed_html, path
+        assert f'"{path}' in plain_html and "/jura" not in plain_html, path
