@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import Flask
 from sqlalchemy import event
 
 from app.extensions import db
@@ -19,10 +20,15 @@ class StatementLog(list):
 
 
 @contextmanager
-def statements_during() -> Iterator[StatementLog]:
-    """Record every statement sent to the app's database engine inside the block."""
+def statements_during(app: Flask) -> Iterator[StatementLog]:
+    """Record every statement the app under test sends inside the block.
+
+    The engine is taken in `app`'s own context: the test body runs in a twin app's context
+    (tests/conftest.py `serving`), whose engine the requests never use.
+    """
     log = StatementLog()
-    engine = db.engine
+    with app.app_context():
+        engine = db.engine
 
     def note(_conn, _cursor, statement, _params, _context, _many) -> None:
         log.append(statement)

@@ -3,11 +3,9 @@ same number whatever the learner's history (campaigns, completions, attempts, re
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.learner_requests.asking import ask_question
@@ -16,7 +14,7 @@ from tests.attestations.helpers import make_attestation, read_and_confirm
 from tests.campaigns.builders import at, make_campaign, tick
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
-from tests.query_count import StatementLog
+from tests.query_count import statements_during
 from tests.tracking.helpers import T0, make_module, read_pages, take_quiz
 
 # Issue 14 asks for at most 5 statements per learner page. Measured (SQLite, BEGIN counted):
@@ -30,23 +28,6 @@ from tests.tracking.helpers import T0, make_module, read_pages, take_quiz
 LEARNING_CAP = 6
 HOME_CAP = 11
 HTML_CAP = 30_000
-
-
-@contextmanager
-def statements_during(app):
-    """Record every statement the app under test sends (its engine, not the test body's twin)."""
-    with app.app_context():
-        engine = db.engine
-    log = StatementLog()
-
-    def note(_conn, _cursor, statement, *_rest) -> None:
-        log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def add_history(org, learner, round_: int) -> None:
