@@ -8,10 +8,9 @@ count); "page done" also runs the tracking feature's page-view listener.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.content.models import Module, ModuleStatus
 from app.extensions import db
@@ -19,28 +18,11 @@ from app.people.models import Role
 from tests.conftest import csrf_token_from, login_as
 from tests.content.builders import COURSES, QUIZZES, import_paths, write_module
 from tests.factories import make_org, make_user
-from tests.query_count import StatementLog
+from tests.query_count import statements_during
 
 # The statements each request may run (at most 5 for a page, issue 14).
 CAPS = {"catalogue": 4, "module page": 5, "reader": 4, "page done": 7}
 WRITES = {"INSERT", "UPDATE", "DELETE"}
-
-
-@contextmanager
-def statements_during(app):
-    """Record every statement the app under test sends (its engine, not the test body's twin)."""
-    with app.app_context():
-        engine = db.engine
-    log = StatementLog()
-
-    def note(_conn, _cursor, statement, *_rest) -> None:
-        log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _grow_library(root, start: int, count: int) -> None:
