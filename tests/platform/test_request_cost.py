@@ -6,38 +6,16 @@ at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from app.extensions import db
 from app.people.models import Role, User
 from app.people.role_operations import grant_role, revoke_role
 from tests.conftest import login_as, serving
 from tests.factories import make_org, make_user
-from tests.query_count import StatementLog
+from tests.query_count import StatementLog, statements_during
 
 # The profile page of a signed-in person: BEGIN, the user with unit and roles (one
 # statement), the notice bell's unread count. The page's own work needs nothing more.
 PROFILE_STATEMENTS = 3
-
-
-@contextmanager
-def statements_during(app) -> Iterator[StatementLog]:
-    """Record the statements of the app under test (its engine, not the test body's twin)."""
-    with app.app_context():
-        engine = db.engine
-    log = StatementLog()
-
-    def note(_conn, _cursor, statement, *_rest) -> None:
-        log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def _profile_statements(app, client) -> StatementLog:
