@@ -19,19 +19,24 @@ class StatementLog(list):
         return "\n".join(f"{n}. {sql.splitlines()[0][:160]}" for n, sql in enumerate(self, 1))
 
 
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+
+
 @contextmanager
-def statements_during(app: Flask) -> Iterator[StatementLog]:
+def statements_during(app: Flask, *, transaction_control: bool = True) -> Iterator[StatementLog]:
     """Record every statement the app under test sends inside the block.
 
     The engine is taken in `app`'s own context: the test body runs in a twin app's context
-    (tests/conftest.py `serving`), whose engine the requests never use.
+    (tests/conftest.py `serving`), whose engine the requests never use. With
+    `transaction_control=False`, BEGIN/COMMIT/ROLLBACK are left out.
     """
     log = StatementLog()
     with app.app_context():
         engine = db.engine
 
     def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        log.append(statement)
+        if transaction_control or not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            log.append(statement)
 
     event.listen(engine, "before_cursor_execute", note)
     try:

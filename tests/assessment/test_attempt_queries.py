@@ -7,11 +7,7 @@ twin app, see `tests.conftest.serving`); BEGIN is not a statement of the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from app.assessment.models import Attempt, AttemptState, QuizVersion
 from app.assessment.operations import definition_of
@@ -31,29 +27,16 @@ from tests.assessment.quiz_factories import (
 )
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
-from tests.query_count import StatementLog
+from tests.query_count import statements_during
 
 PAGE_CAP = 5
 SAVE_CAP = 5
 MAX_BYTES = 30 * 1024
 
 
-@contextmanager
-def statements_of(app) -> Iterator[StatementLog]:
+def statements_of(app):
     """Record the statements the app under test sends (transaction control left out)."""
-    with app.app_context():
-        engine = db.engine
-    log = StatementLog()
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    return statements_during(app, transaction_control=False)
 
 
 @pytest.fixture
