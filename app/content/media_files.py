@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.content.media_store import stage_media_file
 from app.content.media_types import MediaType, sniff_media
-from app.content.models import MediaFile, Module
+from app.content.models import MediaFile, Module, ModuleStatus, VersionMedia
 from app.content.operations import ContentError
 
 MEDIA_SUBFOLDER = "content"
@@ -155,3 +155,18 @@ def upload_media(
     ).all()
     path = media_path_for_upload(filename, media_type, taken)
     return store_media(session, module, data=data, path=path, folder=folder, now=now)
+
+
+def media_for_learner(session: Session, media_id: int) -> MediaFile | None:
+    """A media file that the current version of a published module uses (else None)."""
+    return session.scalar(
+        select(MediaFile)
+        .join(VersionMedia, VersionMedia.media_id == MediaFile.id)
+        .join(Module, Module.current_version_id == VersionMedia.version_id)
+        .where(
+            MediaFile.id == media_id,
+            Module.id == MediaFile.module_id,
+            Module.status == ModuleStatus.PUBLISHED,
+        )
+        .limit(1)
+    )

@@ -13,14 +13,12 @@ from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.content.models import (
-    MediaFile,
     Module,
     ModulePage,
     ModuleStatus,
     ModuleVariant,
     ModuleVersion,
     ReadingPosition,
-    VersionMedia,
 )
 from app.content.search import match_clause
 from app.i18n.languages import LANGUAGES, UNDETERMINED, pick_language, sorted_languages
@@ -380,22 +378,4 @@ def printable_summary(
         published_at=first.published_at,
         key_points_html=first.key_points_html,
         pages=[PageLink(row.position + 1, row.page_title) for row in own],
-    )
-
-
-# --- Media -----------------------------------------------------------------------------------
-
-
-def media_for_learner(session: Session, media_id: int) -> MediaFile | None:
-    """A media file that the current version of a published module uses (else None)."""
-    return session.scalar(
-        select(MediaFile)
-        .join(VersionMedia, VersionMedia.media_id == MediaFile.id)
-        .join(Module, Module.current_version_id == VersionMedia.version_id)
-        .where(
-            MediaFile.id == media_id,
-            Module.id == MediaFile.module_id,
-            Module.status == ModuleStatus.PUBLISHED,
-        )
-        .limit(1)
     )
