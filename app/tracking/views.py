@@ -45,6 +45,8 @@ from app.tracking.quiz_results import on_quiz_graded
 bp = Blueprint("tracking", __name__)
 
 VIEW_CERTIFICATE = "tracking.view_certificate"
+# My learning lists this many completed modules, the most recent, unless all are asked for.
+RECENT_COMPLETED = 20
 
 
 def _sources() -> list[Any]:
@@ -62,9 +64,14 @@ def my_learning():
         now=clock.now(),
         sources=_sources(),
     )
+    show_all = request.args.get("completed") == "all"
+    many = len(learning.completed) > RECENT_COMPLETED
     return render_template(
         "tracking/my_learning.html",
         learning=learning,
+        completed=learning.completed if show_all else learning.completed[:RECENT_COMPLETED],
+        show_all_url=url_for(".my_learning", completed="all") if many and not show_all else None,
+        show_recent_url=url_for(".my_learning") if many and show_all else None,
         tables=export.CSV_TABLES,
         format_code=format_code,
     )

@@ -237,3 +237,27 @@ def test_nobody_else_can_download_my_data(app, client, org, learner):
 def test_the_nav_offers_my_learning_to_learners(app, client, org, learner):
     login_as(client, learner)
     assert 'href="/learning"' in client.get("/home").get_data(as_text=True)
+
+
+def test_completed_modules_show_the_most_recent_with_a_link_to_all(
+    app, client, org, learner, monkeypatch
+):
+    monkeypatch.setattr("app.tracking.views.RECENT_COMPLETED", 2)
+    for day, slug in enumerate(("first-done", "second-done", "third-done")):
+        built = make_module(org.provider, slug=slug, languages={"fr": 1})
+        read_pages(learner, built.page_ids(), now=T0 + timedelta(days=day))
+    login_as(client, learner)
+
+    recent = client.get("/learning").get_data(as_text=True)
+    completed = recent.split('id="section-completed"')[1]
+    assert completed.count('<tr class="learning-item">') == 2
+    assert "/modules/third-done" in completed and "/modules/first-done" not in completed
+    assert "(3)" in completed.split("</h2>")[0]  # the heading counts them all
+    assert 'href="/learning?completed=all"' in completed
+    assert "Show all 3 completed modules" in completed
+
+    everything = client.get("/learning?completed=all").get_data(as_text=True)
+    completed = everything.split('id="section-completed"')[1]
+    assert completed.count('<tr class="learning-item">') == 3
+    assert "/modules/first-done" in completed
+    assert 'href="/learning"' in completed and "Show only the most recent" in completed
