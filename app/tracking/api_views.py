@@ -205,11 +205,11 @@ def xapi_statements():
     """List statements the token's user may see, in xAPI form."""
     page = page_request()
     filters = _statement_filter()
-    statements, total = statements_page(
+    statements, has_more = statements_page(
         db.session, current_user, filters, offset=page.offset, limit=page.per_page
     )
     more = ""
-    if page.offset + page.per_page < total:
+    if has_more:
         args = request.args.to_dict()
         args["page"] = str(page.page + 1)
         if "until" not in args and statements and not filters.ascending:

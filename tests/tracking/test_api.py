@@ -102,6 +102,15 @@ def test_paging_pins_until_so_pages_do_not_shift(world, client):
     assert ids == set()
 
 
+def test_a_page_that_ends_exactly_at_the_last_statement_has_no_more(world, client):
+    admin = world["admin"]
+    count = len(statements(client, admin, "?per_page=200")["statements"])
+    exact = statements(client, admin, f"?per_page={count}")
+    assert len(exact["statements"]) == count and exact["more"] == ""
+    one_short = statements(client, admin, f"?per_page={count - 1}")
+    assert len(one_short["statements"]) == count - 1 and "page=2" in one_short["more"]
+
+
 @pytest.mark.parametrize(
     "query",
     [
