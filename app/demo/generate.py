@@ -47,15 +47,18 @@ def generate(
     run = Run(size, random.Random(seed), now=day_start(clock.today(), tz), tz=tz)
     highest = session.scalar(select(func.max(User.id)))
     tag = f"x{highest + 1}" if highest else ""
-    writer = BulkWriter(session.connection())
     password_hash = hash_password(PASSWORD, current_app.config["PASSWORD_HASH"])
-    org = build_tree(writer, run, tag)
-    build_people(writer, run, org, password_hash)
-    step = (progress or (lambda _total: lambda _n: None))(size.modules + len(org.learners))
-    modules = build_content(writer, run, org, step)
-    tasks = build_campaigns(writer, run, org, modules)
-    build_history(writer, run, org, modules, tasks, tracking_config().iris, step)
-    writer.finish()
+    writer = BulkWriter(session.connection())
+    try:
+        org = build_tree(writer, run, tag)
+        build_people(writer, run, org, password_hash)
+        step = (progress or (lambda _total: lambda _n: None))(size.modules + len(org.learners))
+        modules = build_content(writer, run, org, step)
+        tasks = build_campaigns(writer, run, org, modules)
+        build_history(writer, run, org, modules, tasks, tracking_config().iris, step)
+        writer.finish()
+    finally:
+        writer.close()  # no chunk is still being written when the caller rolls back
     if session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, so that the first queries on millions of new rows plan well.
         session.execute(text("ANALYZE"))

@@ -129,7 +129,7 @@ def _attempt_statements(learner: Learner, module: ModuleInfo, attempt: _Attempt)
     key = f"result|attempt:{attempt.id}"
     result = event_statements.quiz_result(
         learner.iris,
-        statement_id=learner.iris.statement_id(key),
+        statement_id=learner.statement_id(key),
         actor=learner.actor,
         quiz=ref,
         attempt_number=attempt.number,

@@ -35,6 +35,13 @@ class VersionInfo:
     titles: dict[str, str]
     variants: dict[str, int] = field(default_factory=dict)  # language -> variant id
     pages: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)  # (id, pos, title)
+    _page_sets: dict[int, set[int]] | None = None
+
+    def page_sets(self) -> dict[int, set[int]]:
+        """Return each variant's page ids (the completion rule's input; built once)."""
+        if self._page_sets is None:
+            self._page_sets = {vid: {p[0] for p in pages} for vid, pages in self.pages.items()}
+        return self._page_sets
 
 
 @dataclass

@@ -12,6 +12,7 @@ would compute from the generated statements.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import partial
@@ -63,6 +64,7 @@ class Learner:
     ) -> None:
         self.writer, self.run, self.content, self.iris = writer, run, content, iris
         self.templates, self.person = templates, person
+        self.namespace = iris.namespace  # a uuid5 of its own: computed once, not per statement
         self.actor = xapi.Actor(person.email, person.name)
         self.store = _IndexedStore()
         self.keys: set[str] = set()
@@ -73,7 +75,7 @@ class Learner:
         self, key: str, shape: tuple, build: Any, at: datetime, registration: str | None
     ) -> Body:
         """Return the body of a templated statement (see generate_statements)."""
-        statement_id = self.iris.statement_id(key)
+        statement_id = self.statement_id(key)
         text, iri = self.templates.fill(
             shape,
             build,
@@ -83,6 +85,10 @@ class Learner:
             registration=registration,
         )
         return text, iri, statement_id
+
+    def statement_id(self, key: str) -> str:
+        """Return `Iris.statement_id(key)`, with the namespace computed once per learner."""
+        return str(uuid.uuid5(self.namespace, key))
 
     def record(self, key: str, body: Body, *, at: datetime, **columns: Any) -> int:
         """Write one statement (id from its key) and apply it to the derived rows."""
@@ -243,7 +249,7 @@ class Learner:
         version = next(v for v in module.versions if v.id == progress.module_version_id)
         cycle, passed = progress.cycle, progress.quiz_passed_cycle == progress.cycle
         complete = is_module_complete(
-            variant_pages={vid: {p[0] for p in pages} for vid, pages in version.pages.items()},
+            variant_pages=version.page_sets(),
             seen_pages=self._seen(version.id, cycle),
             has_quiz=module.quiz is not None,
             quiz_passed=passed,
@@ -253,7 +259,7 @@ class Learner:
             return
         body = event_statements.module_completed(
             self.iris,
-            statement_id=self.iris.statement_id(key),
+            statement_id=self.statement_id(key),
             actor=self.actor,
             module=self.ref(module, version),
             timestamp=at,

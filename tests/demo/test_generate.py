@@ -220,3 +220,24 @@ def test_a_filled_template_is_the_builders_body(registration):
         )
         assert json.loads(text) == expected
         assert iri == expected["object"]["id"]
+
+
+def test_a_learners_statement_ids_are_the_tracking_features():
+    from datetime import timedelta
+    from random import Random
+    from zoneinfo import ZoneInfo
+
+    from app.demo.generate_learning import Learner
+    from app.demo.generate_org import Person
+    from app.demo.generate_sizes import SIZES, Run
+    from app.demo.generate_statements import BodyTemplates
+    from app.tracking.rebuild import MemoryContent
+    from app.tracking.statements import Iris
+
+    iris = Iris("https://example.org")
+    now = datetime(2026, 5, 4, tzinfo=UTC)
+    run = Run(SIZES["XS"], Random(1), now=now, tz=ZoneInfo("Europe/Zurich"))
+    person = Person(1, 1, "fr", "a@example.org", "A B", now - timedelta(days=9))
+    learner = Learner(None, run, MemoryContent(), iris, BodyTemplates(), person)
+    key = "experienced|user:1|page:2|cycle:0"
+    assert learner.statement_id(key) == iris.statement_id(key)
