@@ -29,6 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db import refresh_sqlite_statistics
 from app.extensions import db
 from app.platform.hooks import TICK_TASKS
 from app.timekeeping import clock
@@ -159,6 +160,16 @@ def _run_task(task: TickTask, now: datetime, report: TickReport) -> None:
         return
 
 
+def _refresh_statistics() -> None:
+    """Keep SQLite's planner statistics current; a failure costs speed, never the tick."""
+    try:
+        refresh_sqlite_statistics(db.session.connection())
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.warning("tick: could not refresh SQLite's planner statistics", exc_info=True)
+
+
 def tick_once(now: datetime, *, deliver: bool = True, lock: bool = True) -> dict[str, Any]:
     """Run every tick task, each in its own transaction, then deliver due mail."""
     from app.notifications.operations import deliver_due, smtp_settings_from_config
@@ -171,6 +182,7 @@ def tick_once(now: datetime, *, deliver: bool = True, lock: bool = True) -> dict
         else:
             for task in TICK_TASKS.receivers():
                 _run_task(task, now, report)
+            _refresh_statistics()
             log.info("tick at %s: %s", now.isoformat(), report.as_dict())
     result = report.as_dict()
     if deliver and not report.skipped:

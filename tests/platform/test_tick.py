@@ -110,3 +110,24 @@ def test_run_tick_keeps_everything_in_the_callers_transaction(app, tasks):
     assert report.tasks == len(TICK_TASKS.receivers(app)) and report.figure("assigned") == 0
     db.session.rollback()
     assert _accounts() == {"old"}  # the purge was not committed: the caller decides
+
+
+def test_the_tick_gives_sqlite_planner_statistics(app, tasks):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its statistics itself")
+
+    def stat_tables() -> int:
+        with db.engine.connect() as other:
+            return other.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            ).scalar_one()
+
+    _note("someone", NOW)
+    db.session.commit()
+    assert stat_tables() == 0  # a database nobody analysed: SQLite's planner guesses
+    tick_once(NOW, deliver=False)
+    assert stat_tables() == 1
+    with db.engine.connect() as other:
+        analysed = {row[0] for row in other.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+    assert "throttle_events" in analysed
+    tick_once(NOW, deliver=False)  # later ticks only ask `PRAGMA optimize`
