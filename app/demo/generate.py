@@ -24,6 +24,7 @@ from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_campaigns import build_campaigns
 from app.demo.generate_content import build_content
 from app.demo.generate_history import build_history
+from app.demo.generate_load import bulk_load
 from app.demo.generate_org import build_people, build_tree
 from app.demo.generate_sizes import PASSWORD, SIZES, Run, Size
 from app.extensions import db
@@ -49,16 +50,17 @@ def generate(
     tag = f"x{highest + 1}" if highest else ""
     password_hash = hash_password(PASSWORD, current_app.config["PASSWORD_HASH"])
     writer = BulkWriter(session.connection())
-    try:
-        org = build_tree(writer, run, tag)
-        build_people(writer, run, org, password_hash)
-        step = (progress or (lambda _total: lambda _n: None))(size.modules + len(org.learners))
-        modules = build_content(writer, run, org, step)
-        tasks = build_campaigns(writer, run, org, modules)
-        build_history(writer, run, org, modules, tasks, tracking_config().iris, step)
-        writer.finish()
-    finally:
-        writer.close()  # no chunk is still being written when the caller rolls back
+    with bulk_load(session.connection()):
+        try:
+            org = build_tree(writer, run, tag)
+            build_people(writer, run, org, password_hash)
+            step = (progress or (lambda _total: lambda _n: None))(size.modules + len(org.learners))
+            modules = build_content(writer, run, org, step)
+            tasks = build_campaigns(writer, run, org, modules)
+            build_history(writer, run, org, modules, tasks, tracking_config().iris, step)
+            writer.finish()
+        finally:
+            writer.close()  # no chunk is still being written when the caller rolls back
     if session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, so that the first queries on millions of new rows plan well.
         session.execute(text("ANALYZE"))

@@ -241,3 +241,32 @@ def test_a_learners_statement_ids_are_the_tracking_features():
     learner = Learner(None, run, MemoryContent(), iris, BodyTemplates(), person)
     key = "experienced|user:1|page:2|cycle:0"
     assert learner.statement_id(key) == iris.statement_id(key)
+
+
+def test_the_bulk_load_gives_back_every_index_and_foreign_key(generated, db_session):
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the bulk-load mode is PostgreSQL's")
+    from sqlalchemy import text
+
+    from app.db import Base
+    from app.demo.generate_load import BIG_TABLES
+
+    for name in BIG_TABLES:
+        table = Base.metadata.tables[name]
+        indexes = set(
+            db_session.scalars(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = :t"), {"t": name}
+            )
+        )
+        assert {index.name for index in table.indexes} <= indexes, name
+        foreign_keys = set(
+            db_session.scalars(
+                text(
+                    "SELECT conname FROM pg_constraint"
+                    " WHERE contype = 'f' AND conrelid = CAST(:t AS regclass)"
+                ),
+                {"t": name},
+            )
+        )
+        assert foreign_keys == {fk.name for fk in table.foreign_key_constraints}, name
+        assert foreign_keys
