@@ -68,37 +68,83 @@ def _catalogue_query(*where: Any) -> Select:
         .subquery()
     )
     shown = ("slug", "language", "title", "summary", "tags", "minutes")
-    return select(*(ranked.c[name] for name in shown)).where(ranked.c.choice == 1)
+    return (
+        select(*(ranked.c[name] for name in shown), func.count().over().label("total"))
+        .where(ranked.c.choice == 1)
+        # The catalogue's one order, by title whatever its case (then slug, so pages are stable).
+        .order_by(func.lower(ranked.c.title), ranked.c.slug)
+    )
 
 
-# Built once (its compiled SQL and cache key reused); a search builds its own.
+# Built once (their compiled SQL and cache keys reused); a search builds its own.
 _CATALOGUE = _catalogue_query()
+_CATALOGUE_PAGE = _catalogue_query().limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+@dataclass(frozen=True)
+class CataloguePage:
+    """One page of the catalogue and how many modules it has in all."""
+
+    rows: list[CatalogueRow]
+    total: int
+
+
+def _catalogue_rows(
+    session: Session, query: Select, language: str, **params: int
+) -> tuple[list[CatalogueRow], int]:
+    """The rows of a catalogue query and the count of every module it matches (0 if none)."""
+    result = session.execute(query, {"wanted": language, **params}).all()
+    rows = [
+        CatalogueRow(
+            slug=row.slug,
+            title=row.title,
+            summary=row.summary,
+            tags=tuple(row.tags or ()),
+            minutes=row.minutes,
+            language=row.language,
+            is_fallback=row.language != language,
+        )
+        for row in result
+    ]
+    return rows, result[0].total if result else 0
+
+
+def _search_query(session: Session, search: str) -> Select:
+    matching = select(ModuleVariant.version_id).where(
+        match_clause(search, session.get_bind().dialect.name)
+    )
+    return _catalogue_query(ModuleVariant.version_id.in_(matching))
 
 
 def catalogue(session: Session, *, language: str, search: str = "") -> list[CatalogueRow]:
     """Published modules (matching `search`, if any), each in the learner's language if it has
-    it, else in another with `is_fallback` set (one query)."""
-    query = _CATALOGUE
+    it, else in another with `is_fallback` set, by title (one query)."""
+    query = _search_query(session, search) if search.strip() else _CATALOGUE
+    return _catalogue_rows(session, query, language)[0]
+
+
+def paged_catalogue(
+    session: Session, *, language: str, search: str = "", page: int, per_page: int
+) -> tuple[CataloguePage, int]:
+    """One page of `catalogue` (the same modules, in the same order) and the page number shown:
+    a page past the end shows the last one. Only that page's rows are read (one query; a
+    second only for a page past the end)."""
     if search.strip():
-        matching = select(ModuleVariant.version_id).where(
-            match_clause(search, session.get_bind().dialect.name)
+        query = _search_query(session, search).limit(bindparam("limit"))
+        query = query.offset(bindparam("offset"))
+    else:
+        query = _CATALOGUE_PAGE
+    page = max(page, 1)
+    rows, total = _catalogue_rows(
+        session, query, language, limit=per_page, offset=(page - 1) * per_page
+    )
+    if not rows and page > 1:
+        count = _catalogue_rows(session, query, language, limit=1, offset=0)[1]
+        page = max(1, -(-count // per_page))
+        rows, total = _catalogue_rows(
+            session, query, language, limit=per_page, offset=(page - 1) * per_page
         )
-        query = _catalogue_query(ModuleVariant.version_id.in_(matching))
-    rows = [
-        CatalogueRow(
-            slug=slug,
-            title=title,
-            summary=summary,
-            tags=tuple(tags or ()),
-            minutes=minutes,
-            language=shown,
-            is_fallback=shown != language,
-        )
-        for slug, shown, title, summary, tags, minutes in session.execute(
-            query, {"wanted": language}
-        )
-    ]
-    return sorted(rows, key=lambda r: r.title.casefold())
+    return CataloguePage(rows, total), page
 
 
 # --- A module and its pages, for learners ----------------------------------------------------

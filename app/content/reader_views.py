@@ -22,8 +22,8 @@ from app.content.media_files import media_folder, media_for_learner
 from app.content.models import MediaFile
 from app.content.module_quizzes import quiz_slugs
 from app.content.queries import (
-    catalogue,
     module_overview,
+    paged_catalogue,
     printable_summary,
     reader_page,
 )
@@ -76,17 +76,21 @@ def catalogue_page():
     """List the published modules in the learner's language; search by title, tag and text."""
     search = request.args.get("q", "")[:MAX_QUERY_LENGTH]
     language = select_language()
-    rows = catalogue(db.session, language=language, search=search)
-    # A page of cards, not the whole library: the HTML and its rendering stay small (issue 14).
-    pages = max(1, -(-len(rows) // CATALOGUE_PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
-    start = (page - 1) * CATALOGUE_PAGE_SIZE
+    # A page of cards, not the whole library: the HTML, its rendering and the rows read stay
+    # small (issue 14).
+    shown, page = paged_catalogue(
+        db.session,
+        language=language,
+        search=search,
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=CATALOGUE_PAGE_SIZE,
+    )
     return render_template(
         "content/catalogue.html",
-        rows=rows[start : start + CATALOGUE_PAGE_SIZE],
-        total=len(rows),
+        rows=shown.rows,
+        total=shown.total,
         page=page,
-        pages=pages,
+        pages=max(1, -(-shown.total // CATALOGUE_PAGE_SIZE)),
         search=search,
         language=language,
     )

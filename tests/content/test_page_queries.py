@@ -132,6 +132,8 @@ def test_the_catalogue_shows_a_page_of_cards_and_stays_small(app, client, world)
     assert 'href="/modules?page=1" rel="prev"' in second
     cards = re.findall(r'<h2 lang="\w+"><a href="/modules/([\w-]+)', first + second)
     assert len(set(cards)) == total  # every module once, across the pages
+    titles = re.findall(r'<h2 lang="\w+"><a href="[^"]+">([^<]+)</a>', first + second)
+    assert titles == sorted(titles, key=str.lower)  # by title across the pages, read in SQL
     assert client.get("/modules?page=99").get_data(as_text=True) == second  # the last page
     found = client.get("/modules?q=extra").get_data(as_text=True)
     assert int(re.search(r"(\d+) modules found", found).group(1)) >= 30  # two pages
