@@ -203,7 +203,11 @@ def _heat_table(
     now: datetime,
 ) -> HeatTable:
     root_path = unit.path if unit is not None else None
-    unit_cells = module_cells_by_unit(session, viewer, campaign.id, now, root_path=root_path)
+    unit_cells = (
+        report.cells
+        if report.cells is not None
+        else module_cells_by_unit(session, viewer, campaign.id, now, root_path=root_path)
+    )
     person_cells = (
         module_cells_by_person(session, viewer, campaign.id, now, unit=unit)
         if unit is not None
@@ -314,7 +318,7 @@ def report_page(
 
     `trend_all` puts every unit below in the trend chart (else the most at risk).
     """
-    report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz)
+    report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz, with_cells=True)
     current, all_children, people = _where(session, viewer, report, unit, now)
     children = filter_units(all_children, filters)
     root_path = unit.path if unit is not None else None

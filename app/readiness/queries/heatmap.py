@@ -22,23 +22,8 @@ from app.readiness.queries.counting import (
     root_clause,
     scope_clause,
 )
-from app.readiness.queries.report import ReadinessReport
+from app.readiness.queries.report import ModuleCell, ReadinessReport
 from app.readiness.queries.scope import UnitNode
-
-
-@dataclass(frozen=True)
-class ModuleCell:
-    """Assigned and done people for one module in one unit (or for one person)."""
-
-    key: int
-    module_id: int
-    assigned: int
-    done: int
-
-    @property
-    def share(self) -> float | None:
-        """The share done (None when nobody is assigned)."""
-        return self.done / self.assigned if self.assigned else None
 
 
 def campaign_required_modules(session: Session, campaign_id: int) -> list[int]:

@@ -83,7 +83,7 @@ class _OverdueStatements:
 @lru_cache(maxsize=64)
 def _overdue_statements(shape: tuple[int | None, bool]) -> _OverdueStatements:
     """The overdue list's statements for one shape of `Where` (built once, bind parameters)."""
-    late = assignment_rows_shaped(shape).subquery("a")
+    late = assignment_rows_shaped(shape, past_due_only=True).subquery("a")
     late_rows = select(late).where(late.c.late == 1).subquery("late")
     people = (
         select(
@@ -123,7 +123,7 @@ EXPORT_BATCH = 1_000
 @lru_cache(maxsize=64)
 def _export_statement(shape: tuple[int | None, bool]) -> Any:
     """Every late assignment with its person, in the overdue list's order (built once)."""
-    late = assignment_rows_shaped(shape).subquery("a")
+    late = assignment_rows_shaped(shape, past_due_only=True).subquery("a")
     earliest = func.min(late.c.due_at).over(partition_by=late.c.user_id)
     late_rows = (
         select(late.c.user_id, late.c.unit_id, late.c.module_id, earliest.label("earliest"))
@@ -244,7 +244,9 @@ def overdue_assignments(
     limit: int,
 ) -> tuple[list[OverdueAssignment], int]:
     """One page of overdue assignments (oldest due date first) and the total (two queries)."""
-    rows = assignment_rows(campaign_id, viewer, now, root_path=root_path).subquery("a")
+    rows = assignment_rows(
+        campaign_id, viewer, now, root_path=root_path, past_due_only=True
+    ).subquery("a")
     late = select(rows).where(rows.c.late == 1).subquery("late")
     total = int(session.scalar(select(func.count()).select_from(late)) or 0)
     page = session.execute(

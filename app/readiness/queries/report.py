@@ -15,13 +15,13 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from app.people.models import User
 from app.readiness.forecast import DayCount, Projection, add_up, project
 from app.readiness.forecast_reference import ReferenceClass
-from app.readiness.queries.counting import Where, person_rows_shaped
+from app.readiness.queries.counting import Where, assignment_rows_shaped
 from app.readiness.queries.scope import CampaignInfo, UnitNode, scope_roots, units_in_scope
 from app.readiness.queries.snapshots import direct_history, reference_curves, snapshot_history
 from app.readiness.rules import Rule, Status, classify
@@ -38,24 +38,88 @@ class DirectCounts:
     overdue: int
 
 
+@dataclass(frozen=True)
+class ModuleCell:
+    """Assigned and done people for one module in one unit (or for one person)."""
+
+    key: int
+    module_id: int
+    assigned: int
+    done: int
+
+    @property
+    def share(self) -> float | None:
+        """The share done (None when nobody is assigned)."""
+        return self.done / self.assigned if self.assigned else None
+
+
 @lru_cache(maxsize=64)
-def _direct_counts_statement(shape: tuple[int | None, bool]) -> Any:
-    people = person_rows_shaped(shape)
-    return select(
+def _direct_counts_statement(shape: tuple[int | None, bool], with_cells: bool) -> Any:
+    """Per unit: assigned, ready and overdue people (module_id NULL); `with_cells` adds a row
+    per (unit, module) with the assigned and done people (the heat map's cells).
+
+    Both come from one pass over the assignments (a common table expression read twice): the
+    join of the assignments with the completions that count is most of the cost of either.
+    """
+    rows = assignment_rows_shaped(shape)
+    rows = rows.cte("a") if with_cells else rows.subquery("a")
+    people = (
+        select(
+            rows.c.user_id,
+            rows.c.unit_id,
+            func.count().label("required"),
+            func.sum(rows.c.done).label("done"),
+            func.sum(rows.c.late).label("late"),
+        )
+        .group_by(rows.c.user_id, rows.c.unit_id)
+        .subquery("p")
+    )
+    units = select(
         people.c.unit_id,
-        func.count(),
-        func.sum(case((people.c.done >= people.c.required, 1), else_=0)),
-        func.sum(case((people.c.late > 0, 1), else_=0)),
+        cast(null(), Integer).label("module_id"),
+        func.count().label("assigned"),
+        func.sum(case((people.c.done >= people.c.required, 1), else_=0)).label("ready"),
+        func.sum(case((people.c.late > 0, 1), else_=0)).label("overdue"),
     ).group_by(people.c.unit_id)
+    if not with_cells:
+        return units
+    cells = select(
+        rows.c.unit_id,
+        rows.c.module_id,
+        func.count(),
+        func.sum(rows.c.done),
+        literal(0, Integer),
+    ).group_by(rows.c.unit_id, rows.c.module_id)
+    return union_all(units, cells)
 
 
 def direct_counts(
     session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
 ) -> list[DirectCounts]:
     """Assigned, ready and overdue people per unit they belong to (one query)."""
+    return _counts(session, viewer, campaign_id, now, root_path, with_cells=False)[0]
+
+
+def _counts(
+    session: Session,
+    viewer: User,
+    campaign_id: int,
+    now: datetime,
+    root_path: str | None,
+    *,
+    with_cells: bool,
+) -> tuple[list[DirectCounts], list[ModuleCell]]:
+    """The units' direct counts and, `with_cells`, the heat map's cells by unit (one query)."""
     where = Where.of(campaign_id, viewer, now, root_path)
-    rows = session.execute(_direct_counts_statement(where.shape), where.params).all()
-    return [DirectCounts(int(u), int(a), int(r or 0), int(o or 0)) for u, a, r, o in rows]
+    counts: list[DirectCounts] = []
+    cells: list[ModuleCell] = []
+    statement = _direct_counts_statement(where.shape, with_cells)
+    for unit_id, module_id, assigned, done, overdue in session.execute(statement, where.params):
+        if module_id is None:
+            counts.append(DirectCounts(int(unit_id), int(assigned), int(done or 0), int(overdue)))
+        else:
+            cells.append(ModuleCell(int(unit_id), int(module_id), int(assigned), int(done or 0)))
+    return counts, cells
 
 
 @dataclass
@@ -123,6 +187,8 @@ class ReadinessReport:
     roots: list[UnitNode] = field(default_factory=list)
     # Every daily snapshot of the units, by unit, oldest first (the trend table's numbers).
     history: dict[int, list[DayCount]] = field(default_factory=dict)
+    # The heat map's cells by unit people belong to (only when asked for `with_cells`).
+    cells: list[ModuleCell] | None = None
 
     @property
     def days_left(self) -> int:
@@ -198,8 +264,12 @@ def readiness_report(
     root: UnitNode | None,
     now: datetime,
     tz: ZoneInfo,
+    with_cells: bool = False,
 ) -> ReadinessReport:
     """Readiness, forecast and status of every unit under `root` (whole scope for None).
+
+    `with_cells` also reads the heat map's cells by unit (`ModuleCell`) in the same statement
+    as the counts (one pass over the assignments instead of two).
 
     Four statements: the units, the per-unit counts (aggregated in SQL from the people), this
     campaign's snapshots and the branches' curves in earlier campaigns (the forecast's
@@ -209,9 +279,8 @@ def readiness_report(
     judged from the branches up (`app.readiness.rules`).
     """
     units = units_in_scope(session, viewer, root)
-    counts = direct_counts(
-        session, viewer, campaign.id, now, root_path=root.path if root is not None else None
-    )
+    root_path = root.path if root is not None else None
+    counts, cells = _counts(session, viewer, campaign.id, now, root_path, with_cells=with_cells)
     result = _roll_up(units, counts)
     days = _Days(
         today=local_date(now, tz),
@@ -241,7 +310,15 @@ def readiness_report(
         node.projection = _projection(node, below, own, days, references)
         _judge_up_the_tree(node, below, result, campaign.rule, days.days_left)
     roots = [root] if root is not None else scope_roots(units)
-    return ReadinessReport(campaign, days.today, days.due_day, result, roots=roots, history=history)
+    return ReadinessReport(
+        campaign,
+        days.today,
+        days.due_day,
+        result,
+        roots=roots,
+        history=history,
+        cells=cells if with_cells else None,
+    )
 
 
 @dataclass(frozen=True)
