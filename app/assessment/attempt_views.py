@@ -316,10 +316,15 @@ def confirm(attempt_id: int):
 @signed_in
 def submit(attempt_id: int):
     """Submit the attempt; idempotent: a retry or a second tab gets the same result."""
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, for_update=True)
     key = (request.form.get("submit_key") or request.headers.get("Idempotency-Key") or "")[:64]
     outcome = submit_attempt(
-        db.session, attempt, now=clock.now(), key=key or None, listeners=QUIZ_GRADED.receivers()
+        db.session,
+        attempt,
+        now=clock.now(),
+        key=key or None,
+        listeners=QUIZ_GRADED.receivers(),
+        locked=True,
     )
     # Read before the commit expires the row, which would cost a second transaction.
     reply = {

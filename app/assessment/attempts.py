@@ -5,9 +5,10 @@ Attempt rules enforced here (the views only translate the errors):
 - answers only to the attempt's own questions, in the shape the question type expects;
 - nothing changes after submission or after the deadline (plus a few seconds for requests
   in flight); an open attempt past its deadline is submitted when it is next touched;
-- submission is a conditional `UPDATE ... WHERE state = 'open'`: whatever the number of
-  concurrent requests, exactly one of them grades the attempt, and only that one announces
-  the `QuizGraded` event to the listeners (`app.platform.hooks.QUIZ_GRADED`).
+- submission (`app.assessment.submission`, whose names this module passes on) is a
+  conditional `UPDATE ... WHERE state = 'open'`: whatever the number of concurrent requests,
+  exactly one of them grades the attempt, and only that one announces the `QuizGraded` event
+  to the listeners (`app.platform.hooks.QUIZ_GRADED`).
 """
 
 from __future__ import annotations
@@ -16,50 +17,33 @@ import json
 import random
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.assessment import grading
-from app.assessment.announcements import quiz_graded_event
 from app.assessment.attempt_errors import AnswerRefused as AnswerRefused
 from app.assessment.attempt_errors import AttemptClosed as AttemptClosed
 from app.assessment.attempt_errors import AttemptError as AttemptError
 from app.assessment.attempt_errors import AttemptExpired as AttemptExpired
 from app.assessment.attempt_errors import AttemptRefused as AttemptRefused
-from app.assessment.models import (
-    DEADLINE_GRACE,
-    Attempt,
-    AttemptAnswer,
-    AttemptState,
-    Quiz,
-    QuizVersion,
-)
+from app.assessment.models import Attempt, AttemptAnswer, AttemptState, Quiz, QuizVersion
 from app.assessment.operations import definition_of
-from app.assessment.queries import ANSWERS_OF_ATTEMPT, attempt_policy
+from app.assessment.queries import attempt_policy
 from app.assessment.questions import MAX_TIME_LIMIT_MINUTES, Question, clamp_minutes
 from app.assessment.questions import Quiz as QuizDefinition
+from app.assessment.submission import QuizGradedListener as QuizGradedListener
+from app.assessment.submission import SubmitOutcome as SubmitOutcome
+from app.assessment.submission import counted_responses as counted_responses
+from app.assessment.submission import lock_attempt
+from app.assessment.submission import submit_attempt as submit_attempt
 from app.i18n.markers import N_
 from app.people.models import User
-from app.platform.events import QuizGraded
 
 MAX_RESPONSE_JSON = 20_000
-
-# A receiver of `QUIZ_GRADED`: runs in the grading transaction, after grading.
-QuizGradedListener = Callable[[Session, QuizGraded], None]
-
-
-@dataclass(frozen=True)
-class SubmitOutcome:
-    """The submitted attempt, and whether this call graded it (False: it was already)."""
-
-    attempt: Attempt
-    graded_now: bool
-
 
 # -- attempts --------------------------------------------------------------------------------
 
@@ -178,11 +162,6 @@ def _new_attempt(
     return attempt
 
 
-def _lock(session: Session, attempt: Attempt) -> None:
-    """Re-read the attempt under a row lock (PostgreSQL); SQLite's writers are serialised."""
-    session.refresh(attempt, with_for_update=True)
-
-
 def normalise_response(question: Question, response: Any) -> Any:
     """Turn "nothing chosen" into None and a valid response into its stored form.
 
@@ -235,11 +214,11 @@ def save_answer(
     new rows then go in with the caller's flush (one batch). Without them, one upsert.
     """
     if not locked:
-        _lock(session, attempt)
+        lock_attempt(session, attempt)
     if attempt.state != AttemptState.OPEN:
         raise AttemptClosed(N_("This attempt has already been submitted."))
     if attempt.is_past_deadline(now):
-        submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners)
+        submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners, locked=True)
         raise AttemptExpired(
             N_("The time is up: your answers saved before the deadline have been graded.")
         )
@@ -287,105 +266,3 @@ def expire_if_due(
     if attempt.state != AttemptState.OPEN or not attempt.is_past_deadline(now):
         return False
     return submit_attempt(session, attempt, now=now, key="deadline", listeners=listeners).graded_now
-
-
-def counted_responses(attempt: Attempt, answers: Iterable[AttemptAnswer]) -> dict[str, Any]:
-    """The responses that count: saved by the deadline (with its grace), to asked questions."""
-    cutoff = attempt.deadline_at + DEADLINE_GRACE if attempt.deadline_at else None
-    asked = set(attempt.question_ids)
-    return {
-        answer.question_id: answer.response
-        for answer in answers
-        if answer.response is not None
-        and answer.question_id in asked
-        and (cutoff is None or (answer.saved_at is not None and answer.saved_at <= cutoff))
-    }
-
-
-def submit_attempt(
-    session: Session,
-    attempt: Attempt,
-    *,
-    now: datetime,
-    key: str | None = None,
-    listeners: Iterable[QuizGradedListener] = (),
-) -> SubmitOutcome:
-    """Submit and grade the attempt exactly once; later calls return the stored result.
-
-    The state changes through `UPDATE attempts SET state='submitted' WHERE id=:id AND
-    state='open'`: only the call whose update hits the row grades it. A late submission ends
-    at the deadline and is graded on the answers saved by then. Listeners receive the
-    `QuizGraded` event inside the same transaction, after grading.
-    """
-    ended_at = now
-    if attempt.deadline_at is not None and now > attempt.deadline_at:
-        ended_at = attempt.deadline_at
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.OPEN)
-        .values(
-            state=AttemptState.SUBMITTED,
-            submitted_at=ended_at,
-            submit_key=(key or secrets.token_hex(8))[:64],
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(attempt)
-    if result.rowcount != 1:
-        return SubmitOutcome(attempt, graded_now=False)
-    definition, answers = _grade(session, attempt)
-    listeners = list(listeners)
-    if listeners:
-        graded = quiz_graded_event(
-            session, attempt, now=now, definition=definition, answers=answers
-        )
-        for listener in listeners:
-            listener(session, graded)
-    session.flush()
-    return SubmitOutcome(attempt, graded_now=True)
-
-
-def _grade(session: Session, attempt: Attempt) -> tuple[QuizDefinition, dict[str, AttemptAnswer]]:
-    """Grade the attempt's answers; return the definition and answers it graded."""
-    version = attempt.version
-    definition = definition_of(version)
-    questions = [definition.question(question_id) for question_id in attempt.question_ids]
-    answers = {
-        answer.question_id: answer
-        for answer in session.scalars(
-            # Fresh values: an answer upserted in this transaction may be in the session stale.
-            ANSWERS_OF_ATTEMPT,
-            {"attempt_id": attempt.id},
-            execution_options={"populate_existing": True},
-        )
-    }
-    responses = counted_responses(attempt, answers.values())
-    valid: dict[str, Any] = {}
-    for question in questions:
-        if question.id in responses:
-            try:
-                grading.grade_question(question, responses[question.id])
-            except grading.InvalidResponse:
-                continue  # validated when saved; a stored oddity counts as unanswered
-            valid[question.id] = responses[question.id]
-    grade = grading.grade_attempt(questions, valid)
-    unanswered = []
-    for question in questions:
-        fraction = grade.per_question[question.id].fraction
-        points = round(question.points * fraction, 6)
-        answer = answers.get(question.id)
-        if answer is None:
-            unanswered.append(
-                {"attempt_id": attempt.id, "question_id": question.id, "response": None}
-                | {"fraction": fraction, "points": points}
-            )
-            continue
-        answer.fraction = fraction
-        answer.points = points
-    if unanswered:
-        # One batch: their ids are never read, so no RETURNING row by row.
-        session.execute(insert(AttemptAnswer), unanswered)
-    attempt.score_percent = grade.score_percent
-    attempt.is_passed = grading.is_passed(grade.score_percent, version.pass_mark)
-    session.flush()
-    return definition, answers

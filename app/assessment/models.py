@@ -117,6 +117,7 @@ class Attempt(Base):
     submit_key: Mapped[str | None] = mapped_column(String(64))
 
     version: Mapped[QuizVersion] = relationship()
+    quiz: Mapped[Quiz] = relationship()
     answers: Mapped[list[AttemptAnswer]] = relationship(
         back_populates="attempt", cascade="all, delete-orphan", order_by="AttemptAnswer.id"
     )

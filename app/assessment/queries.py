@@ -86,18 +86,22 @@ def is_quiz_open_to_learners(session: Session, quiz: Quiz) -> bool:
     return status == ModuleStatus.PUBLISHED
 
 
-# Built once: an attempt with its version's header (the definition itself is parsed once per
-# version by `definition_of`), plain or under a row lock for the requests that write.
+# Built once: an attempt with its quiz and its version's header (the definition itself is
+# parsed once per version by `definition_of`), plain or under a row lock (of the attempt's row
+# only) for the requests that write.
 _ATTEMPT = (
     select(Attempt)
-    .options(joinedload(Attempt.version, innerjoin=True).defer(QuizVersion.definition))
+    .options(
+        joinedload(Attempt.version, innerjoin=True).defer(QuizVersion.definition),
+        joinedload(Attempt.quiz, innerjoin=True),
+    )
     .where(Attempt.id == bindparam("attempt_id"))
 )
 _ATTEMPT_FOR_UPDATE = _ATTEMPT.with_for_update(of=Attempt).execution_options(populate_existing=True)
 
 
 def load_attempt(session: Session, attempt_id: int, *, for_update: bool = False) -> Attempt | None:
-    """One statement: the attempt and its version; `for_update` locks it for a write."""
+    """One statement: the attempt, its quiz and version; `for_update` locks it for a write."""
     statement = _ATTEMPT_FOR_UPDATE if for_update else _ATTEMPT
     return session.scalar(statement, {"attempt_id": attempt_id})
 

@@ -58,11 +58,14 @@ def complete_if_due(
     *,
     confirmed: bool = False,
     version_id: int | None = None,
+    quiz_just_passed: bool = False,
 ) -> Completion | None:
     """Apply the completion rule to the learner's current cycle; record `completed` if met.
 
     `confirmed`: the learner has just confirmed `version_id` (an attestation needs it); without
-    it the version judged is the one the learner read last.
+    it the version judged is the one the learner read last. `quiz_just_passed`: a quiz of the
+    module was passed in this cycle, so whether the module ends with a quiz changes nothing
+    (the hook is not asked).
     """
     session = recorder.session
     progress = recorder.store.module(recorder.user.id, module.id)
@@ -74,7 +77,7 @@ def complete_if_due(
     complete = is_module_complete(
         variant_pages=version_pages(session, version.id),
         seen_pages=seen_pages(session, recorder.user.id, version.id, progress.cycle),
-        has_quiz=has_quiz(session, module.id),
+        has_quiz=quiz_just_passed or has_quiz(session, module.id),
         quiz_passed=progress.quiz_passed_cycle == progress.cycle,
         needs_confirmation=module.kind == ModuleKind.ATTESTATION,
         is_confirmed=confirmed,

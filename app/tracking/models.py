@@ -50,7 +50,9 @@ class Statement(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    # Unique and set by us: the sentinel that lets one INSERT store several statements and
+    # match the ids it returns to them, on SQLite too (insertmanyvalues); no schema change.
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, insert_sentinel=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     verb: Mapped[Verb] = mapped_column(str_enum(Verb, 16), index=True)
     object_kind: Mapped[ObjectKind] = mapped_column(str_enum(ObjectKind, 16))

@@ -121,6 +121,7 @@ class SessionStore:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._modules: dict[tuple[int, int], ModuleProgress | None] = {}
+        self._completions: dict[tuple[int, int], Completion] = {}
 
     def module(self, user_id: int, module_id: int) -> ModuleProgress | None:
         """Return the learner's row for a module, if any."""
@@ -143,6 +144,9 @@ class SessionStore:
 
     def current_completion(self, user_id: int, module_id: int) -> Completion | None:
         """Return the learner's current completion of a module, if any."""
+        added = self._completions.get((user_id, module_id))
+        if added is not None and added.is_current:
+            return added  # added in this transaction: no need to read it back
         return self.session.scalar(
             select(Completion).where(
                 Completion.user_id == user_id,
@@ -156,6 +160,8 @@ class SessionStore:
         self.session.add(row)
         if isinstance(row, ModuleProgress):
             self._modules[(row.user_id, row.module_id)] = row
+        elif isinstance(row, Completion):
+            self._completions[(row.user_id, row.module_id)] = row
         self.session.flush()
 
 
@@ -195,6 +201,7 @@ class Recorder:
     added: list[Statement] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._staged: list[Statement] = []
         self.store = SessionStore(self.session)
         self.content = SessionContent(self.session)
         self.actor = xapi.Actor(self.user.email, self.user.display_name)
@@ -210,7 +217,16 @@ class Recorder:
         found = self.session.scalar(select(Statement.id).where(Statement.uuid == statement_id))
         return found is not None
 
-    def add(
+    def add(self, key: str, body: dict[str, Any], **columns: Any) -> Statement:
+        """Store one statement now (it has its id), project it, queue it for the LRS.
+
+        `columns`: those of `stage`.
+        """
+        statement = self.stage(key, body, **columns)
+        self.flush()
+        return statement
+
+    def stage(
         self,
         key: str,
         body: dict[str, Any],
@@ -224,7 +240,10 @@ class Recorder:
         attempt_id: int | None = None,
         timestamp: datetime,
     ) -> Statement:
-        """Store one statement (its id is the key's), project it, queue it for the LRS."""
+        """Add one statement to the next `flush` (several statements of one event: one INSERT).
+
+        The derived rows see it only after `flush`, and it has no id before.
+        """
         statement = Statement(
             uuid=body["id"],
             user_id=self.user.id,
@@ -243,16 +262,30 @@ class Recorder:
         )
         assert body["id"] == self.iris.statement_id(key), "statement id must come from its key"
         self.session.add(statement)
+        self._staged.append(statement)
+        self.added.append(statement)
+        return statement
+
+    def flush(self) -> None:
+        """Store the staged statements, then project and queue each in the order staged.
+
+        The session's flush inserts them in one batched INSERT (insertmanyvalues, ids returned
+        in order); their projections change the learner's rows in memory, written by the next
+        flush in one UPDATE per row.
+        """
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
         self.session.flush()
-        apply_fact(self.store, self.content, Fact.of(statement))
+        for statement in staged:
+            apply_fact(self.store, self.content, Fact.of(statement))
         if self.config.forward:
-            self.session.add(
+            self.session.add_all(
                 StatementOutbox(
                     statement_id=statement.id, created_at=self.now, next_attempt_at=self.now
                 )
+                for statement in staged
             )
-        self.added.append(statement)
-        return statement
 
 
 def record_statement(

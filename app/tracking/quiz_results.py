@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
-from app.content.models import Module
+from app.content.models import Module, ModuleVariant, ModuleVersion
 from app.people.models import User
 from app.platform.events import AnsweredQuestion, QuizGraded
 from app.tracking import event_statements
@@ -48,7 +49,7 @@ def record_attempt(
     result_key = f"result|attempt:{graded.attempt_id}"
     if recorder.exists(result_key):
         return duplicate(result_key)
-    module = session.get(Module, graded.module_id) if graded.module_id else None
+    module = _module(session, graded.module_id)
     quiz = _quiz_ref(graded, module)
     common: dict[str, Any] = {
         "module_id": module.id if module else None,
@@ -59,10 +60,30 @@ def record_attempt(
     for answer in graded.answers:
         _add_answered(recorder, graded, quiz, answer, common)
     _add_result(recorder, result_key, graded, quiz, common)
+    recorder.flush()  # the attempt's statements in one INSERT, then their projections
     completion = None
     if module is not None and graded.is_passed:
-        completion = complete_if_due(recorder, module)
+        completion = complete_if_due(recorder, module, quiz_just_passed=True)
     return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
+
+
+# Built once: the module with its current version and that version's titles (`module_ref`).
+_MODULE = (
+    select(Module)
+    .options(
+        joinedload(Module.current_version)
+        .joinedload(ModuleVersion.variants)
+        .load_only(ModuleVariant.language, ModuleVariant.title)
+    )
+    .where(Module.id == bindparam("module_id"))
+)
+
+
+def _module(session: Session, module_id: int | None) -> Module | None:
+    """The quiz's module, with what the statements name it by, in one statement."""
+    if module_id is None:
+        return None
+    return session.scalars(_MODULE, {"module_id": module_id}).unique().one_or_none()
 
 
 def _quiz_ref(graded: QuizGraded, module: Module | None) -> xapi.QuizRef:
@@ -83,7 +104,7 @@ def _add_attempted(
 ) -> None:
     """Add `attempted`, dated when the attempt started."""
     key = f"attempted|attempt:{graded.attempt_id}"
-    recorder.add(
+    recorder.stage(
         key,
         event_statements.quiz_attempted(
             recorder.iris,
@@ -111,7 +132,7 @@ def _add_answered(
     """Add `answered` for one question, dated when the answer was saved (by the submission)."""
     key = f"answered|attempt:{graded.attempt_id}|question:{answer.question_id}"
     moment = min(answer.saved_at or graded.submitted_at, graded.submitted_at)
-    recorder.add(
+    recorder.stage(
         key,
         event_statements.question_answered(
             recorder.iris,
@@ -142,7 +163,7 @@ def _add_result(
     common: dict[str, Any],
 ) -> None:
     """Add `passed` or `failed`, with the score and the time taken."""
-    recorder.add(
+    recorder.stage(
         key,
         event_statements.quiz_result(
             recorder.iris,

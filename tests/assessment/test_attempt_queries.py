@@ -28,9 +28,16 @@ from tests.assessment.quiz_factories import (
 from tests.conftest import login_as
 from tests.factories import make_org, make_user
 from tests.query_count import statements_during
+from tests.tracking.helpers import make_module as tracking_module
+from tests.tracking.helpers import read_pages
 
 PAGE_CAP = 5
 SAVE_CAP = 5
+# Submitting: user, attempt, answers, the result, the points, the campaign's registration, the
+# replay check, the module, the statements, the module's progress read and written, the
+# completion rule's two reads, and PostgreSQL's learner lock (was 30 on SQLite).
+SUBMIT_CAP = 14
+COMPLETION_EXTRA = 7
 MAX_BYTES = 30 * 1024
 
 
@@ -154,3 +161,43 @@ def test_a_version_is_parsed_once_and_a_replaced_definition_is_parsed_again(app,
     assert definition_of(version) is first
     version.definition = {**version.definition, "cooldown_minutes": 7}
     assert definition_of(version).cooldown_minutes == 7
+
+
+def _submit_counted(app, client, attempt_id: int, token: str):
+    with statements_of(app) as log:
+        reply = submit(client, attempt_id, token)
+    assert reply.status_code == 303, reply.get_data(as_text=True)
+    return log
+
+
+def _inserts_into(log, table: str) -> int:
+    return sum(1 for sql in log if sql.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"))
+
+
+def test_submitting_stores_the_grade_and_the_statements_in_a_fixed_number_of_statements(app):
+    """Grade, points and the xAPI statements of an attempt go in batches (issue 14).
+
+    The attempt, quiz and version come in one statement, the answers in one; the result is
+    one conditional UPDATE; attempted + answered + passed/failed are one INSERT.
+    """
+    org = make_org()
+    built = tracking_module(org.provider, languages={"fr": 3}, with_quiz=True)
+    learner = make_user(org.branch_a1, language="fr")
+    read_pages(learner, built.page_ids())
+    client = app.test_client()
+    login_as(client, learner)
+    logs = []
+    for answer in ("b", "a", "a"):  # failed; passed, which completes the module; passed again
+        attempt_id = start(client, built.quiz)
+        token = token_of(client, attempt_id)
+        for question_id in ("q1", "q2"):
+            assert save(client, attempt_id, token, question_id, answer).status_code == 200
+        logs.append(_submit_counted(app, client, attempt_id, token))
+    failed, completing, passed = logs
+    for log in (failed, passed):
+        assert len(log) <= SUBMIT_CAP, log.report()
+        assert _inserts_into(log, "statements") == 1, log.report()
+    # The completion adds the rule's reads, the `completed` statement, its row and certificate.
+    assert len(completing) <= SUBMIT_CAP + COMPLETION_EXTRA, completing.report()
+    assert _inserts_into(completing, "statements") == 2, completing.report()
+    assert _inserts_into(completing, "certificates") == 1, completing.report()
