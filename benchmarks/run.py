@@ -30,14 +30,14 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import commands, scenarios, server  # noqa: E402 (after the path is set)
-from bench.measure import Request, cpu_of, load, rss_mb, send  # noqa: E402
+from bench import commands, quiz_writes, scenarios, server  # noqa: E402 (after the path is set)
+from bench.measure import Lane, Request, lanes_of, measure_scenario  # noqa: E402
 
 BARE_FACTOR = 5  # the bare endpoint and /healthz get five times the requests
 SCENARIO_ORDER = (
     "bare endpoint", "app /healthz", "home", "my learning", "catalogue", "module page",
     "reader page", "quiz start", "readiness index", "campaign readiness", "CSV export",
-    "whole-network readiness", "heat map export", "xAPI statements API",
+    "whole-network readiness", "heat map export", "xAPI statements API", "save answer", "submit",
 )  # fmt: skip
 
 
@@ -56,6 +56,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="generate again even if kept")
     parser.add_argument("--no-commands", action="store_true", help="skip tick and mail")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--only",
+        type=lambda names: {name.strip() for name in names.split(",")},
+        help="measure only these scenarios (comma-separated names; the baseline always)",
+    )
     parser.add_argument("--venv", default=str(Path(sys.executable).parent))
     args = parser.parse_args()
     if args.database == "postgresql" and not args.url:
@@ -89,35 +94,12 @@ def _clones(session: requests.Session, count: int) -> list[requests.Session]:
 
 
 def _measure(ctx: dict, session: requests.Session, request: Request, total: int) -> dict:
-    """Measure one scenario: a probe, a warm-up, then each concurrency phase of `total`."""
-    base = ctx["base"]
-    probe = send(session, base, request)
-    row = {
-        "status": probe.status_code,
-        "kb": len(probe.content) / 1024,
-        "sql": probe.headers.get("X-Bench-SQL", "-"),
-        "errors": 0,
-    }
-    for _ in range(3):
-        send(session, base, request)
-    for clients in ctx["concurrency"]:
-        pids = [ctx["worker"], *ctx["db_pids"]()]
-        before_worker, before_all = cpu_of(pids[:1]), cpu_of(pids)
-        result = load(_clones(session, clients) if clients > 1 else [session], base, request, total)
-        spent_worker, spent_all = cpu_of(pids[:1]) - before_worker, cpu_of(pids) - before_all
-        if clients == 1:
-            row["cpu_ms"] = 1000 * spent_worker / total
-            # A backend that ends during the phase takes its CPU time with it: never below 0.
-            row["db_ms"] = max(0.0, 1000 * (spent_all - spent_worker) / total)
-        row[f"c{clients}"] = {
-            "rps": result.rps,
-            "p50": result.percentile(0.50),
-            "p95": result.percentile(0.95),
-            "p99": result.percentile(0.99),
-        }
-        row["errors"] += result.errors
-    row["rss_mb"] = rss_mb(ctx["worker"])
-    return row
+    """Measure one page: the session (or clones of it, one per client) asks for it again."""
+
+    def lanes_for(clients: int, count: int) -> list[Lane]:
+        return lanes_of(_clones(session, clients) if clients > 1 else [session], request, count)
+
+    return measure_scenario(ctx, lanes_for, total)
 
 
 def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -> dict:
@@ -144,6 +126,8 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
             else (lambda: []),
         }
         for name, who, request in scenarios.scenarios(people, (csrf, network_csrf), token):
+            if args.only and name not in args.only and who != "bare":
+                continue
             if request is None:
                 rows[name] = {"missing": True}
                 continue
@@ -152,6 +136,9 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
             total = args.requests * (BARE_FACTOR if who == "bare" else 1)
             rows[name] = _measure(ctx, session, request, total)
             print(f"measured {name}: {rows[name]['cpu_ms']:.2f} ms CPU", file=sys.stderr)
+        # Last: they add attempts and statements (other learners than the pages' one).
+        if not args.only or {"save answer", "submit"} & args.only:
+            rows.update(quiz_writes.measure(ctx, database_url, people.learner))
     finally:
         running.stop()
     return rows
@@ -175,7 +162,12 @@ def _run_commands(args: argparse.Namespace, env: dict) -> dict[str, dict]:
     }
 
 
-def _table(rows: dict[str, dict], concurrency: list[int]) -> list[str]:
+def _answered(row: dict) -> bool:
+    """Tell whether the scenario's probe got the status it expects (200, or 303 after a form)."""
+    return row["status"] in row.get("expected", (200,))
+
+
+def _table(rows: dict[str, dict], concurrency: list[int], only: set[str] | None) -> list[str]:
     """Format the scenario rows as a Markdown table (ratios against the bare endpoint)."""
     bare = rows.get("bare endpoint", {}).get("cpu_ms") or 0.0
     phases = " | ".join(f"rps c{c} | p50/p95/p99 ms c{c}" for c in concurrency)
@@ -183,12 +175,14 @@ def _table(rows: dict[str, dict], concurrency: list[int]) -> list[str]:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name in SCENARIO_ORDER:
         row = rows.get(name)
+        if row is None and only:
+            continue  # not asked for
         if row is None or row.get("missing"):
             lines.append(f"| {name} | not found in the data |")
             continue
         ratio = row["cpu_ms"] / bare if bare else 0.0
         cells = [
-            name + ("" if row["status"] == 200 else f" [HTTP {row['status']}]"),
+            name + ("" if _answered(row) else f" [HTTP {row['status']}]"),
             f"{row['cpu_ms']:.2f}",
             f"{row['db_ms']:.2f}",
             f"{ratio:.1f}×" if bare else "–",
@@ -224,7 +218,7 @@ def main() -> int:
     rows = _run_pages(args, env, database.url, people)
     concurrency = [int(c) for c in args.concurrency.split(",")]
     print()
-    print("\n".join(_table(rows, concurrency)))
+    print("\n".join(_table(rows, concurrency, args.only)))
     timed = {} if args.no_commands else _run_commands(args, env)
     if timed:
         print()
@@ -236,7 +230,7 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"pages": rows, "commands": timed}, indent=1))
     errors = sum(row.get("errors", 0) for row in rows.values())
-    bad = [n for n, r in rows.items() if not r.get("missing") and r["status"] != 200]
+    bad = [n for n, r in rows.items() if not r.get("missing") and not _answered(r)]
     return 1 if errors or bad else 0
 
 

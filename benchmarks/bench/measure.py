@@ -6,8 +6,10 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -57,13 +59,20 @@ def children_of(pid: int) -> list[int]:
 
 @dataclass
 class Request:
-    """How to ask for one page: method, path, form data, expected statuses."""
+    """How to ask for one page: method, path, form data or JSON body, expected statuses."""
 
     method: str
     path: str
     data: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ok: tuple[int, ...] = (200,)
+    json: Any = None
+
+
+# One request of a virtual user: who sends it and what. A lane is one virtual user's requests,
+# sent in order; a phase runs its lanes at once.
+Job = tuple[requests.Session, Request]
+Lane = list[Job]
 
 
 @dataclass
@@ -99,25 +108,35 @@ def send(session: requests.Session, base: str, request: Request) -> requests.Res
         request.method,
         base + request.path,
         data=request.data,
+        json=request.json,
         headers=request.headers,
         allow_redirects=False,
         timeout=300,
     )
 
 
+def lanes_of(sessions: list[requests.Session], request: Request, total: int) -> list[Lane]:
+    """Share `total` sends of one request among the sessions, one lane each."""
+    count = len(sessions)
+    return [
+        [(session, request)] * (total // count + (1 if index < total % count else 0))
+        for index, session in enumerate(sessions)
+    ]
+
+
 def load(sessions: list[requests.Session], base: str, request: Request, total: int) -> LoadResult:
     """Send `total` requests from len(sessions) threads at once; time each one."""
+    return load_lanes(lanes_of(sessions, request, total), base)
+
+
+def load_lanes(lanes: list[Lane], base: str) -> LoadResult:
+    """Send every lane's requests in order, one thread per lane, all lanes at once; time each."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    remaining = [total]
 
-    def worker(session: requests.Session) -> None:
-        while True:
-            with lock:
-                if remaining[0] <= 0:
-                    return
-                remaining[0] -= 1
+    def worker(lane: Lane) -> None:
+        for session, request in lane:
             started = time.perf_counter()
             try:
                 status = send(session, base, request).status_code
@@ -129,10 +148,55 @@ def load(sessions: list[requests.Session], base: str, request: Request, total: i
                 if status not in request.ok:
                     errors[0] += 1
 
-    threads = [threading.Thread(target=worker, args=(s,)) for s in sessions]
+    threads = [threading.Thread(target=worker, args=(lane,)) for lane in lanes]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     return LoadResult(latencies, errors[0], time.perf_counter() - started)
+
+
+# Prepares the lanes of a phase: (clients, requests) -> lanes. Called before the phase's CPU
+# reading starts, so what it sends (new attempts, say) is not measured.
+LanesFor = Callable[[int, int], list[Lane]]
+
+
+def measure_scenario(ctx: dict[str, Any], lanes_for: LanesFor, total: int) -> dict[str, Any]:
+    """Measure one scenario: a probe, a warm-up, then each concurrency phase of `total`.
+
+    ctx: "base" (URL), "concurrency" (client counts), "worker" (pid), "db_pids" (a callable
+    giving the database's backend pids).
+    """
+    base = ctx["base"]
+    [[(session, request)]] = lanes_for(1, 1)
+    probe = send(session, base, request)
+    row: dict[str, Any] = {
+        "status": probe.status_code,
+        "expected": list(request.ok),
+        "kb": len(probe.content) / 1024,
+        "sql": probe.headers.get("X-Bench-SQL", "-"),
+        "errors": 0,
+    }
+    for lane in lanes_for(1, 3):
+        for session, request in lane:
+            send(session, base, request)
+    for clients in ctx["concurrency"]:
+        lanes = lanes_for(clients, total)
+        pids = [ctx["worker"], *ctx["db_pids"]()]
+        before_worker, before_all = cpu_of(pids[:1]), cpu_of(pids)
+        result = load_lanes(lanes, base)
+        spent_worker, spent_all = cpu_of(pids[:1]) - before_worker, cpu_of(pids) - before_all
+        if clients == 1:
+            row["cpu_ms"] = 1000 * spent_worker / total
+            # A backend that ends during the phase takes its CPU time with it: never below 0.
+            row["db_ms"] = max(0.0, 1000 * (spent_all - spent_worker) / total)
+        row[f"c{clients}"] = {
+            "rps": result.rps,
+            "p50": result.percentile(0.50),
+            "p95": result.percentile(0.95),
+            "p99": result.percentile(0.99),
+        }
+        row["errors"] += result.errors
+    row["rss_mb"] = rss_mb(ctx["worker"])
+    return row
