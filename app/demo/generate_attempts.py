@@ -127,18 +127,18 @@ def _attempt_statements(learner: Learner, module: ModuleInfo, attempt: _Attempt)
     learner.record(key, body, at=attempt.at, verb=Verb.ATTEMPTED, kind=Kind.QUIZ, **columns)
     _answer_statements(learner, attempt, ref, given.id, columns)
     key = f"result|attempt:{attempt.id}"
-    result = event_statements.quiz_result(
+    duration = attempt.submitted - attempt.at
+    build = partial(
+        event_statements.quiz_result,
         learner.iris,
-        statement_id=learner.statement_id(key),
-        actor=learner.actor,
         quiz=ref,
         attempt_number=attempt.number,
         score_percent=attempt.score,
         is_passed=attempt.passed,
-        duration=attempt.submitted - attempt.at,
-        timestamp=attempt.submitted,
-        registration=registration,
+        duration=duration,
     )
+    shape = ("result", *shape[1:], attempt.score, attempt.passed, duration)
+    result = learner.filled(key, shape, build, attempt.submitted, registration)
     verb = Verb.PASSED if attempt.passed else Verb.FAILED
     learner.record(key, result, at=attempt.submitted, verb=verb, kind=Kind.QUIZ, **columns)
 

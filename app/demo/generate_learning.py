@@ -32,8 +32,8 @@ from app.tracking.projection import Fact, MemoryStore, apply_fact, score_percent
 from app.tracking.rebuild import MemoryContent
 
 Verb, Kind = xapi.Verb, xapi.ObjectKind
-# A statement's body: the builder's dict, or (JSON text, object IRI, id) from a template.
-Body = dict[str, Any] | tuple[str, str, str]
+# A statement's body: the builder's dict, or (JSON text, object IRI, id, score) of a template.
+Body = dict[str, Any] | tuple[str, str, str, float | None]
 
 
 class _IndexedStore(MemoryStore):
@@ -76,7 +76,7 @@ class Learner:
     ) -> Body:
         """Return the body of a templated statement (see generate_statements)."""
         statement_id = self.statement_id(key)
-        text, iri = self.templates.fill(
+        text, iri, score = self.templates.fill(
             shape,
             build,
             statement_id=statement_id,
@@ -84,7 +84,7 @@ class Learner:
             timestamp=at,
             registration=registration,
         )
-        return text, iri, statement_id
+        return text, iri, statement_id, score
 
     def statement_id(self, key: str) -> str:
         """Return `Iris.statement_id(key)`, with the namespace computed once per learner."""
@@ -98,8 +98,10 @@ class Learner:
         if isinstance(body, dict):
             if verb in (Verb.PASSED, Verb.COMPLETED):
                 score = score_percent_of(body)
-            body = (json.dumps(body), body["object"]["id"], body["id"])
-        text, iri, uuid = body
+            body = (json.dumps(body), body["object"]["id"], body["id"], score)
+        text, iri, statement_uuid, score = body
+        if verb not in (Verb.PASSED, Verb.COMPLETED):
+            score = None  # the projection reads the score of these two verbs only
         row = {
             "module_id": None,
             "module_version_id": None,
@@ -113,7 +115,7 @@ class Learner:
             "statements",
             {
                 "id": statement_id,
-                "uuid": uuid,
+                "uuid": statement_uuid,
                 "user_id": self.person.id,
                 "verb": verb.value,
                 "object_kind": kind.value,
@@ -257,15 +259,14 @@ class Learner:
         key = f"completed|user:{uid}|module:{module.id}|cycle:{cycle}"
         if not complete or key in self.keys:
             return
-        body = event_statements.module_completed(
+        score = progress.quiz_score_percent if passed else None
+        build = partial(
+            event_statements.module_completed,
             self.iris,
-            statement_id=self.statement_id(key),
-            actor=self.actor,
             module=self.ref(module, version),
-            timestamp=at,
-            score_percent=progress.quiz_score_percent if passed else None,
-            registration=registration,
+            score_percent=score,
         )
+        body = self.filled(key, ("completed", version.id, score), build, at, registration)
         statement_id = self.record(
             key,
             body,

@@ -15,8 +15,9 @@ import re
 import uuid
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from app.tracking.projection import score_percent_of
 from app.tracking.statements import Actor, mbox, timestamp_text
 
 SENTINEL_ID = "5e471e11-0000-4000-8000-000000000001"
@@ -31,19 +32,33 @@ def _inner(value: str) -> str:
     return json.dumps(value)[1:-1]
 
 
+class Filled(NamedTuple):
+    """A statement's JSON text, its object IRI and its score out of 100 (if it has one)."""
+
+    text: str
+    iri: str
+    score: float | None
+
+
 class BodyTemplates:
     """JSON texts of statement shapes, filled in per statement."""
 
     def __init__(self) -> None:
-        # Per shape: the text cut at the sentinels, the sentinels in order, the object IRI.
-        self._texts: dict[Hashable, tuple[list[str], list[str], str]] = {}
+        # Per shape: the text cut at the sentinels, the sentinels in order, the object IRI and
+        # the score the projection reads from the body.
+        self._texts: dict[Hashable, tuple[list[str], list[str], str, float | None]] = {}
         self._actor: tuple[Actor, str, str] | None = None
         self._registrations: dict[str, str] = {}
 
-    def _cut(self, body: dict[str, Any]) -> tuple[list[str], list[str], str]:
+    def _cut(self, body: dict[str, Any]) -> tuple[list[str], list[str], str, float | None]:
         """Cut a sentinel body's JSON text at its sentinels (filling is then one join)."""
         text = json.dumps(body)
-        return _SENTINELS.split(text), _SENTINELS.findall(text), body["object"]["id"]
+        return (
+            _SENTINELS.split(text),
+            _SENTINELS.findall(text),
+            body["object"]["id"],
+            score_percent_of(body),
+        )
 
     def fill(
         self,
@@ -54,8 +69,8 @@ class BodyTemplates:
         actor: Actor,
         timestamp: datetime,
         registration: str | None,
-    ) -> tuple[str, str]:
-        """Return (JSON text, object IRI) of `build(...)` for these values.
+    ) -> Filled:
+        """Return the JSON text, object IRI and score of `build(...)` for these values.
 
         `shape` names everything else `build` was given (the same shape, the same arguments);
         `statement_id` is canonical already (`Iris.statement_id`).
@@ -70,7 +85,7 @@ class BodyTemplates:
                     registration=SENTINEL_REGISTRATION if registration is not None else None,
                 )
             )
-        parts, sentinels, iri = self._texts[key]
+        parts, sentinels, iri, score = self._texts[key]
         if self._actor is None or self._actor[0] != actor:
             # One learner at a time: their address and name are escaped once.
             self._actor = (actor, _inner(mbox(actor.email)), _inner(actor.name))
@@ -88,7 +103,7 @@ class BodyTemplates:
         for sentinel, part in zip(sentinels, parts[1:], strict=True):
             pieces.append(values[sentinel])
             pieces.append(part)
-        return "".join(pieces), iri
+        return Filled("".join(pieces), iri, score)
 
 
 _SENTINEL_MBOX = _inner(mbox(SENTINEL_EMAIL))

@@ -207,7 +207,7 @@ def test_a_filled_template_is_the_builders_body(registration):
     statement_id = iris.statement_id("experienced|user:1|page:2|cycle:0")
     templates = BodyTemplates()
     for _ in range(2):  # the second call fills the kept text
-        text, iri = templates.fill(
+        text, iri, score = templates.fill(
             ("page", 2),
             build,
             statement_id=statement_id,
@@ -220,6 +220,43 @@ def test_a_filled_template_is_the_builders_body(registration):
         )
         assert json.loads(text) == expected
         assert iri == expected["object"]["id"]
+        assert score is None
+
+
+def test_a_filled_result_carries_the_builders_score():
+    from datetime import timedelta
+    from functools import partial
+
+    from app.demo.generate_statements import BodyTemplates
+    from app.tracking import event_statements
+    from app.tracking.projection import score_percent_of
+    from app.tracking.statements import Actor, Iris, ModuleRef, QuizRef
+
+    iris = Iris("https://example.org")
+    quiz = QuizRef("q", 1, {"de": "Quiz"}, ModuleRef(slug="m", version=2, titles={"de": "M"}))
+    build = partial(
+        event_statements.quiz_result,
+        iris,
+        quiz=quiz,
+        attempt_number=2,
+        score_percent=200 / 3,
+        is_passed=False,
+        duration=timedelta(seconds=110),
+    )
+    actor = Actor("a@example.org", "A")
+    moment = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
+    statement_id = iris.statement_id("result|attempt:9")
+    filled = BodyTemplates().fill(
+        ("result", 9),
+        build,
+        statement_id=statement_id,
+        actor=actor,
+        timestamp=moment,
+        registration=None,
+    )
+    expected = build(statement_id=statement_id, actor=actor, timestamp=moment, registration=None)
+    assert json.loads(filled.text) == expected
+    assert filled.score == score_percent_of(expected) == 66.6667
 
 
 def test_a_learners_statement_ids_are_the_tracking_features():
