@@ -55,6 +55,10 @@ def _pg_recreate(admin: sa.Engine, name: str, template: str | None = None) -> No
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         suffix = f' TEMPLATE "{template}"' if template else ""
+        if template and conn.dialect.server_version_info >= (15,):
+            # A file copy: PostgreSQL 15's default writes every block of the ~20 GB L database
+            # to the WAL too (about twice the time).
+            suffix += " STRATEGY FILE_COPY"
         conn.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
 
 
