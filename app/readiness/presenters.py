@@ -202,21 +202,22 @@ def _heat_table(
     modules: list[ModuleTitle],
     now: datetime,
 ) -> HeatTable:
-    root_path = unit.path if unit is not None else None
-    unit_cells = (
-        report.cells
-        if report.cells is not None
-        else module_cells_by_unit(session, viewer, campaign.id, now, root_path=root_path)
-    )
+    if children:
+        unit_cells = report.cells
+        if unit_cells is None:
+            root_path = unit.path if unit is not None else None
+            unit_cells = module_cells_by_unit(
+                session, viewer, campaign.id, now, root_path=root_path
+            )
+        rows = [(c.unit.id, c.unit.name) for c in children]
+        cells = roll_up_cells(unit_cells, report, [r[0] for r in rows])
+        return HeatTable("unit", rows, modules, cells)
+    # A unit without units below it shows its people: only then are their cells read.
     person_cells = (
         module_cells_by_person(session, viewer, campaign.id, now, unit=unit)
         if unit is not None
         else []
     )
-    if children:
-        rows = [(c.unit.id, c.unit.name) for c in children]
-        cells = roll_up_cells(unit_cells, report, [r[0] for r in rows])
-        return HeatTable("unit", rows, modules, cells)
     rows = [(p.user_id, p.name) for p in people]
     cells = {(c.key, c.module_id): (c.assigned, c.done) for c in person_cells}
     return HeatTable("person", rows, modules, cells)

@@ -14,7 +14,7 @@ from app.people.models import Role
 from app.readiness.queries.heatmap import module_cells_by_unit
 from app.readiness.queries.overdue import overdue_people
 from app.readiness.queries.report import direct_counts, readiness_report
-from app.readiness.queries.scope import campaign_for, scoped_unit
+from app.readiness.queries.scope import UnitNode, campaign_for, scope_roots, scoped_unit
 from tests.factories import make_org, make_user
 from tests.readiness.helpers import NOW, assign, complete, make_campaign, make_module
 
@@ -119,3 +119,11 @@ def test_overdue_list_reads_only_past_due_assignments_and_misses_nobody(app):
     complete(people["half"], modules[1])
     rows, total = overdue_people(db.session, admin, setup.campaign.id, NOW, root_path=None)
     assert total == 2 and people["half"].id not in {row.user_id for row in rows}
+
+
+def test_scope_roots_are_the_units_below_no_other_of_the_list():
+    nodes = [
+        UnitNode(n, f"u{n}", f"U{n}", "branch", path.count("/") - 2, path)
+        for n, path in enumerate(("/1/2/", "/1/2/3/", "/1/23/", "/4/", "/4/5/6/", "/7/8/"))
+    ]
+    assert [u.path for u in scope_roots(nodes)] == ["/1/2/", "/1/23/", "/4/", "/7/8/"]
