@@ -189,6 +189,10 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "PERMANENT_SESSION_LIFETIME": self.absolute_timeout_hours * 3600,
+            # The cookie is written when the session changes (sign-in, language, CSRF secret,
+            # and the once-a-minute "seen" stamp of app.people.sessions), not re-signed and
+            # sent again on every page; the time-outs are enforced on the server.
+            "SESSION_REFRESH_EACH_REQUEST": False,
             "REMEMBER_COOKIE_SECURE": secure,
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
