@@ -77,7 +77,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app.db import configure_sqlite
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.i18n.request_language import select_locale
+    from app.i18n.request_language import install_template_gettext, request_locale
     from app.platform.model_registry import import_all_models
 
     import_all_models()
@@ -90,7 +90,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=request_locale)
+    install_template_gettext(app.jinja_env)
 
     with app.app_context():
         engine = db.engine

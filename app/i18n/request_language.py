@@ -1,16 +1,38 @@
-"""Language choice: the user's preference, else the session's choice, else the browser's."""
+"""Language choice: the user's preference, else the session's choice, else the browser's; and
+the request's locale and message catalogue, looked up once per request."""
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from typing import Any
+
+from babel import Locale
+from babel.support import NullTranslations
+from flask import current_app, g, request, session
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from app.i18n.languages import LANGUAGES
+
+# One parsed Locale per language and process: babel's Locale objects do not change once made,
+# and parsing "de_CH" again on every request is work for nothing.
+_LOCALES: dict[str, Locale] = {}
 
 
 def select_locale() -> str:
     """Pick the interface locale for this request, formatted the Swiss way (de_CH, fr_CH...)."""
     return f"{select_language()}_CH"
+
+
+def request_locale() -> Locale:
+    """Flask-Babel's locale selector: the request's locale as a Locale parsed once per process."""
+    language = select_language()
+    locale = _LOCALES.get(language)
+    if locale is None:
+        locale = _LOCALES[language] = Locale.parse(f"{language}_CH")
+    return locale
 
 
 def select_language() -> str:
@@ -28,3 +50,56 @@ def select_language() -> str:
         if best:
             return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def request_translations() -> NullTranslations:
+    """The message catalogue of the request's locale (Flask-Babel's), found once per locale.
+
+    Flask-Babel finds the catalogue again on every message (domain, locale, a string key);
+    a page asks for it dozens of times. The catalogue is kept on `g` beside the Locale it was
+    found for, so `force_locale` (which swaps the locale) still gets the right one.
+    """
+    locale = get_locale()
+    if locale is None:  # no application context: Flask-Babel's null catalogue
+        return get_translations()
+    found = g.get("_request_translations")
+    if found is not None and found[0] is locale:
+        return found[1]
+    translations = get_translations()
+    g._request_translations = (locale, translations)
+    return translations
+
+
+def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
+    # Jinja's "newstyle" gettext: a translation is markup where the template autoescapes and
+    # is always a format string (so "%%" reads "%"); formatting text without any "%" and
+    # without variables changes nothing, so that case is skipped.
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # catalogue text as in Jinja's gettext (noqa: safe)
+    return text % variables if variables or "%" in text else text
+
+
+@pass_context
+def template_gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext over the request's catalogue."""
+    return _formatted(context, request_translations().ugettext(message), variables)
+
+
+@pass_context
+def template_ngettext(
+    context: Context, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    """`ngettext()` in templates: Jinja's newstyle ngettext over the request's catalogue."""
+    variables.setdefault("num", num)
+    text = request_translations().ungettext(singular, plural, num)
+    return _formatted(context, text, variables)
+
+
+def install_template_gettext(env: Environment) -> None:
+    """Make templates translate through `request_translations` (after Flask-Babel's set-up).
+
+    Flask-Babel installs Jinja's newstyle callables, which pass each message through three
+    Jinja calls and Flask-Babel's catalogue look-up (about 12 µs per `_()`); these give the
+    same text in one call. `pgettext` and `npgettext` stay Flask-Babel's.
+    """
+    env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
