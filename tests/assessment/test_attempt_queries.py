@@ -8,11 +8,13 @@ twin app, see `tests.conftest.serving`); BEGIN is not a statement of the page.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from app.assessment.models import Attempt, AttemptState, QuizVersion
 from app.assessment.operations import definition_of
 from app.assessment.queries import SHOWN_ATTEMPTS
 from app.extensions import db
+from app.tracking.models import Statement
 from tests.assessment.quiz_factories import (
     NOW,
     RIGHT,
@@ -186,14 +188,23 @@ def test_submitting_stores_the_grade_and_the_statements_in_a_fixed_number_of_sta
     read_pages(learner, built.page_ids())
     client = app.test_client()
     login_as(client, learner)
-    logs = []
+    logs, first_attempt = [], 0
     for answer in ("b", "a", "a"):  # failed; passed, which completes the module; passed again
         attempt_id = start(client, built.quiz)
         token = token_of(client, attempt_id)
         for question_id in ("q1", "q2"):
             assert save(client, attempt_id, token, question_id, answer).status_code == 200
         logs.append(_submit_counted(app, client, attempt_id, token))
+        first_attempt = first_attempt or attempt_id
     failed, completing, passed = logs
+    # One INSERT keeps the recording order: the ids say attempted, answered (as asked), failed.
+    recorded = db.session.execute(
+        select(Statement.verb, Statement.object_iri)
+        .where(Statement.attempt_id == first_attempt)
+        .order_by(Statement.id)
+    ).all()
+    assert [verb for verb, _iri in recorded] == ["attempted", "answered", "answered", "failed"]
+    assert [iri.rsplit("/", 1)[1] for _verb, iri in recorded[1:3]] == ["q1", "q2"]
     for log in (failed, passed):
         assert len(log) <= SUBMIT_CAP, log.report()
         assert _inserts_into(log, "statements") == 1, log.report()
