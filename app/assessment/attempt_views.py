@@ -318,13 +318,9 @@ def submit(attempt_id: int):
     """Submit the attempt; idempotent: a retry or a second tab gets the same result."""
     attempt = _load_attempt(attempt_id, for_update=True)
     key = (request.form.get("submit_key") or request.headers.get("Idempotency-Key") or "")[:64]
+    listeners = QUIZ_GRADED.receivers()
     outcome = submit_attempt(
-        db.session,
-        attempt,
-        now=clock.now(),
-        key=key or None,
-        listeners=QUIZ_GRADED.receivers(),
-        locked=True,
+        db.session, attempt, now=clock.now(), key=key or None, listeners=listeners, locked=True
     )
     # Read before the commit expires the row, which would cost a second transaction.
     reply = {

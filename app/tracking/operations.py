@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.content.models import (
@@ -114,6 +114,21 @@ def lock_learner(session: Session, user_id: int) -> None:
 
 # --- the live store of derived rows ----------------------------------------------------------
 
+# Built once and bound per call: the reads every recording makes.
+_MODULE_PROGRESS = select(ModuleProgress).where(
+    ModuleProgress.user_id == bindparam("user_id"),
+    ModuleProgress.module_id == bindparam("module_id"),
+)
+_PAGE_PROGRESS = select(PageProgress).where(
+    PageProgress.user_id == bindparam("user_id"), PageProgress.page_id == bindparam("page_id")
+)
+_CURRENT_COMPLETION = select(Completion).where(
+    Completion.user_id == bindparam("user_id"),
+    Completion.module_id == bindparam("module_id"),
+    Completion.is_current.is_(True),
+)
+_STATEMENT_BY_UUID = select(Statement.id).where(Statement.uuid == bindparam("uuid"))
+
 
 class SessionStore:
     """Derived rows of the database, read and changed in the session's transaction."""
@@ -128,19 +143,13 @@ class SessionStore:
         key = (user_id, module_id)
         if key not in self._modules:
             self._modules[key] = self.session.scalar(
-                select(ModuleProgress).where(
-                    ModuleProgress.user_id == user_id, ModuleProgress.module_id == module_id
-                )
+                _MODULE_PROGRESS, {"user_id": user_id, "module_id": module_id}
             )
         return self._modules[key]
 
     def page(self, user_id: int, page_id: int) -> PageProgress | None:
         """Return the learner's row for a page, if any."""
-        return self.session.scalar(
-            select(PageProgress).where(
-                PageProgress.user_id == user_id, PageProgress.page_id == page_id
-            )
-        )
+        return self.session.scalar(_PAGE_PROGRESS, {"user_id": user_id, "page_id": page_id})
 
     def current_completion(self, user_id: int, module_id: int) -> Completion | None:
         """Return the learner's current completion of a module, if any."""
@@ -148,11 +157,7 @@ class SessionStore:
         if added is not None and added.is_current:
             return added  # added in this transaction: no need to read it back
         return self.session.scalar(
-            select(Completion).where(
-                Completion.user_id == user_id,
-                Completion.module_id == module_id,
-                Completion.is_current.is_(True),
-            )
+            _CURRENT_COMPLETION, {"user_id": user_id, "module_id": module_id}
         )
 
     def add(self, row: ModuleProgress | PageProgress | Completion) -> None:
@@ -214,8 +219,7 @@ class Recorder:
     def exists(self, key: str) -> bool:
         """Tell whether the statement of this natural key was recorded already."""
         statement_id = self.iris.statement_id(key)
-        found = self.session.scalar(select(Statement.id).where(Statement.uuid == statement_id))
-        return found is not None
+        return self.session.scalar(_STATEMENT_BY_UUID, {"uuid": statement_id}) is not None
 
     def add(self, key: str, body: dict[str, Any], **columns: Any) -> Statement:
         """Store one statement now (it has its id), project it, queue it for the LRS.
