@@ -78,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     from app.db import configure_sqlite
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n.request_language import install_template_gettext, request_locale
+    from app.people.sessions import SignedCookieSessions
     from app.platform.model_registry import import_all_models
 
     import_all_models()
@@ -86,6 +87,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(
         app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
     )
+    app.session_interface = SignedCookieSessions()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -6,9 +6,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, object_session
 
@@ -29,6 +31,27 @@ _LOAD_USER = (
     .where(User.id == bindparam("user_id"))
     .options(joinedload(User.unit), joinedload(User.roles))
 )
+
+
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer made once per set of keys.
+
+    Flask makes a new serializer for every request that opens or saves a session (and tests
+    its JSON serializer each time); the serializer holds nothing but the keys and settings, so
+    one per (secret key, fallback keys) serves every request. Rotating the key in the config
+    makes a new one.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Return the serializer for the app's current keys, made on first use."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+        return serializer
 
 
 @login_manager.user_loader
