@@ -8,10 +8,11 @@ Every view: load (scoped, so an object outside the viewer's reach is a 404) → 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -110,11 +111,22 @@ def calendar():
     )
 
 
-def _bell_context() -> dict[str, Any]:
-    """The unread count for the bell in the header (one indexed count per signed-in page)."""
-    if not getattr(current_user, "is_authenticated", False):
-        return {}
-    return {"campaign_bell": {"unread": unread_notice_count(db.session, current_user.id)}}
+def _bell_context_processor() -> Callable[[], dict[str, Any]]:
+    """The bell's context processor for one app: the notices page's address is built once per
+    script root (it differs only behind a proxy that sets a prefix), not on every page."""
+    addresses: dict[str, str] = {}
+
+    def bell_context() -> dict[str, Any]:
+        """The unread count for the bell in the header (one indexed count per signed-in page)."""
+        if not getattr(current_user, "is_authenticated", False):
+            return {}
+        url = addresses.get(request.script_root)
+        if url is None:
+            url = addresses[request.script_root] = url_for("campaigns.notices")
+        unread = unread_notice_count(db.session, current_user.id)
+        return {"campaign_bell": {"unread": unread, "url": url}}
+
+    return bell_context
 
 
 def _list_unsubscribe(email: Any) -> dict[str, str]:
@@ -148,7 +160,7 @@ def register(app: Flask) -> None:
     register_rule(VIEW_CAMPAIGN, may_view_campaign)
     register_rule(EDIT_CAMPAIGN, may_edit_campaign)
     app.cli.add_command(campaigns_cli)
-    app.context_processor(_bell_context)
+    app.context_processor(_bell_context_processor())
     OUTBOX_HEADERS.connect(app, _list_unsubscribe)
     HOME_PANELS.connect(app, _home_panel)
     # "My learning" (tracking) lists what campaigns assign, through this source.

@@ -104,6 +104,6 @@ def test_the_layouts_addresses_follow_the_proxys_prefix_per_request(app_config):
         prefixed = client.get("/profile", headers={"X-Forwarded-Prefix": "/jura"})
         plain = client.get("/profile")
     prefixed_html, plain_html = prefixed.get_data(as_text=True), plain.get_data(as_text=True)
-    for path in ("/static/css/app.css", "/home", "/profile", "/logout", "/people"):
+    for path in ("/static/css/app.css", "/home", "/profile", "/logout", "/people", "/notices"):
         assert f'"/jura{path}' in prefixed_html, path
         assert f'"{path}' in plain_html and "/jura" not in plain_html, path
