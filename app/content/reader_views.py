@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from app.content.catalogue import paged_catalogue
 from app.content.media_files import media_folder, media_for_learner
 from app.content.models import MediaFile
 from app.content.module_quizzes import quiz_slugs
 from app.content.queries import (
     module_overview,
-    paged_catalogue,
     printable_summary,
     reader_page,
 )

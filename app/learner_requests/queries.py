@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.content.catalogue import catalogue
 from app.content.models import Module, ModulePage
 from app.content.module_titles import module_titles
-from app.content.queries import catalogue, published_module
+from app.content.queries import published_module
 from app.learner_requests.access import handle_scope
 from app.learner_requests.models import (
     EventKind,
