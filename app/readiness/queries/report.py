@@ -298,17 +298,7 @@ def readiness_report(
     branch_ids = [node.unit.id for node in result.values() if node.unit.is_branch]
     # Read once for every unit of the report (they share the checkpoints).
     references = ReferenceClass(reference_curves(session, campaign.id, branch_ids, now=now, tz=tz))
-    children: dict[int, list[UnitReadiness]] = defaultdict(list)
-    for node in result.values():
-        parent_id = node.unit.parent_id
-        if parent_id is not None and parent_id in result:
-            children[parent_id].append(node)
-    # Deepest first, so that every unit's children are done before it.
-    for node in sorted(result.values(), key=lambda n: -n.unit.depth):
-        below = [c for c in children[node.unit.id] if c.assigned > 0]
-        own = _own_history(since_start, node, children[node.unit.id])
-        node.projection = _projection(node, below, own, days, references)
-        _judge_up_the_tree(node, below, result, campaign.rule, days.days_left)
+    _forecast_and_judge(result, since_start, days, references, campaign)
     roots = [root] if root is not None else scope_roots(units)
     return ReadinessReport(
         campaign,
@@ -319,6 +309,27 @@ def readiness_report(
         history=history,
         cells=cells if with_cells else None,
     )
+
+
+def _forecast_and_judge(
+    result: dict[int, UnitReadiness],
+    since_start: dict[int, list[DayCount]],
+    days: _Days,
+    references: ReferenceClass,
+    campaign: CampaignInfo,
+) -> None:
+    """Forecast and judge every unit from the branches up: a unit's children are done first."""
+    children: dict[int, list[UnitReadiness]] = defaultdict(list)
+    for node in result.values():
+        parent_id = node.unit.parent_id
+        if parent_id is not None and parent_id in result:
+            children[parent_id].append(node)
+    for node in sorted(result.values(), key=lambda n: -n.unit.depth):
+        below = [c for c in children[node.unit.id] if c.assigned > 0]
+        # The snapshots of the people who belong to the unit itself (not below it).
+        own = direct_history(since_start, node.unit.id, [c.unit.id for c in children[node.unit.id]])
+        node.projection = _projection(node, below, own, days, references)
+        _judge_up_the_tree(node, below, result, campaign.rule, days.days_left)
 
 
 @dataclass(frozen=True)
@@ -333,13 +344,6 @@ class _Days:
     def days_left(self) -> int:
         """Days from today to the due date (negative once it has passed)."""
         return (self.due_day - self.today).days
-
-
-def _own_history(
-    history: dict[int, list[DayCount]], node: UnitReadiness, children: Sequence[UnitReadiness]
-) -> list[DayCount]:
-    """The snapshots of the people who belong to the unit itself (not below it)."""
-    return direct_history(history, node.unit.id, [c.unit.id for c in children])
 
 
 def _projection(
