@@ -20,6 +20,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select, text
 
+from app.db import refresh_sqlite_statistics
 from app.demo.generate_bulk import BulkWriter
 from app.demo.generate_campaigns import build_campaigns
 from app.demo.generate_content import build_content
@@ -61,9 +62,12 @@ def generate(
             writer.finish()
         finally:
             writer.close()  # no chunk is still being written when the caller rolls back
+    # Fresh statistics, so that the first queries on millions of new rows plan well (on SQLite
+    # as the tick keeps them).
     if session.get_bind().dialect.name == "postgresql":
-        # Fresh statistics, so that the first queries on millions of new rows plan well.
         session.execute(text("ANALYZE"))
+    else:
+        refresh_sqlite_statistics(session.connection())
     return writer, org.logins
 
 
