@@ -375,17 +375,3 @@ def ralph_models() -> Iterator:
     models = RalphModels()
     yield models
     models.close()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With DATABASE_TESTS_ONLY=1 (scripts/test's PostgreSQL pass), leave out the tests that
-    cannot touch a database: every app and database fixture (the test database, a throw-away
-    PostgreSQL server) depends on the test environment `_env`, so a test without it in its
-    fixture closure runs the same whatever the database, and the SQLite pass has run it."""
-    if os.environ.get("DATABASE_TESTS_ONLY") != "1":
-        return
-    kept = [item for item in items if "_env" in getattr(item, "fixturenames", ())]
-    left_out = [item for item in items if item not in kept]
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
-        items[:] = kept
