@@ -16,18 +16,10 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, text
 
+from app.demo.generate_bulk import TABLE_ORDER
+
 # The tables that get millions of rows at L (their parents keep their indexes).
-BIG_TABLES: tuple[str, ...] = (
-    "assignments",
-    "attempts",
-    "attempt_answers",
-    "statements",
-    "module_progress",
-    "page_progress",
-    "completions",
-    "certificates",
-    "reading_positions",
-)
+BIG_TABLES: tuple[str, ...] = TABLE_ORDER[TABLE_ORDER.index("assignments") :]
 
 _FOREIGN_KEYS = text(
     "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)"
