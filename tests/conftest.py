@@ -22,6 +22,21 @@ TEST_DATA = REPO / "tests" / "data"  # third-party test files, with their source
 FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the long tests (browser journeys, marked slow) first.
+
+    With two xdist workers, a long test collected last leaves one worker idle for its whole
+    duration at the end of a pass; started first, it runs while the other worker drains the
+    short ones. The sort is stable, so the order is otherwise the collection order.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is None and item.get_closest_marker("slow") is None
+        )
+    )
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -13,6 +14,7 @@ def demo_user(hr_number: str) -> User:
     return db.session.scalar(select(User).where(User.hr_number == hr_number))
 
 
+@pytest.mark.slow
 def test_admin_pages_on_the_demo(runner, app):
     assert runner.invoke(args=["demo"]).exit_code == 0
     admin = app.test_client()
