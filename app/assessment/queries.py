@@ -35,6 +35,7 @@ from app.assessment.operations import definition_of
 from app.assessment.questions import MAX_COOLDOWN_MINUTES, Texts, clamp_minutes
 from app.content.models import Module, ModuleStatus
 from app.db import TZDateTime
+from app.platform.reads import Deferred, Read
 
 
 def _id(obj: Any) -> int:
@@ -381,13 +382,16 @@ def _learner_quiz_parts() -> Any:
 _LEARNER_QUIZZES = _learner_quiz_parts()
 
 
-def learner_quizzes(session: Session, user: Any) -> list[LearnerQuizRow]:
-    """Return the learner's open attempts and the standalone quizzes they can take."""
+def learner_quizzes(user: Any) -> Deferred:
+    """The learner's open attempts and the standalone quizzes they can take, as
+    `LearnerQuizRow`s (one read, run with the page's others: see `app.platform.reads`)."""
+    return Deferred((Read(_LEARNER_QUIZZES, {"user_id": _id(user)}),), _learner_quiz_rows)
+
+
+def _learner_quiz_rows(found: Any) -> list[LearnerQuizRow]:
     rows: list[LearnerQuizRow] = []
     seen: set[str] = set()
-    for slug, title, attempt_id, deadline in session.execute(
-        _LEARNER_QUIZZES, {"user_id": _id(user)}
-    ):
+    for slug, title, attempt_id, deadline in found:
         if attempt_id is None and slug in seen:
             continue
         seen.add(slug)

@@ -38,6 +38,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.permissions import Action, ensure, may, register_rule, signed_in
 from app.platform.hooks import HOME_PANELS, MODULE_QUIZZES, NAV_ENTRIES, QUIZ_GRADED
+from app.platform.reads import Deferred
 from app.timekeeping import clock
 
 bp = Blueprint("assessment", __name__)
@@ -175,8 +176,11 @@ def start(quiz_slug: str):
     return redirect(url_for(".attempt_page", attempt_id=attempt.id), 303)
 
 
-def _home_panel(user: Any) -> dict[str, Any] | None:
-    rows = learner_quizzes(db.session, user)
+def _home_panel(user: Any, now: Any) -> Deferred:
+    return learner_quizzes(user).then(_quizzes_panel)
+
+
+def _quizzes_panel(rows: list[Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     lang = language()

@@ -27,6 +27,7 @@ from app.content.models import Module, ModuleStatus, ModuleVariant, ModuleVersio
 from app.i18n.languages import pick_language
 from app.people.models import Unit
 from app.permissions import unit_scope_clause
+from app.platform.reads import Deferred, Read
 from app.timekeeping.days import local_date
 from app.tracking.models import Completion
 from app.tracking.statements import ModuleRef
@@ -163,6 +164,12 @@ _ASSISTS_IN_WEEK = select(func.count(CounterAssist.id)).where(
 def assists_this_week(session: Session, user_id: int, week: str) -> int:
     """How many assists (not undone) the helper logged in a week."""
     return session.scalar(_ASSISTS_IN_WEEK, {"user_id": user_id, "week": week}) or 0
+
+
+def assists_in_week(user_id: int, week: str) -> Deferred:
+    """`assists_this_week` as a read run with the page's others (see `app.platform.reads`)."""
+    read = Read(_ASSISTS_IN_WEEK, {"user_id": user_id, "week": week})
+    return Deferred((read,), lambda rows: rows[0][0] or 0)
 
 
 # --- managers: per unit, topic and week -------------------------------------------------------

@@ -8,6 +8,7 @@ and a submit key that makes a double tap one assist. The feature plugs in with `
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -32,6 +33,7 @@ from app.people.models import Role, User
 from app.permissions import ensure, may, register_rule, roles_required
 from app.platform.audit import record_event
 from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
+from app.platform.reads import Deferred
 from app.readiness.queries.scope import CampaignInfo, campaign_for, visible_campaigns
 from app.readiness.rules import STATUS_LABELS
 from app.timekeeping import clock
@@ -264,15 +266,14 @@ def topics():
 # --- wiring -----------------------------------------------------------------------------------
 
 
-def _home_panel(user: User) -> dict[str, Any] | None:
+def _home_panel(user: User, now: datetime) -> Deferred | None:
     """Home panel for counter staff: a big way to the counter page and this week's count."""
     if Role.LEARNER not in user.role_set:
         return None
-    week = queries.iso_week(clock.now(), platform_zone())
-    return {
-        "template": "assists/_home_panel.html",
-        "this_week": queries.assists_this_week(db.session, user.id, week),
-    }
+    week = queries.iso_week(now, platform_zone())
+    return queries.assists_in_week(user.id, week).then(
+        lambda count: {"template": "assists/_home_panel.html", "this_week": count}
+    )
 
 
 def register(app: Flask) -> None:

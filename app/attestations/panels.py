@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -21,6 +22,7 @@ from app.i18n.languages import pick_language
 from app.i18n.request_language import select_language
 from app.people import sso
 from app.people.models import Role, User
+from app.platform.reads import Deferred, Read
 from app.timekeeping import clock
 from app.tracking.certificates import format_code
 from app.tracking.completion_sql import counting_completion_clause
@@ -68,14 +70,17 @@ _DUE_ATTESTATIONS = (
 )
 
 
-def home_panel(user: User) -> dict[str, Any] | None:
+def home_panel(user: User, now: datetime) -> Deferred | None:
     """Home panel for learners: the attestations they have not confirmed (or must again)."""
     if Role.LEARNER not in user.role_set:
         return None
+    read = Read(_DUE_ATTESTATIONS, {"user_id": user.id, "now": now})
+    return Deferred((read,), _due_panel)
+
+
+def _due_panel(rows: Any) -> dict[str, Any] | None:
     modules: dict[int, tuple[str, str, dict[str, str]]] = {}
-    for module_id, slug, source, lang, title in db.session.execute(
-        _DUE_ATTESTATIONS, {"user_id": user.id, "now": clock.now()}
-    ):
+    for module_id, slug, source, lang, title in rows:
         modules.setdefault(module_id, (slug, source, {}))[2][lang] = title
     if not modules:
         return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, render_template, request, url_for
@@ -29,7 +29,7 @@ from app.campaigns.blueprint import STAFF, STATE_LABELS, bp, campaign_weeks, own
 from app.campaigns.cli import campaigns_cli
 from app.campaigns.queries.campaign_lists import calendar_events, campaign_rows
 from app.campaigns.queries.learners import (
-    assignments_for_user,
+    CAMPAIGN_ASSIGNMENTS,
     my_campaign_summaries,
     xapi_registration,
 )
@@ -47,6 +47,7 @@ from app.platform.hooks import (
     TICK_TASKS,
     XAPI_REGISTRATIONS,
 )
+from app.platform.reads import Deferred
 from app.timekeeping import clock
 from app.timekeeping.clock import platform_zone
 from app.timekeeping.days import day_start, local_date
@@ -140,14 +141,15 @@ def _list_unsubscribe(email: Any) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _home_panel(user: Any) -> dict[str, Any] | None:
+def _home_panel(user: Any, now: datetime) -> Deferred | None:
     """Home panel for learners: the campaigns they take part in, with their due dates."""
     if Role.LEARNER not in user.role_set:
         return None
-    campaigns = my_campaign_summaries(db.session, user.id, select_language(), clock.now())
-    if not campaigns:
-        return None
-    return {"template": "campaigns/_home_panel.html", "campaigns": campaigns}
+    return my_campaign_summaries(user.id, select_language(), now).then(_campaigns_panel)
+
+
+def _campaigns_panel(campaigns: list[Any]) -> dict[str, Any] | None:
+    return {"template": "campaigns/_home_panel.html", "campaigns": campaigns} if campaigns else None
 
 
 def register(app: Flask) -> None:
@@ -164,7 +166,7 @@ def register(app: Flask) -> None:
     OUTBOX_HEADERS.connect(app, _list_unsubscribe)
     HOME_PANELS.connect(app, _home_panel)
     # "My learning" (tracking) lists what campaigns assign, through this source.
-    ASSIGNMENT_SOURCES.connect(app, assignments_for_user)
+    ASSIGNMENT_SOURCES.connect(app, CAMPAIGN_ASSIGNMENTS)
     # Statements about an assigned module carry the campaign as their xAPI registration.
     XAPI_REGISTRATIONS.connect(app, xapi_registration)
     # States, assignments, reminders, digests and expiry notices: campaigns' part of the tick.

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModuleVariant, ModuleVersion
@@ -22,15 +23,10 @@ class ModuleTitle:
     title: str
 
 
-def module_titles(
-    session: Session, module_ids: Iterable[int], language: str
-) -> dict[int, ModuleTitle]:
-    """Titles of modules (their current version) by the platform's fallback order
-    (`app.i18n.languages`), else their slug (one query)."""
-    ids = sorted(set(module_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
+def titles_statement(module_ids: Any) -> Select[Any]:
+    """The rows `titles_from_rows` reads, for the modules in `module_ids` (a list bound at
+    execution, or a subquery of another feature's ids); build it once."""
+    return (
         select(
             Module.id,
             Module.slug,
@@ -40,8 +36,26 @@ def module_titles(
         )
         .outerjoin(ModuleVersion, ModuleVersion.id == Module.current_version_id)
         .outerjoin(ModuleVariant, ModuleVariant.version_id == ModuleVersion.id)
-        .where(Module.id.in_(ids))
-    ).all()
+        .where(Module.id.in_(module_ids))
+    )
+
+
+_TITLES = titles_statement(bindparam("module_ids", expanding=True))
+
+
+def module_titles(
+    session: Session, module_ids: Iterable[int], language: str
+) -> dict[int, ModuleTitle]:
+    """Titles of modules (their current version) by the platform's fallback order
+    (`app.i18n.languages`), else their slug (one query)."""
+    ids = sorted(set(module_ids))
+    if not ids:
+        return {}
+    return titles_from_rows(session.execute(_TITLES, {"module_ids": ids}), language)
+
+
+def titles_from_rows(rows: Iterable[Any], language: str) -> dict[int, ModuleTitle]:
+    """The titles in `language` from the rows of a `titles_statement`."""
     modules: dict[int, tuple[str, str]] = {}
     titles: dict[int, dict[str, str]] = defaultdict(dict)
     for module_id, slug, source, variant_language, title in rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from app.content.models import (
 )
 from app.people.models import User
 from app.platform.events import PageRead
+from app.platform.reads import Deferred, Read
 
 PageViewListener = Callable[[Session, PageRead], Any]
 
@@ -187,13 +188,19 @@ _CONTINUE_READING = (
         ModuleVariant.language == ReadingPosition.language,
     )
     .order_by(ReadingPosition.updated_at.desc())
-    .limit(bindparam("limit"))
+    .limit(bindparam("reading_limit"))
 )
 
 
-def continue_reading(session: Session, user_id: int, *, limit: int = 3) -> list[ContinueRow]:
-    """The learner's most recently read published modules, newest first (one statement)."""
-    rows = session.execute(_CONTINUE_READING, {"user_id": user_id, "limit": limit}).all()
+def continue_reading(user_id: int, *, limit: int = 3) -> Deferred:
+    """The learner's most recently read published modules, newest first, as `ContinueRow`s
+    (one read, run with the page's others: see `app.platform.reads`)."""
+    return Deferred(
+        (Read(_CONTINUE_READING, {"user_id": user_id, "reading_limit": limit}),), _continue_rows
+    )
+
+
+def _continue_rows(rows: Sequence[Any]) -> list[ContinueRow]:
     return [
         ContinueRow(
             slug,

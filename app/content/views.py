@@ -12,6 +12,7 @@ from app.people.forms import LANGUAGE_NAMES
 from app.people.models import Role, User
 from app.permissions import is_admin, register_rule, trainer_provider_ids
 from app.platform.hooks import DEMO_LOADERS, HOME_PANELS, NAV_ENTRIES
+from app.platform.reads import Deferred
 
 VIEW_MODULE = "content.view_module"
 
@@ -28,17 +29,17 @@ def _may_view_module(user: User, module: Any) -> bool:
     return module.status == ModuleStatus.PUBLISHED and module.current_version_id is not None
 
 
-def _continue_reading_panel(user: User) -> dict[str, Any] | None:
+def _continue_reading_panel(user: User, now: Any) -> Deferred | None:
     """Home panel: the modules the learner started, with a link to where they left off."""
     from app.content.reading import continue_reading
-    from app.extensions import db
 
     if Role.LEARNER not in user.role_set:
         return None
-    rows = continue_reading(db.session, user.id)
-    if not rows:
-        return None
-    return {"template": "content/_home_panel.html", "rows": rows}
+    return continue_reading(user.id).then(_continue_panel)
+
+
+def _continue_panel(rows: list[Any]) -> dict[str, Any] | None:
+    return {"template": "content/_home_panel.html", "rows": rows} if rows else None
 
 
 def load_demo_library(echo: Callable[[str], None] = print) -> None:

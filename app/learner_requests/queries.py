@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.content.catalogue import catalogue
 from app.content.models import Module, ModulePage
-from app.content.module_titles import module_titles
+from app.content.module_titles import module_titles, titles_from_rows, titles_statement
 from app.content.queries import published_module
 from app.learner_requests.access import handle_scope
 from app.learner_requests.models import (
@@ -27,6 +27,7 @@ from app.learner_requests.models import (
 )
 from app.learner_requests.tracker import Step, tracker_steps
 from app.people.models import Provider, User
+from app.platform.reads import Deferred, Read
 
 INBOX_LIMIT = 500
 
@@ -298,7 +299,15 @@ _MY_OPEN_REQUESTS = (
         ProblemReport.status != ReportStatus.HANDLED,
     )
     .order_by(_open_first(), ProblemReport.created_at.desc(), ProblemReport.id.desc())
-    .limit(bindparam("limit"))
+    .limit(bindparam("requests_limit"))
+)
+# The titles of the modules those requests are about, when they have no subject of their own.
+_MY_OPEN_REQUEST_MODULES = titles_statement(
+    select(ProblemReport.module_id).where(
+        ProblemReport.user_id == bindparam("user_id"),
+        ProblemReport.status != ReportStatus.HANDLED,
+        or_(ProblemReport.subject.is_(None), ProblemReport.subject == ""),
+    )
 )
 
 
@@ -312,14 +321,19 @@ class OpenRequest:
     status: ReportStatus
 
 
-def my_open_requests(
-    session: Session, user_id: int, language: str, *, limit: int
-) -> list[OpenRequest]:
-    """A person's first `limit` open requests, as `my_requests` orders them (one statement;
-    a second one for module titles only when a request has no subject of its own)."""
-    rows = session.execute(_MY_OPEN_REQUESTS, {"user_id": user_id, "limit": limit}).all()
-    untitled = {r.module_id for r in rows if not r.subject and r.module_id}
-    titles = module_titles(session, untitled, language) if untitled else {}
+def my_open_requests(user_id: int, language: str, *, limit: int) -> Deferred:
+    """A person's first `limit` open requests, as `my_requests` orders them, as `OpenRequest`s
+    (two reads, run with the page's others: see `app.platform.reads`): the requests, and the
+    titles of their modules for those without a subject of their own."""
+    reads = (
+        Read(_MY_OPEN_REQUESTS, {"user_id": user_id, "requests_limit": limit}),
+        Read(_MY_OPEN_REQUEST_MODULES, {"user_id": user_id}),
+    )
+    return Deferred(reads, lambda rows, titles: _open_requests(rows, titles, language))
+
+
+def _open_requests(rows: Any, title_rows: Any, language: str) -> list[OpenRequest]:
+    titles = titles_from_rows(title_rows, language)
     result = []
     for r in rows:
         title = titles.get(r.module_id) if r.module_id else None

@@ -28,13 +28,18 @@ from app.learner_requests.words import (
 from app.people.models import Role, User
 from app.permissions import register_rule
 from app.platform.hooks import HOME_PANELS, NAV_ENTRIES
+from app.platform.reads import Deferred
 
 
-def _home_panel(user: User) -> dict[str, Any] | None:
+def _home_panel(user: User, now: Any) -> Deferred:
     """Home panel: my requests not yet handled, and (trainers) how many wait for an answer."""
-    # One more than shown, to know whether to offer "more" (the panel shows five).
-    rows = queries.my_open_requests(db.session, user.id, page_language(), limit=6)
     waiting = queries.open_inbox_count(db.session, user) if access.is_request_handler(user) else 0
+    # One more than shown, to know whether to offer "more" (the panel shows five).
+    requests = queries.my_open_requests(user.id, page_language(), limit=6)
+    return requests.then(lambda rows: _requests_panel(rows, waiting))
+
+
+def _requests_panel(rows: list[Any], waiting: int) -> dict[str, Any] | None:
     if not rows and not waiting:
         return None
     return {

@@ -11,6 +11,8 @@ from app.people.models import Role
 from app.people.queries import provider_of_trainer, unit_tree
 from app.permissions import public, signed_in
 from app.platform.hooks import HOME_PANELS
+from app.platform.reads import resolve
+from app.timekeeping import clock
 
 bp = Blueprint("main", __name__)
 
@@ -31,9 +33,11 @@ def home():
     roles = current_user.role_set
     managed = unit_tree(db.session, current_user) if roles & {Role.MANAGER, Role.ADMIN} else []
     providers = provider_of_trainer(db.session, current_user) if Role.TRAINER in roles else []
-    # Features add panel builders, (user) -> dict | None, in their register(app).
-    sections = HOME_PANELS.receivers()
-    panels = [panel for panel in (section(current_user) for section in sections) if panel]
+    # Features add panel builders, (user, now) -> dict | Deferred | None, in their
+    # register(app); the panels' reads run together, as one statement.
+    now = clock.now()
+    built = [section(current_user, now) for section in HOME_PANELS.receivers()]
+    panels = [panel for panel in resolve(db.session, built) if panel]
     return render_template(
         "main/home.html",
         roles=roles,

@@ -54,8 +54,10 @@ class Hook(Generic[R]):
 NAV_ENTRIES: Hook[tuple[str, Any, set[Any]]] = Hook(
     "nav_entries", "Navigation entries: (endpoint, label, roles that see it)."
 )
-HOME_PANELS: Hook[Callable[..., dict[str, Any] | None]] = Hook(
-    "home_panels", "Home page panels: user -> {'template': ..., ...} or None."
+HOME_PANELS: Hook[Callable[..., Any]] = Hook(
+    "home_panels",
+    "Home page panels: (user, now) -> {'template': ..., ...} or None, or a Deferred of one"
+    " (app.platform.reads): the home page runs every panel's reads as one statement.",
 )
 DEMO_LOADERS: Hook[Callable[..., Any]] = Hook(
     "demo_loaders", "Demo data loaders run by `flask demo load`, in registration order."
@@ -74,8 +76,10 @@ QUIZ_GRADED: Hook[Callable[..., None]] = Hook(
     "A quiz attempt was graded (assessment announces it): (session, QuizGraded) -> None.",
 )
 # Questions one feature asks others
-ASSIGNMENT_SOURCES: Hook[Callable[..., Any]] = Hook(
-    "assignment_sources", "Where a learner's assigned modules come from: (session, user_id, now)."
+ASSIGNMENT_SOURCES: Hook[Any] = Hook(
+    "assignment_sources",
+    "Where a learner's assigned modules come from: AssignmentSource objects (a SELECT of the"
+    " modules assigned to `user_id`, built once; see app.tracking.my_learning).",
 )
 XAPI_REGISTRATIONS: Hook[Callable[..., Any]] = Hook(
     "xapi_registrations", "The xAPI registration (campaign) a statement belongs to, if any."

@@ -1,17 +1,20 @@
 """The one statement behind "my learning" and the learner's home panel, built once.
 
 One row per language variant of each module the learner has progress in, a current completion
-of, or is assigned (bound as `assigned`), in the module's current version and in the version
+of, or is assigned (`assigned`, a subquery of the assignment sources), in the module's current
+version and in the version
 the learner's progress is in. Each row carries the module's facts (progress, current completion
 with its version number and certificate, reading position, latest major version) and the
-variant's title, page count and pages seen in the learner's current cycle. Built at import so
-each request only binds `user_id` and `assigned` (no statement construction, and the compiled
-form comes from the cache under a key computed once).
+variant's title, page count and pages seen in the learner's current cycle. Built once per set of
+assignment sources (`my_learning`), so each request only binds `user_id` (no statement
+construction, and the compiled form comes from the cache under a key computed once).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.content.models import (
@@ -47,64 +50,73 @@ _seen = (
     )
 ).scalar_subquery()
 
-LEARNER_MODULES = (
-    select(
-        Module.id.label("module_id"),
-        Module.slug,
-        Module.source_language,
-        Module.current_version_id,
-        ModuleProgress.id.label("progress_id"),
-        ModuleProgress.module_version_id.label("progress_version_id"),
-        ModuleProgress.cycle,
-        ModuleProgress.quiz_passed_cycle,
-        ModuleProgress.last_activity_at,
-        Completion.id.label("completion_id"),
-        Completion.completed_at,
-        Completion.score_percent,
-        Completion.expires_at,
-        _completed_version.number.label("completed_number"),
-        Certificate.code.label("certificate_code"),
-        ReadingPosition.version_id.label("position_version_id"),
-        ReadingPosition.position,
-        ReadingPosition.language.label("position_language"),
-        _latest_major.label("latest_major"),
-        ModuleVariant.version_id,
-        ModuleVariant.language,
-        ModuleVariant.title,
-        _pages.label("pages"),
-        _seen.label("seen"),
-    )
-    .select_from(Module)
-    .outerjoin(
-        ModuleProgress,
-        and_(ModuleProgress.user_id == _user, ModuleProgress.module_id == Module.id),
-    )
-    .outerjoin(
-        Completion,
-        and_(
-            Completion.user_id == _user,
-            Completion.module_id == Module.id,
-            Completion.is_current.is_(True),
-        ),
-    )
-    .outerjoin(_completed_version, _completed_version.id == Completion.module_version_id)
-    .outerjoin(Certificate, Certificate.statement_id == Completion.statement_id)
-    .outerjoin(
-        ReadingPosition,
-        and_(ReadingPosition.user_id == _user, ReadingPosition.module_id == Module.id),
-    )
-    .join(
-        ModuleVariant,
-        ModuleVariant.version_id.in_([Module.current_version_id, ModuleProgress.module_version_id]),
-    )
-    .where(
-        Module.status == ModuleStatus.PUBLISHED,
-        Module.current_version_id.is_not(None),
-        or_(
-            ModuleProgress.id.is_not(None),
-            Completion.id.is_not(None),
-            Module.id.in_(bindparam("assigned", expanding=True)),
-        ),
-    )
-    .order_by(Module.id, ModuleVariant.id)
+
+# One row per variant: the module's facts, the learner's, and the variant's.
+_COLUMNS = (
+    Module.id.label("module_id"),
+    Module.slug,
+    Module.source_language,
+    Module.current_version_id,
+    ModuleProgress.id.label("progress_id"),
+    ModuleProgress.module_version_id.label("progress_version_id"),
+    ModuleProgress.cycle,
+    ModuleProgress.quiz_passed_cycle,
+    ModuleProgress.last_activity_at,
+    Completion.id.label("completion_id"),
+    Completion.completed_at,
+    Completion.score_percent,
+    Completion.expires_at,
+    _completed_version.number.label("completed_number"),
+    Certificate.code.label("certificate_code"),
+    ReadingPosition.version_id.label("position_version_id"),
+    ReadingPosition.position,
+    ReadingPosition.language.label("position_language"),
+    _latest_major.label("latest_major"),
+    ModuleVariant.version_id,
+    ModuleVariant.language,
+    ModuleVariant.title,
+    _pages.label("pages"),
+    _seen.label("seen"),
 )
+
+
+def learner_modules(assigned: Any) -> Select[Any]:
+    """The statement, with `assigned` (the modules assigned to `user_id`: a subquery) in it."""
+    return (
+        select(*_COLUMNS)
+        .select_from(Module)
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.user_id == _user, ModuleProgress.module_id == Module.id),
+        )
+        .outerjoin(
+            Completion,
+            and_(
+                Completion.user_id == _user,
+                Completion.module_id == Module.id,
+                Completion.is_current.is_(True),
+            ),
+        )
+        .outerjoin(_completed_version, _completed_version.id == Completion.module_version_id)
+        .outerjoin(Certificate, Certificate.statement_id == Completion.statement_id)
+        .outerjoin(
+            ReadingPosition,
+            and_(ReadingPosition.user_id == _user, ReadingPosition.module_id == Module.id),
+        )
+        .join(
+            ModuleVariant,
+            ModuleVariant.version_id.in_(
+                [Module.current_version_id, ModuleProgress.module_version_id]
+            ),
+        )
+        .where(
+            Module.status == ModuleStatus.PUBLISHED,
+            Module.current_version_id.is_not(None),
+            or_(
+                ModuleProgress.id.is_not(None),
+                Completion.id.is_not(None),
+                Module.id.in_(assigned),
+            ),
+        )
+        .order_by(Module.id, ModuleVariant.id)
+    )

@@ -1,30 +1,32 @@
 """A learner's own page, "my learning": what is assigned, in progress, to redo, expiring, done.
 
-It takes a fixed number of queries whatever the number of modules: one per assignment source
-and one statement (`learner_modules.LEARNER_MODULES`, built once) for everything else.
-Assignments come from the features that make them (campaigns, by hand): each connects a source to
-`app.platform.hooks.ASSIGNMENT_SOURCES`, a callable `(session, user_id, now)` that returns
-`AssignmentRow`s in one query; my learning lists what they return.
+It takes a fixed number of reads whatever the number of modules, run as one statement
+(`app.platform.reads`): one per assignment source and one (`learner_modules`) for everything
+else. Assignments come from the features that make them (campaigns, by hand): each connects an
+`AssignmentSource` to `app.platform.hooks.ASSIGNMENT_SOURCES`, a SELECT of the modules assigned
+to `user_id` built once; my learning lists what they return.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, select, union_all
 from sqlalchemy.orm import Session
 
 from app.content.module_quizzes import quiz_slugs
 from app.i18n.languages import pick_language
+from app.platform.reads import Deferred, Read, resolve
 from app.tracking.completion import (
     CompletionStatus,
     Progress,
     completion_status,
     progress_from_counts,
 )
-from app.tracking.learner_modules import LEARNER_MODULES
+from app.tracking.learner_modules import learner_modules
 
 # --- assignments (filled by later features) --------------------------------------------------
 
@@ -38,16 +40,23 @@ class AssignmentRow:
     source: str
 
 
-AssignmentSource = Callable[[Session, int, datetime], Iterable[AssignmentRow]]
+@dataclass(frozen=True, eq=False)
+class AssignmentSource:
+    """Where assigned modules come from: a SELECT of what is assigned to the person bound as
+    `user_id`, built once (its first column is the module's id), and how one of its rows
+    becomes an `AssignmentRow`."""
+
+    statement: Select[Any]
+    to_row: Callable[[Any], AssignmentRow]
 
 
 def assignments_for(
-    session: Session, user_id: int, now: datetime, sources: Iterable[AssignmentSource]
+    rows_per_source: Iterable[tuple[AssignmentSource, Iterable[Any]]],
 ) -> dict[int, AssignmentRow]:
     """Merge what every source assigns; per module, the earliest due date wins."""
     merged: dict[int, AssignmentRow] = {}
-    for source in sources:
-        for row in source(session, user_id, now):
+    for source, rows in rows_per_source:
+        for row in map(source.to_row, rows):
             known = merged.get(row.module_id)
             if known is None or _due_key(row.due_at) < _due_key(known.due_at):
                 merged[row.module_id] = row
@@ -109,6 +118,10 @@ class MyLearning:
         """Tell whether there is nothing at all to show."""
         return not (self.todo or self.in_progress or self.redo or self.expiring or self.completed)
 
+    def items(self) -> list[LearningItem]:
+        """Every module shown, whatever its list."""
+        return [*self.todo, *self.in_progress, *self.redo, *self.expiring, *self.completed]
+
     @property
     def overdue(self) -> int:
         """Count the assigned modules past their due date."""
@@ -162,29 +175,50 @@ def my_learning(
     *,
     language: str,
     now: datetime,
-    sources: Iterable[AssignmentSource] = (),
+    sources: Sequence[AssignmentSource] = (),
     quiz_links: bool = True,
 ) -> MyLearning:
     """Return a learner's modules: assigned (overdue first), in progress, to redo, expiring
-    soon and completed. One query plus one per assignment source, whatever the count (and one
-    more, for quiz links, only when a module waits for its quiz; without `quiz_links`, no
-    quiz is asked about and none is offered)."""
-    assigned = assignments_for(session, user_id, now, sources)
-    modules = _module_rows(session, user_id, assigned)
+    soon and completed. One statement whatever the count (and one more, for quiz links, only
+    when a module waits for its quiz; without `quiz_links`, none is asked about or offered)."""
+    (result,) = resolve(session, [learning(user_id, language=language, now=now, sources=sources)])
+    due = [item.module_id for item in result.items() if item.quiz_due]
+    return with_quiz_links(result, quiz_slugs(session, due) if due and quiz_links else {})
+
+
+def learning(
+    user_id: int, *, language: str, now: datetime, sources: Sequence[AssignmentSource] = ()
+) -> Deferred:
+    """My learning's reads (one per source, then `learner_modules`) and how they become a
+    `MyLearning`, whose items waiting for a quiz have no quiz link yet (`with_quiz_links`)."""
+    sources = tuple(sources)
+    reads = tuple(Read(source.statement, {"user_id": user_id}) for source in sources)
+    modules = Read(_modules_statement(sources), {"user_id": user_id})
+
+    def finish(*rows: Sequence[Any]) -> MyLearning:
+        assigned = assignments_for(zip(sources, rows[:-1], strict=True))
+        return _sorted(_module_rows(rows[-1]), assigned, language=language, now=now)
+
+    return Deferred((*reads, modules), finish)
+
+
+def with_quiz_links(result: MyLearning, slugs: dict[int, str]) -> MyLearning:
+    """`result` with each module waiting for its quiz linked to it (`slugs`: module -> quiz);
+    a module without a quiz in `slugs` is not offered one."""
+    for items in (result.todo, result.in_progress, result.redo, result.expiring, result.completed):
+        for n, item in enumerate(items):
+            if item.quiz_due:
+                slug = slugs.get(item.module_id)
+                items[n] = replace(item, quiz_slug=slug, quiz_due=slug is not None)
+    return result
+
+
+def _sorted(
+    modules: list[_ModuleRow], assigned: dict[int, AssignmentRow], *, language: str, now: datetime
+) -> MyLearning:
     result = MyLearning()
-    if not modules:
-        return result
-    items = {
-        row.module_id: _item(row, assigned.get(row.module_id), language=language, now=now)
-        for row in modules
-    }
-    due = [item.module_id for item in items.values() if item.quiz_due]
-    slugs = quiz_slugs(session, due) if due and quiz_links else {}
     for row in modules:
-        item = items[row.module_id]
-        if item.quiz_due:
-            slug = slugs.get(row.module_id)
-            item = replace(item, quiz_slug=slug, quiz_due=slug is not None)
+        item = _item(row, assigned.get(row.module_id), language=language, now=now)
         _sort_into(result, item, row.progress)
     result.todo.sort(key=lambda i: (not i.is_overdue, _due_key(i.due_at), i.title.casefold()))
     result.in_progress.sort(key=lambda i: i.last_activity_at or now, reverse=True)
@@ -196,13 +230,25 @@ def my_learning(
     return result
 
 
-def _module_rows(
-    session: Session, user_id: int, assigned: dict[int, AssignmentRow]
-) -> list[_ModuleRow]:
+# Built once per set of sources (an app has one): the modules statement with "assigned" as a
+# subquery of the sources' own statements, so it runs in the same statement as they do.
+_MODULE_STATEMENTS: dict[tuple[AssignmentSource, ...], Select[Any]] = {}
+
+
+def _modules_statement(sources: tuple[AssignmentSource, ...]) -> Select[Any]:
+    statement = _MODULE_STATEMENTS.get(sources)
+    if statement is None:
+        ids = [select(source.statement.subquery().c[0]) for source in sources]
+        assigned = union_all(*ids) if len(ids) > 1 else ids[0] if ids else []
+        statement = _MODULE_STATEMENTS[sources] = learner_modules(assigned)
+    return statement
+
+
+def _module_rows(rows: Iterable[Any]) -> list[_ModuleRow]:
     """Every published module the learner has progress in, a completion of, or is assigned,
-    with its titles and page counts, in one statement (built once, see `learner_modules`)."""
+    with its titles and page counts (the rows of `learner_modules`, one per variant)."""
     modules: dict[int, _ModuleRow] = {}
-    for row in session.execute(LEARNER_MODULES, {"user_id": user_id, "assigned": list(assigned)}):
+    for row in rows:
         module = modules.get(row.module_id)
         if module is None:
             module = modules[row.module_id] = _module_row(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -28,10 +29,12 @@ from app.people.models import Role, User
 from app.permissions import ensure, is_admin, public, register_rule, signed_in, unit_in_scope
 from app.platform.audit import record_event
 from app.platform.hooks import ASSIGNMENT_SOURCES, HOME_PANELS, NAV_ENTRIES, PAGE_READ, QUIZ_GRADED
+from app.platform.reads import Deferred
 from app.timekeeping import clock
 from app.tracking import export
 from app.tracking.certificates import format_code, normalise_code
 from app.tracking.completion import STALE_TRANSLATION_RULE
+from app.tracking.my_learning import MyLearning, learning, with_quiz_links
 from app.tracking.my_learning import my_learning as learning_of
 from app.tracking.page_views import on_page_view
 from app.tracking.personal_record import (
@@ -202,22 +205,19 @@ def download_csv(table: str):
     return _download(data, f"my-learning-{table}.csv", "text/csv; charset=utf-8")
 
 
-def _home_panel(user: User) -> dict[str, Any] | None:
+def _home_panel(user: User, now: datetime) -> Deferred | None:
     """Home panel for learners: what is overdue, in progress and expiring, in one glance."""
     if Role.LEARNER not in user.role_set:
         return None
     # The panel shows counts only: no quiz links, so no question about quizzes.
-    learning = learning_of(
-        db.session,
-        user.id,
-        language=select_language(),
-        now=clock.now(),
-        sources=_sources(),
-        quiz_links=False,
-    )
-    if learning.is_empty:
+    reads = learning(user.id, language=select_language(), now=now, sources=_sources())
+    return reads.then(_learning_panel)
+
+
+def _learning_panel(result: MyLearning) -> dict[str, Any] | None:
+    if result.is_empty:
         return None
-    return {"template": "tracking/_home_panel.html", "learning": learning}
+    return {"template": "tracking/_home_panel.html", "learning": with_quiz_links(result, {})}
 
 
 _XAPI_ENVIRONMENT = (

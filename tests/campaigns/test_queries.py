@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.campaigns import operations as ops
-from app.campaigns.queries.learners import assignments_for_user
+from app.campaigns.queries.learners import CAMPAIGN_ASSIGNMENTS, assignments_for_user
 from app.extensions import db
 from app.people.models import Role
 from tests.campaigns.builders import at, make_campaign, make_module, tick
@@ -46,7 +46,7 @@ def test_my_learning_can_list_campaign_assignments(app, org):
         learner.id,
         language="en",
         now=at("2027-03-05T08:00"),
-        sources=[assignments_for_user],
+        sources=[CAMPAIGN_ASSIGNMENTS],
     )
     (item,) = learning.todo
     assert item.module_id == module.id and item.is_overdue and item.assignment == "Tax 2027"

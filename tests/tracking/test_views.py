@@ -9,14 +9,15 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import Integer, String, event, false, literal, select, union_all
 
+from app.db import TZDateTime
 from app.extensions import db
 from app.people.models import Role
 from app.platform.audit import AuditEvent
 from app.tracking.certificates import format_code, new_code, normalise_code
 from app.tracking.models import Certificate
-from app.tracking.my_learning import AssignmentRow, my_learning
+from app.tracking.my_learning import AssignmentRow, AssignmentSource, my_learning
 from tests.conftest import get_csrf, login_as
 from tests.factories import make_org, make_user
 from tests.tracking.helpers import T0, make_module, read_pages, take_quiz
@@ -61,9 +62,22 @@ def build_learning(org, learner, modules: int) -> None:
             read_pages(learner, built.page_ids("de")[:1])
 
 
+def literal_source(*rows: tuple[int, object, str]) -> AssignmentSource:
+    """An assignment source that assigns exactly `rows` (module id, due date, source name)."""
+    parts = [
+        select(
+            literal(module_id, Integer).label("module_id"),
+            literal(due_at, TZDateTime()).label("due_at"),
+            literal(name, String).label("source"),
+        )
+        for module_id, due_at, name in rows
+    ] or [select(literal(0, Integer).label("module_id")).where(false())]
+    statement = select(union_all(*parts).subquery()) if len(parts) > 1 else parts[0]
+    return AssignmentSource(statement, lambda row: AssignmentRow(*row))
+
+
 def test_my_learning_takes_a_fixed_number_of_queries(org, learner):
-    def source(session, user_id, now):
-        return []
+    source = literal_source()
 
     user_id = learner.id
     build_learning(org, learner, 2)
@@ -85,16 +99,14 @@ def test_assignments_come_first_overdue_before_due(org, learner):
     done = make_module(org.provider, slug="done-before-due", languages={"fr": 1})
     read_pages(learner, done.page_ids())
 
-    def campaign(session, user_id, now):
-        return [
-            AssignmentRow(due_later.module.id, now + timedelta(days=5), "Tax 2027"),
-            AssignmentRow(overdue.module.id, now - timedelta(days=1), "Tax 2027"),
-            AssignmentRow(done.module.id, now + timedelta(days=1), "Tax 2027"),
-        ]
-
-    learning = my_learning(
-        db.session, learner.id, language="fr", now=T0 + timedelta(hours=1), sources=[campaign]
+    now = T0 + timedelta(hours=1)
+    campaign = literal_source(
+        (due_later.module.id, now + timedelta(days=5), "Tax 2027"),
+        (overdue.module.id, now - timedelta(days=1), "Tax 2027"),
+        (done.module.id, now + timedelta(days=1), "Tax 2027"),
     )
+
+    learning = my_learning(db.session, learner.id, language="fr", now=now, sources=[campaign])
     assert [item.slug for item in learning.todo] == ["overdue", "due-later"]
     assert learning.todo[0].is_overdue and not learning.todo[1].is_overdue
     assert learning.overdue == 1

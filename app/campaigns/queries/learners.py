@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
@@ -14,8 +15,9 @@ from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignS
 from app.campaigns.queries.modules import module_infos
 from app.i18n.languages import text_in
 from app.people.models import User
+from app.platform.reads import Deferred, Read
 from app.tracking.completion_sql import assignment_done_clause
-from app.tracking.my_learning import AssignmentRow
+from app.tracking.my_learning import AssignmentRow, AssignmentSource
 
 # Built once: "my learning" and the home page only bind the person.
 _ASSIGNMENTS_FOR_USER = (
@@ -31,16 +33,20 @@ _ASSIGNMENTS_FOR_USER = (
 )
 
 
-def assignments_for_user(session: Session, user_id: int, now: datetime) -> list[AssignmentRow]:
-    """The open campaign assignments of a person (active campaigns), for "my learning".
+def _assignment_row(row: Any) -> AssignmentRow:
+    module_id, due_at, name, language = row
+    return AssignmentRow(module_id=module_id, due_at=due_at, source=text_in(name, language))
 
-    One query; the source is the campaign's name in the person's language.
-    """
-    rows = session.execute(_ASSIGNMENTS_FOR_USER, {"user_id": user_id}).all()
-    return [
-        AssignmentRow(module_id=module_id, due_at=due_at, source=text_in(name, language))
-        for module_id, due_at, name, language in rows
-    ]
+
+# What "my learning" lists as assigned by campaigns: the source is the campaign's name in the
+# person's language.
+CAMPAIGN_ASSIGNMENTS = AssignmentSource(_ASSIGNMENTS_FOR_USER, _assignment_row)
+
+
+def assignments_for_user(session: Session, user_id: int, now: datetime) -> list[AssignmentRow]:
+    """The open campaign assignments of a person (active campaigns), in one query."""
+    rows = session.execute(_ASSIGNMENTS_FOR_USER, {"user_id": user_id})
+    return [_assignment_row(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -189,15 +195,17 @@ _MY_CAMPAIGN_ROWS = (
 )
 
 
-def my_campaign_summaries(
-    session: Session, user_id: int, language: str, now: datetime
-) -> list[CampaignSummary]:
+def my_campaign_summaries(user_id: int, language: str, now: datetime) -> Deferred:
     """The active campaigns a person is assigned to, each with its earliest due date and
-    whether every required module is done (one statement, for the home panel)."""
+    whether every required module is done, as `CampaignSummary`s (one read, run with the
+    page's others: see `app.platform.reads`)."""
+    read = Read(_MY_CAMPAIGN_ROWS, {"user_id": user_id, "now": now})
+    return Deferred((read,), lambda rows: _summaries(rows, language))
+
+
+def _summaries(rows: Any, language: str) -> list[CampaignSummary]:
     grouped: dict[int, tuple[str, list[datetime], bool]] = {}
-    for campaign_id, name, is_required, due_at, is_done in session.execute(
-        _MY_CAMPAIGN_ROWS, {"user_id": user_id, "now": now}
-    ):
+    for campaign_id, name, is_required, due_at, is_done in rows:
         _name, dues, done = grouped.get(campaign_id, (name, [], True))
         if due_at is not None:
             dues.append(due_at)
