@@ -43,3 +43,21 @@ def statements_during(app: Flask, *, transaction_control: bool = True) -> Iterat
         yield log
     finally:
         event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
+def session_statements(*, transaction_control: bool = False) -> Iterator[StatementLog]:
+    """Record the statements the test body's own session sends inside the block (domain
+    functions and `tick` called directly run on the twin app's engine, not the served app's)."""
+    log = StatementLog()
+    engine = db.session.get_bind()
+
+    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
+        if transaction_control or not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            log.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", note)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,7 +15,6 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
-    event,
     literal,
     select,
 )
@@ -28,6 +25,7 @@ from app.learner_requests.models import ReportStatus
 from app.people.models import Role, User
 from app.platform.reads import Deferred, Read, resolve, run_together
 from tests.factories import make_org, make_user
+from tests.query_count import session_statements
 
 AT = datetime(2027, 3, 1, 8, 30, 15, 123456, tzinfo=UTC)
 
@@ -47,23 +45,6 @@ def typed_values(**values):
     columns = [literal(value, types[name]).label(name) for name, value in values.items()]
     # PostgreSQL takes a bound float alone for text: cast it (SQLite keeps a cast float a float).
     return select(*(cast(c, Float).label(c.name) if c.name == "score" else c for c in columns))
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    """The statements the test body's session sends inside the block (BEGIN left out)."""
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args) -> None:
-        if not statement.startswith("BEGIN"):
-            sent.append(statement)
-
-    engine = db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 def alone(read: Read) -> list[tuple]:
@@ -121,10 +102,10 @@ def test_each_read_keeps_its_order_limit_and_named_columns(app):
 def test_reads_run_as_one_statement_built_once(app):
     reads = [Read(typed_values(number=1)), Read(typed_values(text="x"))]
     run_together(db.session, reads)
-    with statements() as log:
+    with session_statements() as log:
         run_together(db.session, reads)
-    assert len(log) == 1, log
-    with statements() as again:
+    assert len(log) == 1, log.report()
+    with session_statements() as again:
         run_together(db.session, reads)
     assert again == log  # the same SQL text: the combined statement is kept, not rebuilt
 
@@ -141,7 +122,7 @@ def test_resolve_finishes_deferred_results_and_keeps_the_others(app):
         (Read(typed_values(text="a")), Read(typed_values(flag=False))),
         lambda texts, flags: (texts[0].text, flags[0].flag),
     )
-    with statements() as log:
+    with session_statements() as log:
         results = resolve(db.session, [None, count, {"ready": True}, pair.then(list)])
     assert results == [None, 42, {"ready": True}, ["a", False]]
-    assert len(log) == 1, log
+    assert len(log) == 1, log.report()

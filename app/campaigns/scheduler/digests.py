@@ -94,15 +94,9 @@ def _behind_by_unit(ctx: TickContext, campaign: Campaign) -> dict[int, int]:
     )
 
 
-def _manager_scopes(
-    ctx: TickContext, campaign: Campaign, key: str, behind: dict[int, int], units: dict
-) -> dict[int, set[int]]:
-    """The units with people behind that each active manager not yet sent `key` oversees."""
-    # A unit's path lists the ids of every unit above it: file each unit under all of them.
-    below: dict[int, list[int]] = defaultdict(list)
-    for unit_id in behind:
-        for part in units[unit_id][0].strip("/").split("/"):
-            below[int(part)].append(unit_id)
+def _unsent_managers(ctx: TickContext, campaign: Campaign, key: str) -> list[tuple[int, int]]:
+    """(manager, unit) for each unit an active manager oversees, of managers not yet sent
+    `key`: a few hundred rows, read before the campaign's costly "who is behind" count."""
     sent = set(
         ctx.session.scalars(
             select(SentReminder.user_id).where(
@@ -110,17 +104,33 @@ def _manager_scopes(
             )
         )
     )
-    scope_of: dict[int, set[int]] = defaultdict(set)
-    for manager_id, unit_id in ctx.session.execute(
-        select(RoleAssignment.user_id, RoleAssignment.unit_id)
-        .join(User, User.id == RoleAssignment.user_id)
-        .where(
-            RoleAssignment.role == Role.MANAGER,
-            RoleAssignment.unit_id.is_not(None),
-            User.is_active.is_(True),
+    return [
+        (manager_id, unit_id)
+        for manager_id, unit_id in ctx.session.execute(
+            select(RoleAssignment.user_id, RoleAssignment.unit_id)
+            .join(User, User.id == RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role == Role.MANAGER,
+                RoleAssignment.unit_id.is_not(None),
+                User.is_active.is_(True),
+            )
         )
-    ):
-        if manager_id not in sent and below.get(unit_id):
+        if manager_id not in sent
+    ]
+
+
+def _manager_scopes(
+    unsent: list[tuple[int, int]], behind: dict[int, int], units: dict
+) -> dict[int, set[int]]:
+    """The units with people behind that each of these managers oversees."""
+    # A unit's path lists the ids of every unit above it: file each unit under all of them.
+    below: dict[int, list[int]] = defaultdict(list)
+    for unit_id in behind:
+        for part in units[unit_id][0].strip("/").split("/"):
+            below[int(part)].append(unit_id)
+    scope_of: dict[int, set[int]] = defaultdict(set)
+    for manager_id, unit_id in unsent:
+        if below.get(unit_id):
             scope_of[manager_id].update(below[unit_id])
     return scope_of
 
@@ -198,6 +208,11 @@ def send_digests(ctx: TickContext, campaign: Campaign) -> None:
     key = _digest_key(ctx, campaign)
     if key is None:
         return
+    # Every tick of a digest's day after the first finds every manager sent: it stops here,
+    # before counting who is behind (0.75 s per campaign at 50,000 people on PostgreSQL).
+    unsent = _unsent_managers(ctx, campaign, key)
+    if not unsent:
+        return
     behind = _behind_by_unit(ctx, campaign)
     if not behind:
         return
@@ -205,7 +220,7 @@ def send_digests(ctx: TickContext, campaign: Campaign) -> None:
         unit_id: (path, name)
         for unit_id, path, name in ctx.session.execute(select(Unit.id, Unit.path, Unit.name))
     }
-    scope_of = _manager_scopes(ctx, campaign, key, behind, units)
+    scope_of = _manager_scopes(unsent, behind, units)
     if not scope_of:
         return
     inserted = _record_digests(ctx, campaign, key, sorted(scope_of))
