@@ -32,7 +32,9 @@ class Read:
     """One SELECT a page needs (built once), with the values of its bound parameters.
 
     Reads run together share one namespace of parameters: the same name must mean the same
-    value in each (`user_id`, `now`), so name anything read-specific after the read.
+    value in each (`user_id`, `now`), so name anything read-specific after the read. Order by
+    expressions or columns, not by a label's name: the order is also taken inside the nested
+    read, where output names do not exist.
     """
 
     statement: Select[Any]
