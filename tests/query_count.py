@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from app.extensions import db
 
@@ -23,16 +23,9 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 
 
 @contextmanager
-def statements_during(app: Flask, *, transaction_control: bool = True) -> Iterator[StatementLog]:
-    """Record every statement the app under test sends inside the block.
-
-    The engine is taken in `app`'s own context: the test body runs in a twin app's context
-    (tests/conftest.py `serving`), whose engine the requests never use. With
-    `transaction_control=False`, BEGIN/COMMIT/ROLLBACK are left out.
-    """
+def _recording(engine: Engine, *, transaction_control: bool) -> Iterator[StatementLog]:
+    """Record the statements `engine` sends inside the block."""
     log = StatementLog()
-    with app.app_context():
-        engine = db.engine
 
     def note(_conn, _cursor, statement, _params, _context, _many) -> None:
         if transaction_control or not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
@@ -46,18 +39,22 @@ def statements_during(app: Flask, *, transaction_control: bool = True) -> Iterat
 
 
 @contextmanager
+def statements_during(app: Flask, *, transaction_control: bool = True) -> Iterator[StatementLog]:
+    """Record every statement the app under test sends inside the block.
+
+    The engine is taken in `app`'s own context: the test body runs in a twin app's context
+    (tests/conftest.py `serving`), whose engine the requests never use. With
+    `transaction_control=False`, BEGIN/COMMIT/ROLLBACK are left out.
+    """
+    with app.app_context():
+        engine = db.engine
+    with _recording(engine, transaction_control=transaction_control) as log:
+        yield log
+
+
+@contextmanager
 def session_statements(*, transaction_control: bool = False) -> Iterator[StatementLog]:
     """Record the statements the test body's own session sends inside the block (domain
     functions and `tick` called directly run on the twin app's engine, not the served app's)."""
-    log = StatementLog()
-    engine = db.session.get_bind()
-
-    def note(_conn, _cursor, statement, _params, _context, _many) -> None:
-        if transaction_control or not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            log.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with _recording(db.session.get_bind(), transaction_control=transaction_control) as log:
         yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
