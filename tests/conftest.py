@@ -15,6 +15,8 @@ import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 
+from tests import route_builders
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"  # third-party test files, with their sources and licences
 
@@ -240,6 +242,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 COMPILED_TEMPLATES = _CompiledTemplates()
+route_builders.install()
 
 
 @contextmanager
