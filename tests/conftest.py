@@ -26,16 +26,33 @@ FAST_HASH = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the long tests (browser journeys, marked slow) first.
+    """On PostgreSQL, run only the tests that use a database; start the long tests first.
+
+    A test without the `database_url` fixture (a parser, a renderer, an architecture rule)
+    gives the same answer on both databases, and the SQLite pass has run it: the PostgreSQL
+    pass leaves it out (about 1,700 tests, 90 s). A test that opens PostgreSQL by itself says
+    so with the `postgresql` marker.
 
     With two xdist workers, a long test collected last leaves one worker idle for its whole
     duration at the end of a pass; started first, it runs while the other worker drains the
     short ones. The sort is stable, so the order is otherwise the collection order.
     """
+    if _postgres_base_url():
+        without_database = [item for item in items if not _uses_a_database(item)]
+        if without_database:
+            config.hook.pytest_deselected(items=without_database)
+            left_out = set(without_database)
+            items[:] = [item for item in items if item not in left_out]
     items.sort(
         key=lambda item: (
             item.get_closest_marker("browser") is None and item.get_closest_marker("slow") is None
         )
+    )
+
+
+def _uses_a_database(item: pytest.Item) -> bool:
+    return "database_url" in getattr(item, "fixturenames", ()) or (
+        item.get_closest_marker("postgresql") is not None
     )
 
 

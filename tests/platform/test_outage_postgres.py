@@ -28,10 +28,13 @@ from tests.platform.outage_support import (
     wait_until,
 )
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="the PostgreSQL outage test runs with TEST_DATABASE_URL=postgresql...",
-)
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(
+        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+        reason="the PostgreSQL outage test runs with TEST_DATABASE_URL=postgresql...",
+    ),
+]
 
 QUIZ = """\
 id: outage-load
