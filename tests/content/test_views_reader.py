@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.content.models import (
     MediaFile,
@@ -30,6 +29,7 @@ from tests.content.builders import (
     write_module,
 )
 from tests.factories import make_org, make_user
+from tests.query_count import statements_during
 
 
 @pytest.fixture
@@ -254,23 +254,6 @@ def test_reader_shows_progress_navigation_and_other_languages(app, client, libra
     assert client.get("/modules/tax-online/pages/0").status_code == 404
 
 
-@contextmanager
-def statements(app):
-    """Collect the SQL statements the app under test sends while the block runs."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def test_reader_issues_a_fixed_number_of_statements_and_never_writes(app, client, library):
     _org, learner, root = library
     write_module(root, "long-module", languages=("en",), source_language="en", pages=25)
@@ -279,7 +262,7 @@ def test_reader_issues_a_fixed_number_of_statements_and_never_writes(app, client
     counts = {}
     for slug in ("post-digital", "long-module"):
         client.get(f"/modules/{slug}/pages/2")  # warm up (first request per client)
-        with statements(app) as seen:
+        with statements_during(app) as seen:
             assert client.get(f"/modules/{slug}/pages/2").status_code == 200
         counts[slug] = len(seen)
         writes = [

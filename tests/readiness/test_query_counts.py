@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 from datetime import timedelta
-
-from sqlalchemy import event
 
 from app.campaigns.models import Assignment, CampaignModule
 from app.extensions import db
@@ -14,6 +11,7 @@ from app.people.models import Role, UnitKind, User
 from app.people.unit_operations import create_unit
 from tests.conftest import login_as
 from tests.factories import make_user
+from tests.query_count import statements_during
 from tests.readiness.helpers import NOW, complete, make_campaign, make_module
 
 _codes = itertools.count(1)
@@ -75,25 +73,9 @@ def build_network(branches: int, people_per_branch: int = 2):
     return network, region, units, setup
 
 
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _statements_for(app, client, url) -> int:
-    with app.app_context():
-        engine = db.engine
     client.get(url)  # warm up (first-request work such as loading the session user)
-    with counting(engine) as statements:
+    with statements_during(app) as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)
@@ -123,11 +105,9 @@ def test_the_api_takes_the_same_number_of_queries(app, client):
     for size in (10, 100):
         network, _region, _units, setup = build_network(size)
         secret = make_token(make_user(network, Role.MANAGER))
-        with app.app_context():
-            engine = db.engine
         url = f"/api/v1/campaigns/{setup.campaign.id}/readiness?per_page=200"
         client.get(url, headers=bearer(secret))
-        with counting(engine) as statements:
+        with statements_during(app) as statements:
             response = client.get(url, headers=bearer(secret))
         assert response.status_code == 200
         assert response.get_json()["meta"]["total"] == size + 2
