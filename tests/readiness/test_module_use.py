@@ -9,8 +9,9 @@ from app.people.models import Role
 from app.readiness.queries.module_usage import module_campaign_usage, module_usage
 from tests.conftest import login_as
 from tests.factories import make_user
+from tests.query_count import statements_during
 from tests.readiness.helpers import make_module
-from tests.readiness.test_query_counts import build_network, counting
+from tests.readiness.test_query_counts import build_network
 
 
 def test_figures_per_module_across_campaigns(scene):
@@ -77,10 +78,8 @@ def test_the_page_takes_the_same_number_of_queries_for_2_and_12_modules(app, cli
             make_module(provider)
         trainer = make_user(network, Role.TRAINER, provider=provider)
         login_as(client, trainer)
-        with app.app_context():
-            engine = db.engine
         client.get("/readiness/modules")
-        with counting(engine) as statements:
+        with statements_during(app) as statements:
             assert client.get("/readiness/modules").status_code == 200
         counts[extra] = len(statements)
     assert counts[0] == counts[10], counts
