@@ -77,7 +77,11 @@ def _init_extensions(app: Flask) -> None:
 
     from app.db import configure_sqlite
     from app.extensions import babel, csrf, db, login_manager, migrate
-    from app.i18n.request_language import install_template_gettext, request_locale
+    from app.i18n.request_language import (
+        TranslatingRequest,
+        install_template_gettext,
+        request_locale,
+    )
     from app.people.sessions import SignedCookieSessions
     from app.platform.model_registry import import_all_models
 
@@ -94,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     babel.init_app(app, locale_selector=request_locale)
     install_template_gettext(app.jinja_env)
+    app.request_class = TranslatingRequest
 
     with app.app_context():
         engine = db.engine

@@ -3,22 +3,26 @@ the request's locale and message catalogue, looked up once per request."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from babel import Locale
-from babel.support import NullTranslations
-from flask import current_app, g, request, session
+from babel.support import NullTranslations, Translations
+from flask import Request, current_app, g, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 from app.i18n.languages import LANGUAGES
 
 # One parsed Locale per language and process: babel's Locale objects do not change once made,
 # and parsing "de_CH" again on every request is work for nothing.
 _LOCALES: dict[str, Locale] = {}
+# WTForms' own messages, one catalogue per locale and process (see TranslatingRequest).
+_WTFORMS_CATALOGUES: dict[str, NullTranslations] = {}
 
 
 def select_locale() -> str:
@@ -68,6 +72,32 @@ def request_translations() -> NullTranslations:
     translations = get_translations()
     g._request_translations = (locale, translations)
     return translations
+
+
+def wtforms_translations() -> NullTranslations:
+    """WTForms' own messages ("Not a valid choice", default labels) in the request's locale,
+    read from WTForms' catalogue once per locale and process."""
+    key = str(get_locale())
+    found = _WTFORMS_CATALOGUES.get(key)
+    if found is None:
+        found = _WTFORMS_CATALOGUES[key] = Translations.load(
+            messages_path(), [key], domain="wtforms"
+        )
+    return found
+
+
+class TranslatingRequest(Request):
+    """The app's request: Flask-WTF takes WTForms' catalogue from it.
+
+    Flask-WTF reads `request.wtforms_translations` and, when the request has none, loads the
+    catalogue from disk and keeps it for that request only: every page with a form (the CSRF
+    field's default label asks for a translation) read and parsed the .mo file again.
+    """
+
+    @cached_property
+    def wtforms_translations(self) -> NullTranslations:
+        """WTForms' catalogue for this request's locale (Flask-WTF's look-up)."""
+        return wtforms_translations()
 
 
 def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:

@@ -140,3 +140,44 @@ def test_language_names_in_the_switcher_carry_their_own_language(client):
         ("en", "English"),
     ):
         assert f'lang="{code}"' in page.split(name)[0].rsplit("<option", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("de-CH", "Keine gültige Auswahl"),
+        ("fr-CH", "N'est pas un choix valide."),
+        ("it-CH", "Non è una opzione valida"),
+        ("en-GB", "Not a valid choice."),
+    ],
+)
+def test_wtforms_messages_follow_the_request_language(app, header, message):
+    from flask_wtf import FlaskForm
+    from wtforms import SelectField
+    from wtforms.fields.choices import SelectChoice
+
+    class PickForm(FlaskForm):
+        pick = SelectField(choices=[SelectChoice("a", "A")])
+
+    for _ in range(2):  # the second request takes the catalogue the first one read
+        with app.test_request_context("/", headers={"Accept-Language": header}):
+            form = PickForm(data={"pick": "z"}, meta={"csrf": False})
+            assert not form.validate()
+            assert form.pick.errors == [message]
+
+
+def test_a_page_with_a_form_does_not_read_the_wtforms_catalogue_again(client, monkeypatch):
+    from babel import support
+
+    client.get("/login", headers={"Accept-Language": "de-CH"})
+    read = []
+    load = support.Translations.load.__func__
+
+    def counting_load(cls, dirname=None, locales=None, domain=None):
+        read.append(domain)
+        return load(cls, dirname, locales, domain)
+
+    monkeypatch.setattr(support.Translations, "load", classmethod(counting_load))
+    page = client.get("/login", headers={"Accept-Language": "de-CH"})
+    assert page.status_code == 200
+    assert "wtforms" not in read
