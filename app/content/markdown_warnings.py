@@ -29,12 +29,18 @@ from app.i18n.markers import N_
 
 def markdown_references(text: str) -> list[Reference]:
     """Every link and image in the Markdown, as Markdown itself parses them, with line numbers."""
+    # Too complex: shown as plain text, so it has no links (markdown_warnings says so).
+    return _references_unless_too_complex(text) or []
+
+
+def _references_unless_too_complex(text: str) -> list[Reference] | None:
+    """The references, or None when the Markdown is too complex to convert."""
     if not text.strip():
         return []
     try:
         _, recorded = convert_markdown(text, media_url=None, labels=None, footnote_prefix="")
     except MarkdownTooComplex:
-        return []  # shown as plain text: it has no links (markdown_warnings says so)
+        return None
     lines = normalise_like_markdown(text).split("\n")
     unescaped = [html.unescape(line) for line in lines]
     found: list[Reference] = []
@@ -114,7 +120,14 @@ def markdown_warning_details(
                 for template, params in _line_warnings(line, lines, number)
             )
         previous_blank = blank
-    if _too_complex(text):
+    # One conversion tells both what links there are and whether the text is too complex
+    # (a live preview of a long page converts it once more to show it; a third cost 0.2 s).
+    if references is None:
+        references = _references_unless_too_complex(text)
+        too_complex = references is None
+    else:  # converted by the caller: had it links, it was not too complex
+        too_complex = not references and _too_complex(text)
+    if too_complex:
         found.append(
             MarkdownWarning(
                 1,
@@ -125,9 +138,7 @@ def markdown_warning_details(
                 {"max": MAX_BRACKETS},
             )
         )
-    if references is None:
-        references = markdown_references(text)
-    for reference in references:
+    for reference in references or ():
         warning = _reference_warning(reference)
         if warning:
             found.append(MarkdownWarning(reference.line, *warning))
