@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -48,6 +49,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.get_closest_marker("browser") is None and item.get_closest_marker("slow") is None
         )
     )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Keep the garbage collector off what every test shares, and let it run less often.
+
+    Each test builds an app (about 10,000 objects with reference cycles) and drops it, so
+    the collector ran dozens of times per test, each full pass walking every module, class
+    and function the run imported. Frozen after collection, those are never walked again;
+    a young generation of 50,000 instead of 700 lets most of a test's garbage die in one
+    pass. tests/people alone, one process: 133.7 s -> 105.6 s (a run with the collector off
+    took 110 s), peak memory 264 -> 317 MB.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
 
 
 def _uses_a_database(item: pytest.Item) -> bool:
