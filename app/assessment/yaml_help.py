@@ -1,6 +1,6 @@
 """Plain-language help for quiz YAML problems: which question a line is in, and what went wrong.
 
-The YAML reader's own messages ("mapping values are not allowed here") mean little to a
+The YAML reader's own messages ("mapping values are not allowed in this context") mean little to a
 trainer; this module names the question around a line and explains the common mistakes (bad
 indentation, a missing colon, a tab, an unclosed quote). Pure: it only reads the text.
 """

@@ -93,7 +93,7 @@ def test_editor_errors_name_the_line_and_question_with_a_plain_explanation(app, 
     text = reply.get_data(as_text=True)
     assert "line 24, question 2 (id q-multi): the text contains &#39;: &#39;" in text
     # The reader's own words stay, after the explanation.
-    assert "(the YAML reader says: mapping values are not allowed here)" in text
+    assert "(the YAML reader says: mapping values are not allowed in this context)" in text
     # Problems found after parsing name the question too.
     broken = _broken("    type: truefalse", "    type: yesno")
     reply = client.post(

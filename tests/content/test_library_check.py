@@ -35,7 +35,7 @@ def test_every_kind_of_problem_in_a_library() -> None:
     not_allowed = "this file type is not allowed (only png, jpg, gif, webp, mp4, webm, pdf)"
     assert found(PROBLEMS) == [
         ("broken/index.en.md", 4, ERROR,
-         "invalid YAML in the front matter: mapping values are not allowed here"),
+         "invalid YAML in the front matter: mapping values are not allowed in this context"),
         ("good-module/index.en.md", 10, WARNING,
          "'refresher_of' names 'missing-module', which is not in this library"),
         ("good-module/media/unused.png", 0, WARNING, "this file is not used by any page"),

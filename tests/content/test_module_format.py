@@ -196,7 +196,7 @@ FRONT_MATTER_ERRORS = {
     ),
     "invalid yaml": (
         module_text(with_line(SOURCE_FRONT, 4, "summary: Help: citizens: file")),
-        (4, "invalid YAML in the front matter: mapping values are not allowed here"),
+        (4, "invalid YAML in the front matter: mapping values are not allowed in this context"),
     ),
     "unclosed quote": (
         module_text(with_line(SOURCE_FRONT, 3, 'title: "Tax declaration')),
@@ -205,7 +205,7 @@ FRONT_MATTER_ERRORS = {
     ),
     "unclosed bracket": (
         module_text(SOURCE_FRONT + "\ntags: [tax, eid\nversion_note: x"),
-        (10, "invalid YAML in the front matter: expected ',' or ']', but got ':' "
+        (10, "invalid YAML in the front matter: did not find expected ',' or ']' "
              "(while parsing a flow sequence)"),
     ),
     "tab indentation": (
