@@ -19,7 +19,7 @@ from app.db import TZDateTime
 from app.people.models import Unit, User
 from app.platform.audit import record_event
 from app.readiness.models import ReadinessSnapshot
-from app.readiness.queries.counting import valid_completions
+from app.readiness.queries.counting import assignment_done
 from app.timekeeping import clock
 
 log = logging.getLogger(__name__)
@@ -77,23 +77,13 @@ def snapshot_select(campaign_ids: Sequence[int], day: date, now: datetime) -> An
 def _per_person(campaign_ids: Sequence[int], now: datetime) -> Any:
     """Subquery: per campaign and active person with a unit, their required, done and late
     assignments (the campaigns' whole network: snapshots know no viewer)."""
-    own = valid_completions(campaign_ids, now)
-    full = valid_completions(campaign_ids, now, refreshed_only=True)
-    is_done = (own.c.user_id.is_not(None)) | (full.c.user_id.is_not(None))
-    done = case((is_done, 1), else_=0)
+    joins = assignment_done(campaign_ids, now)
+    done = case((joins.done, 1), else_=0)
     late = case(
-        (
-            and_(
-                own.c.user_id.is_(None),
-                full.c.user_id.is_(None),
-                Assignment.due_at.is_not(None),
-                Assignment.due_at < now,
-            ),
-            1,
-        ),
+        (and_(~joins.done, Assignment.due_at.is_not(None), Assignment.due_at < now), 1),
         else_=0,
     )
-    return (
+    query = (
         select(
             Assignment.campaign_id,
             Assignment.user_id,
@@ -104,18 +94,13 @@ def _per_person(campaign_ids: Sequence[int], now: datetime) -> Any:
         )
         .join(User, User.id == Assignment.user_id)
         .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
-        .outerjoin(
-            own,
-            and_(own.c.user_id == Assignment.user_id, own.c.module_id == Assignment.module_id),
-        )
-        .outerjoin(
-            full,
-            and_(
-                Assignment.is_refresher.is_(True),
-                full.c.user_id == Assignment.user_id,
-                full.c.module_id == CampaignModule.module_id,
-            ),
-        )
+    )
+    # Read only for refreshers (the rule's other branch comes first), not joined to every row.
+    assign_at = (
+        select(Campaign.assign_at).where(Campaign.id == Assignment.campaign_id).scalar_subquery()
+    )
+    return (
+        joins.join(query, Assignment, CampaignModule, assign_at)
         .where(
             Assignment.campaign_id.in_(list(campaign_ids)),
             Assignment.removed_at.is_(None),

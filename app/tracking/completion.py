@@ -140,3 +140,15 @@ def completion_status(
     if expires_at is not None and expires_at - now <= soon:
         return CompletionStatus.EXPIRING_SOON
     return CompletionStatus.VALID
+
+
+def may_do_assignment(
+    *, is_refresher: bool, completed_at: datetime, campaign_assign_at: datetime
+) -> bool:
+    """Tell whether a completion (if it counts) may do a campaign's assignment.
+
+    Any completion does a full module; a refresher is given *because* the person completed
+    the full module before, so only a completion from the campaign's assignment date on does
+    it. The SQL form is `app.tracking.completion_sql.may_do_assignment`.
+    """
+    return not is_refresher or completed_at >= campaign_assign_at

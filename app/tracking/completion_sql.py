@@ -9,6 +9,7 @@ empty or later than now) and no later *major* version of its module was publishe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -68,15 +69,28 @@ def counting_completion_clause(
     )
 
 
-def assignment_done_clause(
-    assignment: Any, campaign_module: Any, campaign_assign_at: Any, now: datetime
-) -> ColumnElement[bool]:
-    """SQL condition: an assignment is done.
+def may_do_assignment(assignment: Any, completed_at: Any, campaign_assign_at: Any) -> Any:
+    """SQL: a completion made at `completed_at` may do the assignment (if it counts now).
 
     A full module is done by any completion of it that counts now (last year's too, unless it
     expired or a major version replaced it). A refresher is given *because* the person
     completed the full module before, so only a completion from this campaign on (from its
-    assignment date) of the refresher or of the full module does it.
+    assignment date) does it. The Python form is `app.tracking.completion.may_do_assignment`.
+    """
+    return or_(assignment.is_refresher.is_(False), completed_at >= campaign_assign_at)
+
+
+def assignment_done_clause(
+    assignment: Any, campaign_module: Any, campaign_assign_at: Any, now: datetime
+) -> ColumnElement[bool]:
+    """SQL condition: an assignment is done, for a query about a few assignments.
+
+    Done: a completion that counts now of the assigned module or of the campaign's (full)
+    module; for a refresher, one made from the campaign's assignment date on (the rule of
+    `may_do_assignment`, here as `since`). Written as two EXISTS, one per kind of assignment,
+    so that only one is evaluated per row. `AssignmentDone` is the same rule as two joins,
+    for statements over a campaign's assignments; tests/readiness/test_assignment_done_agrees.py
+    checks that they agree.
     """
     modules = [assignment.module_id, campaign_module.module_id]
     return or_(
@@ -89,6 +103,63 @@ def assignment_done_clause(
             counting_completion_clause(assignment.user_id, modules, now, since=campaign_assign_at),
         ),
     )
+
+
+def counting_completions(module_ids: Any, now: Any, *, name: str) -> Any:
+    """Subquery (user_id, module_id, completed_at): the current completions of `module_ids`
+    (ids or a SELECT of ids) that count now.
+
+    Tracking keeps one current completion per learner and module, so the rows are unique.
+    """
+    completed_version = aliased(ModuleVersion)
+    return (
+        select(Completion.user_id, Completion.module_id, Completion.completed_at)
+        .join(completed_version, completed_version.id == Completion.module_version_id)
+        .where(*counts_now_conditions(completed_version, now), Completion.module_id.in_(module_ids))
+        .subquery(name)
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentDone:
+    """`assignment_done_clause` as two outer joins, for statements over many assignments.
+
+    `own` holds the counting completions of the assigned modules and `full` those of the full
+    modules that have a refresher (empty, hence free, in most campaigns): both
+    `counting_completions` subqueries, restricted to the modules the statement is about.
+    Two equality joins instead of one on "either module" let the database hash them, and join
+    each assignment at most once to each side.
+    """
+
+    own: Any
+    full: Any
+
+    def join(
+        self, query: Any, assignment: Any, campaign_module: Any, campaign_assign_at: Any
+    ) -> Any:
+        """`query` (which selects from `assignment` and `campaign_module`) with both joins."""
+        own, full = self.own.c, self.full.c
+        return query.outerjoin(
+            self.own,
+            and_(
+                own.user_id == assignment.user_id,
+                own.module_id == assignment.module_id,
+                may_do_assignment(assignment, own.completed_at, campaign_assign_at),
+            ),
+        ).outerjoin(
+            self.full,
+            and_(
+                assignment.is_refresher.is_(True),
+                full.user_id == assignment.user_id,
+                full.module_id == campaign_module.module_id,
+                may_do_assignment(assignment, full.completed_at, campaign_assign_at),
+            ),
+        )
+
+    @property
+    def done(self) -> ColumnElement[bool]:
+        """SQL, in a query made by `join`: the assignment is done."""
+        return or_(self.own.c.user_id.is_not(None), self.full.c.user_id.is_not(None))
 
 
 def completed_since_clause(

@@ -3,8 +3,9 @@
 A person counts for a campaign while they are active and hold at least one required
 assignment that was not removed; they are ready when each such assignment has a completion
 that counts now: the learner's current completion of the assigned module (or, for a
-refresher, of the full module), not expired, and no later *major* version of the module
-published (the rule of `app.tracking.completion`, in SQL in `app.tracking.completion_sql`).
+refresher, of the full module; for a refresher only one made from the campaign's assignment
+date on), not expired, and no later *major* version of the module published (the rules of
+`app.tracking.completion`, in SQL in `app.tracking.completion_sql`).
 They are overdue when a required module is not done and its own due date (late joiners have a
 later one) has passed. Every read about people is limited to the viewer's units with
 `unit_scope_clause`.
@@ -32,60 +33,48 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.orm import aliased
 
-from app.campaigns.models import Assignment, CampaignModule
-from app.content.models import ModuleVersion
+from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.db import TZDateTime
 from app.people.models import Unit, User
 from app.permissions import is_admin, managed_unit_paths
-from app.tracking.completion_sql import counts_now_conditions
-from app.tracking.models import Completion
+from app.tracking.completion_sql import AssignmentDone, counting_completions
 
 
-def _valid_completions(
-    campaign_clause: Callable[[Any], ColumnElement[bool]], now: Any, *, refreshed_only: bool
-) -> Any:
-    """Subquery of the completions that count now, of the modules whose campaign module meets
-    `campaign_clause` (see `valid_completions`)."""
-    modules = (
-        select(CampaignModule.module_id).where(
+def _campaign_modules(campaign_clause: Callable[[Any], ColumnElement[bool]], *, full: bool) -> Any:
+    """SELECT of the module ids of the campaign modules that meet `campaign_clause`: their
+    modules and refreshers, or (`full`) only the full modules that have a refresher."""
+    if full:
+        return select(CampaignModule.module_id).where(
             campaign_clause(CampaignModule.campaign_id),
             CampaignModule.refresher_module_id.is_not(None),
         )
-        if refreshed_only
-        else union(
-            select(CampaignModule.module_id).where(campaign_clause(CampaignModule.campaign_id)),
-            select(CampaignModule.refresher_module_id).where(
-                campaign_clause(CampaignModule.campaign_id),
-                CampaignModule.refresher_module_id.is_not(None),
-            ),
-        )
-    )
-    version = aliased(ModuleVersion)
-    return (
-        select(Completion.user_id, Completion.module_id)
-        .join(version, version.id == Completion.module_version_id)
-        .where(*counts_now_conditions(version, now), Completion.module_id.in_(modules))
-        .subquery("valid_full" if refreshed_only else "valid")
+    return union(
+        select(CampaignModule.module_id).where(campaign_clause(CampaignModule.campaign_id)),
+        select(CampaignModule.refresher_module_id).where(
+            campaign_clause(CampaignModule.campaign_id),
+            CampaignModule.refresher_module_id.is_not(None),
+        ),
     )
 
 
-def valid_completions(
-    campaign_ids: int | Sequence[int], now: datetime, *, refreshed_only: bool = False
-) -> Any:
-    """Subquery (user_id, module_id): completions of the campaigns' modules that count now.
+def _assignment_done(
+    campaign_clause: Callable[[Any], ColumnElement[bool]], now: Any
+) -> AssignmentDone:
+    """The assignment-done joins, with the completions limited to the campaigns' modules."""
+    return AssignmentDone(
+        own=counting_completions(_campaign_modules(campaign_clause, full=False), now, name="valid"),
+        full=counting_completions(
+            _campaign_modules(campaign_clause, full=True), now, name="valid_full"
+        ),
+    )
 
-    Only the learner's current completion of a module can count, and tracking keeps one per
-    learner and module, so the rows are unique without a costly GROUP BY. (Were there ever two,
-    an assignment would be joined twice, both times as done: readiness and lateness, which
-    compare done with required per person, would still be right.)
 
-    `refreshed_only` keeps the full modules that have a refresher (for the second join that
-    lets a full module count for a refresher): empty, hence free, in most campaigns.
-    """
+def assignment_done(campaign_ids: int | Sequence[int], now: datetime) -> AssignmentDone:
+    """The joins that tell whether each assignment of the campaigns is done (`AssignmentDone`):
+    the rule of `app.tracking.completion_sql`, over the campaigns' modules only."""
     ids = [campaign_ids] if isinstance(campaign_ids, int) else list(campaign_ids)
-    return _valid_completions(lambda column: column.in_(ids), now, refreshed_only=refreshed_only)
+    return _assignment_done(lambda column: column.in_(ids), now)
 
 
 # The bind parameters of every readiness statement built once per shape (see `Where`).
@@ -171,9 +160,8 @@ def assignment_rows_shaped(
     due date has passed).
     """
     scope_paths, has_root = shape
-    own = _valid_completions(lambda c: c == CAMPAIGN, NOW, refreshed_only=False)
-    full = _valid_completions(lambda c: c == CAMPAIGN, NOW, refreshed_only=True)
-    done = or_(own.c.user_id.is_not(None), full.c.user_id.is_not(None))
+    joins = _assignment_done(lambda c: c == CAMPAIGN, NOW)
+    done = joins.done
     conditions: list[ColumnElement[bool]] = [
         Assignment.campaign_id == CAMPAIGN,
         Assignment.removed_at.is_(None),
@@ -186,7 +174,7 @@ def assignment_rows_shaped(
         conditions.append(root_clause())
     if past_due_only:
         conditions.append(Assignment.due_at < NOW)
-    return (
+    query = (
         select(
             Assignment.id.label("assignment_id"),
             Assignment.user_id.label("user_id"),
@@ -204,19 +192,10 @@ def assignment_rows_shaped(
         .join(User, User.id == Assignment.user_id)
         .join(Unit, Unit.id == User.unit_id)
         .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
-        .outerjoin(
-            own, and_(own.c.user_id == Assignment.user_id, own.c.module_id == Assignment.module_id)
-        )
-        .outerjoin(
-            full,
-            and_(
-                Assignment.is_refresher.is_(True),
-                full.c.user_id == Assignment.user_id,
-                full.c.module_id == CampaignModule.module_id,
-            ),
-        )
-        .where(*conditions)
     )
+    # One campaign: its assignment date is read once per statement, not joined to every row.
+    assign_at = select(Campaign.assign_at).where(Campaign.id == CAMPAIGN).scalar_subquery()
+    return joins.join(query, Assignment, CampaignModule, assign_at).where(*conditions)
 
 
 def assignment_rows(

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from app.campaigns.models import Assignment, CampaignModule
+from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.content.models import ModuleVersion
 from app.people.models import Unit, User
 from app.permissions import unit_scope_clause
 from app.readiness.queries.counting import Where, as_utc, assignment_rows_shaped
 from app.readiness.queries.scope import UNIT_COLUMNS, UnitNode
-from app.tracking.completion import CompletionStatus, completion_status
+from app.tracking.completion import CompletionStatus, completion_status, may_do_assignment
 from app.tracking.models import Completion, ModuleProgress
 
 
@@ -166,8 +166,10 @@ def person_modules(
             Assignment.is_refresher,
             Assignment.due_at,
             Assignment.removed_at,
+            Campaign.assign_at,
         )
         .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
         .where(Assignment.campaign_id == campaign_id, Assignment.user_id == user_id)
         .order_by(CampaignModule.position, CampaignModule.id)
     ).all()
@@ -183,9 +185,17 @@ def person_modules(
         ).all()
     )
     result = []
-    for module_id, assigned_id, required, refresher, due_at, removed_at in rows:
+    for module_id, assigned_id, required, refresher, due_at, removed_at, assign_at in rows:
         candidates = [assigned_id] + ([module_id] if refresher else [])
-        status, completed_at, expires_at = _best_completion(candidates, completions, now)
+        usable = {
+            candidate: found
+            for candidate in candidates
+            if (found := completions.get(candidate)) is not None
+            and may_do_assignment(
+                is_refresher=bool(refresher), completed_at=found[0], campaign_assign_at=assign_at
+            )
+        }
+        status, completed_at, expires_at = _best_completion(candidates, usable, now)
         last = activity.get(assigned_id)
         if status == "not_started" and last is not None:
             status = "in_progress"

@@ -1,0 +1,123 @@
+"""Every form of "this assignment is done" gives the same answer, refreshers included.
+
+The rule (`app.tracking.completion_sql`): a completion that counts now of the assigned module
+or of the campaign's full module; for a refresher, only one made from the campaign's
+assignment date on. It is read as EXISTS by the tick and the learner's pages, as joins by the
+readiness report and the daily snapshots, and in Python by the person page. One person per
+case of a grid: full module or refresher assigned; completion of the full module, of the
+refresher or none; made before or after the assignment date; counting now or expired.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.campaigns.models import Assignment, Campaign, CampaignModule
+from app.campaigns.queries.learners import my_campaigns
+from app.extensions import db
+from app.people.models import Role, User
+from app.readiness.models import ReadinessSnapshot
+from app.readiness.operations import take_snapshots
+from app.readiness.queries.counting import assignment_rows
+from app.readiness.queries.people import person_modules
+from app.tracking.completion_sql import assignment_done_clause
+from tests.factories import make_org, make_user
+from tests.readiness.helpers import ASSIGN_AT, NOW, assign, complete, make_campaign, make_module
+from tests.readiness.test_readiness_arithmetic import TZ, report_for
+
+CASES = [(refresher, None, None, None) for refresher in (False, True)] + list(
+    itertools.product((False, True), ("full", "refresher"), ("before", "after"), (True, False))
+)
+
+
+def _expected(refresher: bool, completed: str | None, when: str | None, counts: bool | None):
+    if completed is None or not counts:
+        return False
+    module_does_it = completed == "full" or refresher
+    return module_does_it and (not refresher or when == "after")
+
+
+@pytest.fixture
+def grid(app):
+    org = make_org()
+    full, short = make_module(org.provider, slug="tax-basics"), make_module(org.provider)
+    admin = make_user(org.network, Role.ADMIN)
+    setup = make_campaign(org.network, [full])
+    setup.campaign_modules[0].refresher_module_id = short.id
+    db.session.commit()
+    people = {}
+    for case in CASES:
+        refresher, completed, when, counts = case
+        person = make_user(org.branch_a1)
+        (row,) = assign(setup, person)
+        if refresher:
+            row.module_id, row.is_refresher = short.id, True
+            db.session.commit()
+        if completed is not None:
+            at = ASSIGN_AT + (timedelta(days=3) if when == "after" else -timedelta(days=200))
+            complete(
+                person,
+                full if completed == "full" else short,
+                at=at,
+                expires_at=None if counts else NOW - timedelta(days=1),
+            )
+        people[person.id] = case
+    return setup, admin, people
+
+
+def test_the_grid_has_both_answers(grid):
+    _setup, _admin, people = grid
+    answers = [_expected(*case) for case in people.values()]
+    assert answers.count(True) == 4 and answers.count(False) == len(CASES) - 4
+
+
+def test_the_tick_and_the_learner_pages_read_the_rule(grid):
+    setup, _admin, people = grid
+    done = dict(
+        db.session.execute(
+            select(
+                Assignment.user_id,
+                assignment_done_clause(Assignment, CampaignModule, Campaign.assign_at, NOW),
+            )
+            .join(CampaignModule, CampaignModule.id == Assignment.campaign_module_id)
+            .join(Campaign, Campaign.id == Assignment.campaign_id)
+            .where(Assignment.campaign_id == setup.campaign.id)
+        ).all()
+    )
+    assert {u: bool(d) for u, d in done.items()} == {u: _expected(*c) for u, c in people.items()}
+    for user_id, case in people.items():
+        (campaign,) = my_campaigns(db.session, db.session.get(User, user_id), "en", NOW)
+        assert campaign.is_done == _expected(*case), case
+
+
+def test_the_readiness_report_reads_the_rule(grid):
+    setup, admin, people = grid
+    rows = db.session.execute(assignment_rows(setup.campaign.id, admin, NOW)).mappings()
+    done = {row["user_id"]: bool(row["done"]) for row in rows}
+    assert done == {u: _expected(*c) for u, c in people.items()}
+    ready = sum(_expected(*c) for c in people.values())
+    report = report_for(admin, setup)
+    assert report.units[setup.campaign.owner_unit_id].ready == ready
+
+
+def test_the_person_page_reads_the_rule(grid):
+    setup, _admin, people = grid
+    for user_id, case in people.items():
+        (module,) = person_modules(db.session, setup.campaign.id, user_id, NOW)
+        assert module.counts == _expected(*case), case
+
+
+def test_the_daily_snapshot_reads_the_rule(grid):
+    setup, _admin, people = grid
+    take_snapshots(db.session, NOW, tz=TZ)
+    network = db.session.scalars(
+        select(ReadinessSnapshot).where(
+            ReadinessSnapshot.campaign_id == setup.campaign.id,
+            ReadinessSnapshot.unit_id == setup.campaign.owner_unit_id,
+        )
+    ).one()
+    assert (network.assigned, network.ready) == (len(people), 4)
