@@ -30,14 +30,15 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import commands, quiz_writes, scenarios, server  # noqa: E402 (after the path is set)
+from bench import commands, page_reads, quiz_writes, scenarios, server  # noqa: E402 (after the path is set)
 from bench.measure import Lane, Request, lanes_of, measure_scenario  # noqa: E402
 
 BARE_FACTOR = 5  # the bare endpoint and /healthz get five times the requests
 SCENARIO_ORDER = (
     "bare endpoint", "app /healthz", "home", "my learning", "catalogue", "module page",
     "reader page", "quiz start", "readiness index", "campaign readiness", "CSV export",
-    "whole-network readiness", "heat map export", "xAPI statements API", "save answer", "submit",
+    "whole-network readiness", "heat map export", "xAPI statements API", "next page", "save answer",
+    "submit",
 )  # fmt: skip
 
 
@@ -136,7 +137,9 @@ def _run_pages(args: argparse.Namespace, env: dict, database_url: str, people) -
             total = args.requests * (BARE_FACTOR if who == "bare" else 1)
             rows[name] = _measure(ctx, session, request, total)
             print(f"measured {name}: {rows[name]['cpu_ms']:.2f} ms CPU", file=sys.stderr)
-        # Last: they add attempts and statements (other learners than the pages' one).
+        # Last: they add statements, progress and attempts (other learners than the pages' one).
+        if not args.only or "next page" in args.only:
+            rows.update(page_reads.measure(ctx, database_url, people.learner))
         if not args.only or {"save answer", "submit"} & args.only:
             rows.update(quiz_writes.measure(ctx, database_url, people.learner))
     finally:

@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = (
     "bare endpoint", "app /healthz", "home", "my learning", "catalogue", "module page",
     "reader page", "quiz start", "readiness index", "campaign readiness", "CSV export",
-    "whole-network readiness", "heat map export", "xAPI statements API", "save answer", "submit",
+    "whole-network readiness", "heat map export", "xAPI statements API", "next page", "save answer",
+    "submit",
 )  # fmt: skip
 
 
