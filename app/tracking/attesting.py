@@ -17,7 +17,7 @@ from app.content.module_quizzes import has_quiz
 from app.people.models import User
 from app.tracking import event_statements
 from app.tracking import statements as xapi
-from app.tracking.completing import complete_if_due, seen_pages, version_pages
+from app.tracking.completing import complete_if_due, pages_read
 from app.tracking.completion import is_module_complete
 from app.tracking.models import ModuleProgress
 from app.tracking.operations import (
@@ -101,9 +101,10 @@ def _readable(
 ) -> bool:
     """Tell whether confirming now would complete the version (all else of the rule is met)."""
     cycle = progress.cycle if progress else 0
+    variant_pages, seen = pages_read(session, user_id, version.id, cycle)
     return is_module_complete(
-        variant_pages=version_pages(session, version.id),
-        seen_pages=seen_pages(session, user_id, version.id, cycle),
+        variant_pages=variant_pages,
+        seen_pages=seen,
         has_quiz=has_quiz(session, module.id),
         quiz_passed=progress is not None and progress.quiz_passed_cycle == cycle,
         needs_confirmation=True,

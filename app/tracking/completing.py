@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.content.models import Module, ModuleKind, ModulePage, ModuleVariant, ModuleVersion
@@ -26,17 +26,39 @@ from app.tracking.operations import Recorder, module_ref
 log = logging.getLogger(__name__)
 
 
-def version_pages(session: Session, version_id: int) -> dict[int, set[int]]:
-    """Return the page ids of each language variant of a version."""
-    pages: dict[int, set[int]] = {}
-    rows = session.execute(
-        select(ModulePage.variant_id, ModulePage.id)
-        .join(ModuleVariant, ModulePage.variant_id == ModuleVariant.id)
-        .where(ModuleVariant.version_id == version_id)
+# Built once: every page of a version by language variant, each with whether the learner saw
+# it in a cycle (progress is unique per learner and page, so a page comes once).
+_PAGES_READ = (
+    select(ModulePage.variant_id, ModulePage.id, PageProgress.id.is_not(None))
+    .join(ModuleVariant, ModulePage.variant_id == ModuleVariant.id)
+    .outerjoin(
+        PageProgress,
+        and_(
+            PageProgress.page_id == ModulePage.id,
+            PageProgress.user_id == bindparam("user_id"),
+            PageProgress.module_version_id == bindparam("version_id"),
+            PageProgress.cycle == bindparam("cycle"),
+        ),
     )
-    for variant_id, page_id in rows:
+    .where(ModuleVariant.version_id == bindparam("version_id"))
+)
+
+
+def pages_read(
+    session: Session, user_id: int, version_id: int, cycle: int
+) -> tuple[dict[int, set[int]], set[int]]:
+    """Return the page ids of each language variant of a version, and those of them the
+    learner has seen in a cycle (one query): what the completion rule compares."""
+    pages: dict[int, set[int]] = {}
+    seen: set[int] = set()
+    rows = session.execute(
+        _PAGES_READ, {"user_id": user_id, "version_id": version_id, "cycle": cycle}
+    )
+    for variant_id, page_id, was_seen in rows:
         pages.setdefault(variant_id, set()).add(page_id)
-    return pages
+        if was_seen:
+            seen.add(page_id)
+    return pages, seen
 
 
 def seen_pages(session: Session, user_id: int, version_id: int, cycle: int) -> set[int]:
@@ -74,9 +96,10 @@ def complete_if_due(
     version = session.get(ModuleVersion, version_id or progress.module_version_id)
     if version is None:
         return None
+    variant_pages, seen = pages_read(session, recorder.user.id, version.id, progress.cycle)
     complete = is_module_complete(
-        variant_pages=version_pages(session, version.id),
-        seen_pages=seen_pages(session, recorder.user.id, version.id, progress.cycle),
+        variant_pages=variant_pages,
+        seen_pages=seen,
         has_quiz=quiz_just_passed or has_quiz(session, module.id),
         quiz_passed=progress.quiz_passed_cycle == progress.cycle,
         needs_confirmation=module.kind == ModuleKind.ATTESTATION,

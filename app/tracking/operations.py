@@ -31,14 +31,10 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy.orm import Session, object_session
 
-from app.content.models import (
-    Module,
-    ModulePage,
-    ModuleVersion,
-)
+from app.content.models import Module, ModulePage, ModuleVariant, ModuleVersion
 from app.people.models import User
 from app.platform.hooks import XAPI_REGISTRATIONS
 from app.tracking import statements as xapi
@@ -318,9 +314,27 @@ def record_statement(
     return RecordResult(Outcome.RECORDED, statements=recorder.added)
 
 
+# Built once: a version's titles by language, without the variants' texts (kilobytes each).
+_TITLES = select(ModuleVariant.language, ModuleVariant.title).where(
+    ModuleVariant.version_id == bindparam("version_id")
+)
+
+
 def module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
-    """The module version as statements name it (slug, number, titles by language)."""
-    titles = {variant.language: variant.title for variant in version.variants}
+    """The module version as statements name it (slug, number, titles by language).
+
+    The titles are read once per session (a request; a version's variants do not change once
+    published), and without loading the variants' texts when the variants are not loaded.
+    """
+    session = object_session(version)
+    if session is None or "variants" not in inspect(version).unloaded:
+        titles = {variant.language: variant.title for variant in version.variants}
+    else:
+        known: dict[int, dict[str, str]] = session.info.setdefault("module_titles", {})
+        titles = known.get(version.id) or {}
+        if not titles:
+            titles = dict(session.execute(_TITLES, {"version_id": version.id}).all())
+            known[version.id] = titles
     return xapi.ModuleRef(slug=module.slug, version=version.number, titles=titles)
 
 
