@@ -38,13 +38,16 @@ class AssignmentRow:
     module_id: int
     due_at: datetime | None
     source: str
+    # Whether the assignment is done by its source's rule (a campaign's refresher asks for a
+    # completion from the campaign on); None: the module's counting completion decides.
+    is_done: bool | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class AssignmentSource:
     """Where assigned modules come from: a SELECT of what is assigned to the person bound as
-    `user_id`, built once (its first column is the module's id), and how one of its rows
-    becomes an `AssignmentRow`."""
+    `user_id` (at the time bound as `now`), built once (its first column is the module's id),
+    and how one of its rows becomes an `AssignmentRow`."""
 
     statement: Select[Any]
     to_row: Callable[[Any], AssignmentRow]
@@ -94,6 +97,7 @@ class LearningItem:
     link_language: str | None = None
     due_at: datetime | None = None
     assignment: str | None = None
+    assignment_done: bool = False
     is_overdue: bool = False
     progress: Progress | None = None
     completion: CompletionInfo | None = None
@@ -192,8 +196,9 @@ def learning(
     """My learning's reads (one per source, then `learner_modules`) and how they become a
     `MyLearning`, whose items waiting for a quiz have no quiz link yet (`with_quiz_links`)."""
     sources = tuple(sources)
-    reads = tuple(Read(source.statement, {"user_id": user_id}) for source in sources)
-    modules = Read(_modules_statement(sources), {"user_id": user_id})
+    params = {"user_id": user_id, "now": now}
+    reads = tuple(Read(source.statement, params) for source in sources)
+    modules = Read(_modules_statement(sources), params)
 
     def finish(*rows: Sequence[Any]) -> MyLearning:
         assigned = assignments_for(zip(sources, rows[:-1], strict=True))
@@ -298,6 +303,10 @@ def _item(
     names = row.titles.get(version_id) or row.titles.get(row.current_version_id) or {}
     shown = pick_language(names, language, row.source_language) if names else language
     completion = _completion_info(row, now)
+    counts = completion is not None and completion.status.counts
+    assignment_done = assignment is not None and (
+        counts if assignment.is_done is None else assignment.is_done
+    )
     progress = _progress(row)
     position = row.position
     # Resume where the reader left off in the version shown now; a new version starts over.
@@ -316,11 +325,12 @@ def _item(
         link_language=shown if shown != language else None,
         due_at=assignment.due_at if assignment else None,
         assignment=assignment.source if assignment else None,
+        assignment_done=assignment_done,
         is_overdue=bool(
             assignment
             and assignment.due_at is not None
             and assignment.due_at < now
-            and not (completion and completion.status.counts)
+            and not assignment_done
         ),
         progress=progress,
         completion=completion,
@@ -375,12 +385,15 @@ def _sort_into(result: MyLearning, item: LearningItem, progress_row: _ProgressFa
         and item.progress is not None
         and (item.progress.seen > 0 or progress_row.quiz_passed_cycle == progress_row.cycle)
     )
-    if completion is not None and completion.status == CompletionStatus.EXPIRING_SOON:
+    if item.assignment is not None and not item.assignment_done:
+        # Whatever an older completion says: a refresher done last year is to do again.
+        result.todo.append(item)
+    elif completion is not None and completion.status == CompletionStatus.EXPIRING_SOON:
         result.expiring.append(item)
     elif counts:
         result.completed.append(item)
     elif item.assignment is not None:
-        result.todo.append(item)
+        return  # done through the full module (a refresher), whose own item shows it
     elif completion is not None and not started_again:
         result.redo.append(item)
     else:

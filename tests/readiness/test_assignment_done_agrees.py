@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule
-from app.campaigns.queries.learners import my_campaigns
+from app.campaigns.queries.learners import CAMPAIGN_ASSIGNMENTS, my_campaigns
+from app.content.models import ModuleVariant
 from app.extensions import db
 from app.people.models import Role, User
 from app.readiness.models import ReadinessSnapshot
@@ -25,8 +26,17 @@ from app.readiness.operations import take_snapshots
 from app.readiness.queries.counting import assignment_rows
 from app.readiness.queries.people import person_modules
 from app.tracking.completion_sql import assignment_done_clause
+from app.tracking.my_learning import my_learning
 from tests.factories import make_org, make_user
-from tests.readiness.helpers import ASSIGN_AT, NOW, assign, complete, make_campaign, make_module
+from tests.readiness.helpers import (
+    ASSIGN_AT,
+    DUE_AT,
+    NOW,
+    assign,
+    complete,
+    make_campaign,
+    make_module,
+)
 from tests.readiness.test_readiness_arithmetic import TZ, report_for
 
 CASES = [(refresher, None, None, None) for refresher in (False, True)] + list(
@@ -45,6 +55,18 @@ def _expected(refresher: bool, completed: str | None, when: str | None, counts: 
 def grid(app):
     org = make_org()
     full, short = make_module(org.provider, slug="tax-basics"), make_module(org.provider)
+    for module in (full, short):  # my learning lists modules that have a language
+        db.session.add(
+            ModuleVariant(
+                version_id=module.current_version_id,
+                language="en",
+                title=module.slug,
+                summary="",
+                minutes=5,
+                content_hash=module.slug,
+                markdown="# Page",
+            )
+        )
     admin = make_user(org.network, Role.ADMIN)
     setup = make_campaign(org.network, [full])
     setup.campaign_modules[0].refresher_module_id = short.id
@@ -92,6 +114,21 @@ def test_the_tick_and_the_learner_pages_read_the_rule(grid):
     for user_id, case in people.items():
         (campaign,) = my_campaigns(db.session, db.session.get(User, user_id), "en", NOW)
         assert campaign.is_done == _expected(*case), case
+
+
+def test_my_learning_reads_the_rule(grid):
+    setup, _admin, people = grid
+    late = DUE_AT + timedelta(days=1)
+    for user_id, case in people.items():
+        assigned = setup.campaign_modules[0].refresher_module_id if case[0] else setup.modules[0].id
+        now = my_learning(
+            db.session, user_id, language="en", now=NOW, sources=[CAMPAIGN_ASSIGNMENTS]
+        )
+        assert (assigned in {i.module_id for i in now.todo}) == (not _expected(*case)), case
+        after_due = my_learning(
+            db.session, user_id, language="en", now=late, sources=[CAMPAIGN_ASSIGNMENTS]
+        )
+        assert after_due.overdue == (0 if _expected(*case) else 1), case
 
 
 def test_the_readiness_report_reads_the_rule(grid):

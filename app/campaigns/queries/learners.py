@@ -13,16 +13,28 @@ from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState
 from app.campaigns.queries.modules import module_infos
+from app.db import TZDateTime
 from app.i18n.languages import text_in
 from app.people.models import User
 from app.platform.reads import Deferred, Read
 from app.tracking.completion_sql import assignment_done_clause
 from app.tracking.my_learning import AssignmentRow, AssignmentSource
 
-# Built once: "my learning" and the home page only bind the person.
+# Built once: "my learning" and the home page only bind the person and the clock. Whether
+# each assignment is done is the campaigns' rule (`assignment_done_clause`): a refresher
+# completed last year, whose completion still counts, is to do again.
+_NOW = bindparam("now", type_=TZDateTime())
+_MODULE = aliased(CampaignModule)
 _ASSIGNMENTS_FOR_USER = (
-    select(Assignment.module_id, Assignment.due_at, Campaign.name, User.preferred_language)
+    select(
+        Assignment.module_id,
+        Assignment.due_at,
+        Campaign.name,
+        User.preferred_language,
+        assignment_done_clause(Assignment, _MODULE, Campaign.assign_at, _NOW),
+    )
     .join(Campaign, Campaign.id == Assignment.campaign_id)
+    .join(_MODULE, _MODULE.id == Assignment.campaign_module_id)
     .join(User, User.id == Assignment.user_id)
     .where(
         Assignment.user_id == bindparam("user_id"),
@@ -34,8 +46,13 @@ _ASSIGNMENTS_FOR_USER = (
 
 
 def _assignment_row(row: Any) -> AssignmentRow:
-    module_id, due_at, name, language = row
-    return AssignmentRow(module_id=module_id, due_at=due_at, source=text_in(name, language))
+    module_id, due_at, name, language, is_done = row
+    return AssignmentRow(
+        module_id=module_id,
+        due_at=due_at,
+        source=text_in(name, language),
+        is_done=bool(is_done),
+    )
 
 
 # What "my learning" lists as assigned by campaigns: the source is the campaign's name in the
@@ -45,7 +62,7 @@ CAMPAIGN_ASSIGNMENTS = AssignmentSource(_ASSIGNMENTS_FOR_USER, _assignment_row)
 
 def assignments_for_user(session: Session, user_id: int, now: datetime) -> list[AssignmentRow]:
     """The open campaign assignments of a person (active campaigns), in one query."""
-    rows = session.execute(_ASSIGNMENTS_FOR_USER, {"user_id": user_id})
+    rows = session.execute(_ASSIGNMENTS_FOR_USER, {"user_id": user_id, "now": now})
     return [_assignment_row(row) for row in rows]
 
 
