@@ -101,11 +101,12 @@ def record_page_view(
 def _add_launched(
     recorder: Recorder, module: Module, version: ModuleVersion, page: ModulePage, cycle: int
 ) -> None:
-    """Add `launched` for the learner's first page of the version in this cycle (once)."""
+    """Stage `launched` for the learner's first page of the version in this cycle (once): it
+    goes in with the page's `experienced`, in one INSERT."""
     key = f"launched|user:{recorder.user.id}|version:{version.id}|cycle:{cycle}"
     if recorder.exists(key):
         return
-    recorder.add(
+    recorder.stage(
         key,
         event_statements.module_launched(
             recorder.iris,
@@ -127,7 +128,7 @@ def _add_launched(
 def _add_experienced(
     recorder: Recorder, key: str, module: Module, version: ModuleVersion, page: ModulePage
 ) -> None:
-    """Add `experienced` for the page."""
+    """Add `experienced` for the page (with `launched`, if staged: projected in that order)."""
     recorder.add(
         key,
         event_statements.page_experienced(
