@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.assessment.models import Attempt, AttemptAnswer, Quiz
@@ -85,17 +85,25 @@ def _answered(
     return tuple(answered)
 
 
+# Built once (the module page and "page done" ask on every request): the ids are one
+# expanding parameter.
+_MODULE_QUIZZES = (
+    select(Quiz.module_id, Quiz.slug)
+    .where(
+        Quiz.module_id.in_(bindparam("module_ids", expanding=True)),
+        Quiz.current_version_id.is_not(None),
+    )
+    .order_by(Quiz.id)
+)
+
+
 def module_quizzes(session: Session, module_ids: Iterable[int]) -> dict[int, str]:
     """Return the quiz slug of each module that ends with a quiz (one with a version).
 
     A module with several quizzes is given its first one, as the reader links to it.
     """
     slugs: dict[int, str] = {}
-    rows = session.execute(
-        select(Quiz.module_id, Quiz.slug)
-        .where(Quiz.module_id.in_(list(module_ids)), Quiz.current_version_id.is_not(None))
-        .order_by(Quiz.id)
-    )
+    rows = session.execute(_MODULE_QUIZZES, {"module_ids": list(module_ids)})
     for module_id, slug in rows:
         slugs.setdefault(module_id, slug)
     return slugs

@@ -160,21 +160,27 @@ def campaign_registration(campaign_id: int, user_id: int) -> str:
     return str(uuid.uuid5(REGISTRATION_NAMESPACE, f"campaign:{campaign_id}:user:{user_id}"))
 
 
+# Built once: every statement a learner's event records asks for it.
+_REGISTERING_CAMPAIGN = (
+    select(Assignment.campaign_id)
+    .where(
+        Assignment.user_id == bindparam("user_id"),
+        Assignment.module_id == bindparam("module_id"),
+        Assignment.removed_at.is_(None),
+        Assignment.assigned_at <= _NOW,
+    )
+    .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.campaign_id)
+    .limit(1)
+)
+
+
 def xapi_registration(session: Session, user_id: int, module_id: int, now: datetime) -> str | None:
     """The registration of the campaign that assigns this module to this person, if any.
 
     With several campaigns assigning the same module, the one due first is the context.
     """
     campaign_id = session.scalar(
-        select(Assignment.campaign_id)
-        .where(
-            Assignment.user_id == user_id,
-            Assignment.module_id == module_id,
-            Assignment.removed_at.is_(None),
-            Assignment.assigned_at <= now,
-        )
-        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.campaign_id)
-        .limit(1)
+        _REGISTERING_CAMPAIGN, {"user_id": user_id, "module_id": module_id, "now": now}
     )
     return campaign_registration(campaign_id, user_id) if campaign_id else None
 
