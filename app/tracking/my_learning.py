@@ -106,6 +106,17 @@ class LearningItem:
     quiz_due: bool = False
     last_activity_at: datetime | None = None
 
+    @property
+    def is_to_do_again(self) -> bool:
+        """Assigned and not done, though an older completion still counts (a refresher done in
+        last year's campaign): the learner must read it again."""
+        return (
+            self.assignment is not None
+            and not self.assignment_done
+            and self.completion is not None
+            and self.completion.status.counts
+        )
+
 
 @dataclass(frozen=True)
 class MyLearning:

@@ -11,6 +11,7 @@ refresher or none; made before or after the assignment date; counting now or exp
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.campaigns.queries.learners import CAMPAIGN_ASSIGNMENTS, my_campaigns
 from app.content.models import ModuleVariant
+from app.db import utcnow
 from app.extensions import db
 from app.people.models import Role, User
 from app.readiness.models import ReadinessSnapshot
@@ -27,6 +29,7 @@ from app.readiness.queries.counting import assignment_rows
 from app.readiness.queries.people import person_modules
 from app.tracking.completion_sql import assignment_done_clause
 from app.tracking.my_learning import my_learning
+from tests.conftest import login_as
 from tests.factories import make_org, make_user
 from tests.readiness.helpers import (
     ASSIGN_AT,
@@ -158,3 +161,22 @@ def test_the_daily_snapshot_reads_the_rule(grid):
         )
     ).one()
     assert (network.assigned, network.ready) == (len(people), 4)
+
+
+def test_the_learner_sees_a_refresher_done_last_year_as_to_do_again(app, client, grid):
+    _setup, _admin, people = grid
+    app.config["CLOCK_OFFSET"] = NOW - utcnow()
+    by_case = {case: user_id for user_id, case in people.items()}
+    login_as(client, db.session.get(User, by_case[(True, "refresher", "before", True)]))
+    page = _text(client.get("/learning"))
+    assert "To do again for this campaign" in page
+    assert "Start again" in page and "Look it up" not in page and "Completed (" not in page
+    login_as(client, db.session.get(User, by_case[(True, "refresher", "after", True)]))
+    page = _text(client.get("/learning"))
+    assert "To do again for this campaign" not in page
+    assert "Completed (1)" in page and "Start again" not in page
+
+
+def _text(response) -> str:
+    """The page's words, without its tags."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
