@@ -26,7 +26,7 @@ from app.people.models import Role, User
 from app.readiness.models import ReadinessSnapshot
 from app.readiness.operations import take_snapshots
 from app.readiness.queries.counting import assignment_rows
-from app.readiness.queries.people import person_modules
+from app.readiness.queries.people import BEFORE_CAMPAIGN, person_modules
 from app.tracking.completion_sql import assignment_done_clause
 from app.tracking.my_learning import my_learning
 from tests.conftest import login_as
@@ -149,6 +149,25 @@ def test_the_person_page_reads_the_rule(grid):
     for user_id, case in people.items():
         (module,) = person_modules(db.session, setup.campaign.id, user_id, NOW)
         assert module.counts == _expected(*case), case
+        refresher, completed, when, _counts = case
+        earlier = refresher and completed is not None and when == "before"
+        assert (module.status == BEFORE_CAMPAIGN) == earlier, case
+        if earlier:  # the manager sees when, and that it is to do again
+            assert module.completed_at == ASSIGN_AT - timedelta(days=200)
+
+
+def test_the_manager_sees_a_refresher_completed_before_the_campaign(app, client, grid):
+    setup, admin, people = grid
+    app.config["CLOCK_OFFSET"] = NOW - utcnow()
+    by_case = {case: user_id for user_id, case in people.items()}
+    login_as(client, admin)
+    campaign = setup.campaign.id
+    earlier = by_case[(True, "refresher", "before", True)]
+    page = _text(client.get(f"/readiness/campaigns/{campaign}/people/{earlier}"))
+    assert "Completed before this campaign: to do again" in page
+    done = by_case[(True, "refresher", "after", True)]
+    page = _text(client.get(f"/readiness/campaigns/{campaign}/people/{done}"))
+    assert "Completed before this campaign" not in page and "Done" in page
 
 
 def test_the_daily_snapshot_reads_the_rule(grid):

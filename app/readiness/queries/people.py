@@ -123,6 +123,9 @@ def scoped_person(
     return PersonSummary(row[0], f"{row[1]} {row[2]}".strip(), row[3], bool(row[4]), unit)
 
 
+BEFORE_CAMPAIGN = "before_campaign"
+
+
 @dataclass(frozen=True)
 class PersonModule:
     """One module assigned to a person, and where they stand with it."""
@@ -135,7 +138,9 @@ class PersonModule:
     removed_at: datetime | None
     completed_at: datetime | None
     expires_at: datetime | None
-    status: str  # valid, expiring_soon, expired, out_of_date, in_progress, not_started
+    # valid, expiring_soon, expired, out_of_date, in_progress, not_started or before_campaign
+    # (a refresher completed before this campaign, which asks for it again)
+    status: str
     last_activity_at: datetime | None
 
     @property
@@ -187,17 +192,22 @@ def person_modules(
     result = []
     for module_id, assigned_id, required, refresher, due_at, removed_at, assign_at in rows:
         candidates = [assigned_id] + ([module_id] if refresher else [])
+        found = {c: completions[c] for c in candidates if c in completions}
         usable = {
-            candidate: found
-            for candidate in candidates
-            if (found := completions.get(candidate)) is not None
-            and may_do_assignment(
-                is_refresher=bool(refresher), completed_at=found[0], campaign_assign_at=assign_at
+            candidate: facts
+            for candidate, facts in found.items()
+            if may_do_assignment(
+                is_refresher=bool(refresher), completed_at=facts[0], campaign_assign_at=assign_at
             )
         }
         status, completed_at, expires_at = _best_completion(candidates, usable, now)
         last = activity.get(assigned_id)
-        if status == "not_started" and last is not None:
+        if status == "not_started" and len(usable) < len(found):
+            # Completed before this campaign, which asks for the refresher again: say so.
+            _status, completed_at, expires_at = _best_completion(candidates, found, now)
+            status = BEFORE_CAMPAIGN
+            last = last if last is not None and last >= assign_at else None
+        if status in ("not_started", BEFORE_CAMPAIGN) and last is not None:
             status = "in_progress"
         result.append(
             PersonModule(
