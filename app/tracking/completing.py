@@ -61,20 +61,6 @@ def pages_read(
     return pages, seen
 
 
-_SEEN_PAGES = select(PageProgress.page_id).where(
-    PageProgress.user_id == bindparam("user_id"),
-    PageProgress.module_version_id == bindparam("version_id"),
-    PageProgress.cycle == bindparam("cycle"),
-)
-
-
-def seen_pages(session: Session, user_id: int, version_id: int, cycle: int) -> set[int]:
-    """Return the pages of a version the learner has seen in a cycle."""
-    return set(
-        session.scalars(_SEEN_PAGES, {"user_id": user_id, "version_id": version_id, "cycle": cycle})
-    )
-
-
 def complete_if_due(
     recorder: Recorder,
     module: Module,

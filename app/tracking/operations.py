@@ -124,6 +124,9 @@ _CURRENT_COMPLETION = select(Completion).where(
     Completion.is_current.is_(True),
 )
 _STATEMENT_BY_UUID = select(Statement.id).where(Statement.uuid == bindparam("uuid"))
+_STATEMENTS_BY_UUIDS = select(Statement.uuid).where(
+    Statement.uuid.in_(bindparam("uuids", expanding=True))
+)
 
 
 class SessionStore:
@@ -216,6 +219,13 @@ class Recorder:
         """Tell whether the statement of this natural key was recorded already."""
         statement_id = self.iris.statement_id(key)
         return self.session.scalar(_STATEMENT_BY_UUID, {"uuid": statement_id}) is not None
+
+    def recorded(self, *keys: str) -> set[str]:
+        """Return which of these natural keys have their statement recorded already (one
+        query for an event that may add several statements)."""
+        ids = {self.iris.statement_id(key): key for key in keys}
+        found = self.session.scalars(_STATEMENTS_BY_UUIDS, {"uuids": list(ids)})
+        return {ids[statement_id] for statement_id in found}
 
     def add(self, key: str, body: dict[str, Any], **columns: Any) -> Statement:
         """Store one statement now (it has its id), project it, queue it for the LRS.

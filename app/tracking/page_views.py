@@ -17,7 +17,7 @@ from app.people.models import User
 from app.platform.events import PageRead
 from app.tracking import event_statements
 from app.tracking import statements as xapi
-from app.tracking.completing import complete_if_due, seen_pages
+from app.tracking.completing import complete_if_due
 from app.tracking.lrs import forward_after_request
 from app.tracking.models import PageProgress
 from app.tracking.operations import (
@@ -89,23 +89,23 @@ def record_page_view(
     progress = recorder.store.module(user.id, module.id)
     cycle = progress.cycle if progress else 0
     key = f"experienced|user:{user.id}|page:{page.id}|cycle:{cycle}"
-    if recorder.exists(key):
+    # `launched` once per version and cycle: on the first page read, whichever it is.
+    launched = f"launched|user:{user.id}|version:{version.id}|cycle:{cycle}"
+    recorded = recorder.recorded(key, launched)
+    if key in recorded:
         return duplicate(key)
-    if not seen_pages(session, user.id, version.id, cycle):
-        _add_launched(recorder, module, version, page, cycle)
+    if launched not in recorded:
+        _add_launched(recorder, launched, module, version, page)
     _add_experienced(recorder, key, module, version, page)
     completion = complete_if_due(recorder, module)
     return RecordResult(Outcome.RECORDED, statements=recorder.added, completion=completion)
 
 
 def _add_launched(
-    recorder: Recorder, module: Module, version: ModuleVersion, page: ModulePage, cycle: int
+    recorder: Recorder, key: str, module: Module, version: ModuleVersion, page: ModulePage
 ) -> None:
-    """Stage `launched` for the learner's first page of the version in this cycle (once): it
-    goes in with the page's `experienced`, in one INSERT."""
-    key = f"launched|user:{recorder.user.id}|version:{version.id}|cycle:{cycle}"
-    if recorder.exists(key):
-        return
+    """Stage `launched` for the learner's first page of the version in this cycle: it goes in
+    with the page's `experienced`, in one INSERT."""
     recorder.stage(
         key,
         event_statements.module_launched(

@@ -83,6 +83,16 @@ def test_reading_every_page_of_a_module_without_quiz_completes_it(org, learner):
     assert progress.cycle == 1 and progress.module_version_id == built.current.id
 
 
+def test_launched_comes_once_per_version_and_cycle_whichever_page_is_read_first(org, learner):
+    built = make_module(org.provider, languages={"fr": 3})
+    first, second, third = built.page_ids("fr")
+    read_pages(learner, [second, second, first, third])
+    read = ["experienced"] * 3
+    assert verbs(learner.id) == ["launched", *read, "completed"]
+    read_pages(learner, [third, first], now=T0 + timedelta(days=1))  # the next cycle
+    assert verbs(learner.id)[5:] == ["launched", "experienced", "experienced"]
+
+
 def test_pages_seen_are_stored_per_learner_and_version(org, learner):
     built = make_module(org.provider, languages={"fr": 3, "de": 2})
     read_pages(learner, built.page_ids("fr")[:2])
