@@ -79,7 +79,7 @@ QUIZ_GRADED: Hook[Callable[..., None]] = Hook(
 ASSIGNMENT_SOURCES: Hook[Any] = Hook(
     "assignment_sources",
     "Where a learner's assigned modules come from: AssignmentSource objects (a SELECT of the"
-    " modules assigned to `user_id`, built once; see app.tracking.my_learning).",
+    " modules assigned to `user_id`, built once; see app.tracking.assignment_sources).",
 )
 XAPI_REGISTRATIONS: Hook[Callable[..., Any]] = Hook(
     "xapi_registrations", "The xAPI registration (campaign) a statement belongs to, if any."

@@ -2,14 +2,13 @@
 
 It takes a fixed number of reads whatever the number of modules, run as one statement
 (`app.platform.reads`): one per assignment source and one (`learner_modules`) for everything
-else. Assignments come from the features that make them (campaigns, by hand): each connects an
-`AssignmentSource` to `app.platform.hooks.ASSIGNMENT_SOURCES`, a SELECT of the modules assigned
-to `user_id` built once; my learning lists what they return.
+else. Assignments come from the features that make them (`app.tracking.assignment_sources`);
+my learning lists what they return.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +19,12 @@ from sqlalchemy.orm import Session
 from app.content.module_quizzes import quiz_slugs
 from app.i18n.languages import pick_language
 from app.platform.reads import Deferred, Read, resolve
+from app.tracking.assignment_sources import (
+    AssignmentRow,
+    AssignmentSource,
+    assignments_for,
+    due_order,
+)
 from app.tracking.completion import (
     CompletionStatus,
     Progress,
@@ -27,48 +32,6 @@ from app.tracking.completion import (
     progress_from_counts,
 )
 from app.tracking.learner_modules import learner_modules
-
-# --- assignments (filled by later features) --------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AssignmentRow:
-    """A module a learner must complete, by when, and why (a campaign's name, "by hand")."""
-
-    module_id: int
-    due_at: datetime | None
-    source: str
-    # Whether the assignment is done by its source's rule (a campaign's refresher asks for a
-    # completion from the campaign on); None: the module's counting completion decides.
-    is_done: bool | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class AssignmentSource:
-    """Where assigned modules come from: a SELECT of what is assigned to the person bound as
-    `user_id` (at the time bound as `now`), built once (its first column is the module's id),
-    and how one of its rows becomes an `AssignmentRow`."""
-
-    statement: Select[Any]
-    to_row: Callable[[Any], AssignmentRow]
-
-
-def assignments_for(
-    rows_per_source: Iterable[tuple[AssignmentSource, Iterable[Any]]],
-) -> dict[int, AssignmentRow]:
-    """Merge what every source assigns; per module, the earliest due date wins."""
-    merged: dict[int, AssignmentRow] = {}
-    for source, rows in rows_per_source:
-        for row in map(source.to_row, rows):
-            known = merged.get(row.module_id)
-            if known is None or _due_key(row.due_at) < _due_key(known.due_at):
-                merged[row.module_id] = row
-    return merged
-
-
-def _due_key(due_at: datetime | None) -> tuple[int, datetime | None]:
-    return (1, None) if due_at is None else (0, due_at)
-
 
 # --- my learning -------------------------------------------------------------------------
 
@@ -236,7 +199,7 @@ def _sorted(
     for row in modules:
         item = _item(row, assigned.get(row.module_id), language=language, now=now)
         _sort_into(result, item, row.progress)
-    result.todo.sort(key=lambda i: (not i.is_overdue, _due_key(i.due_at), i.title.casefold()))
+    result.todo.sort(key=lambda i: (not i.is_overdue, due_order(i.due_at), i.title.casefold()))
     result.in_progress.sort(key=lambda i: i.last_activity_at or now, reverse=True)
     result.redo.sort(key=lambda i: i.title.casefold())
     result.expiring.sort(key=lambda i: i.completion.expires_at if i.completion else now)

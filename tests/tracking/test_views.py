@@ -15,9 +15,10 @@ from app.db import TZDateTime
 from app.extensions import db
 from app.people.models import Role
 from app.platform.audit import AuditEvent
+from app.tracking.assignment_sources import AssignmentRow, AssignmentSource
 from app.tracking.certificates import format_code, new_code, normalise_code
 from app.tracking.models import Certificate
-from app.tracking.my_learning import AssignmentRow, AssignmentSource, my_learning
+from app.tracking.my_learning import my_learning
 from tests.conftest import get_csrf, login_as
 from tests.factories import make_org, make_user
 from tests.tracking.helpers import T0, make_module, read_pages, take_quiz

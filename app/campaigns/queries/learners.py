@@ -17,8 +17,8 @@ from app.db import TZDateTime
 from app.i18n.languages import text_in
 from app.people.models import User
 from app.platform.reads import Deferred, Read
+from app.tracking.assignment_sources import AssignmentRow, AssignmentSource
 from app.tracking.completion_sql import assignment_done_clause
-from app.tracking.my_learning import AssignmentRow, AssignmentSource
 
 # Built once: "my learning" and the home page only bind the person and the clock. Whether
 # each assignment is done is the campaigns' rule (`assignment_done_clause`): a refresher
