@@ -49,18 +49,18 @@ def counting_completion_clause(
     module_ids: Sequence[ColumnElement[int]],
     now: datetime,
     *,
-    since: Any = None,
+    also: ColumnElement[bool] | None = None,
 ) -> ColumnElement[bool]:
-    """SQL condition: the user has a completion that counts now of one of `module_ids`
-    (completed at or after `since`, a value or a column, when given)."""
+    """SQL condition: the user has a completion that counts now of one of `module_ids` (and
+    meets `also`, a condition on `Completion`, when given)."""
     completed_version = aliased(ModuleVersion)
     conditions = [
         Completion.user_id == user_id,
         Completion.module_id.in_(list(module_ids)),
         *counts_now_conditions(completed_version, now),
     ]
-    if since is not None:
-        conditions.append(Completion.completed_at >= since)
+    if also is not None:
+        conditions.append(also)
     return exists(
         select(1)
         .select_from(Completion)
@@ -86,9 +86,9 @@ def assignment_done_clause(
     """SQL condition: an assignment is done, for a query about a few assignments.
 
     Done: a completion that counts now of the assigned module or of the campaign's (full)
-    module; for a refresher, one made from the campaign's assignment date on (the rule of
-    `may_do_assignment`, here as `since`). Written as two EXISTS, one per kind of assignment,
-    so that only one is evaluated per row. `AssignmentDone` is the same rule as two joins,
+    module, which `may_do_assignment` (for a refresher: made from the campaign's assignment
+    date on). Written as two EXISTS, one per kind of assignment, so that only one is evaluated
+    per row. `AssignmentDone` is the same rule as two joins,
     for statements over a campaign's assignments; tests/readiness/test_assignment_done_agrees.py
     checks that they agree.
     """
@@ -100,7 +100,12 @@ def assignment_done_clause(
         ),
         and_(
             assignment.is_refresher.is_(True),
-            counting_completion_clause(assignment.user_id, modules, now, since=campaign_assign_at),
+            counting_completion_clause(
+                assignment.user_id,
+                modules,
+                now,
+                also=may_do_assignment(assignment, Completion.completed_at, campaign_assign_at),
+            ),
         ),
     )
 

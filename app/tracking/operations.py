@@ -123,7 +123,6 @@ _CURRENT_COMPLETION = select(Completion).where(
     Completion.module_id == bindparam("module_id"),
     Completion.is_current.is_(True),
 )
-_STATEMENT_BY_UUID = select(Statement.id).where(Statement.uuid == bindparam("uuid"))
 _STATEMENTS_BY_UUIDS = select(Statement.uuid).where(
     Statement.uuid.in_(bindparam("uuids", expanding=True))
 )
@@ -217,8 +216,7 @@ class Recorder:
 
     def exists(self, key: str) -> bool:
         """Tell whether the statement of this natural key was recorded already."""
-        statement_id = self.iris.statement_id(key)
-        return self.session.scalar(_STATEMENT_BY_UUID, {"uuid": statement_id}) is not None
+        return bool(self.recorded(key))
 
     def recorded(self, *keys: str) -> set[str]:
         """Return which of these natural keys have their statement recorded already (one
@@ -341,8 +339,8 @@ def module_ref(version: ModuleVersion, module: Module) -> xapi.ModuleRef:
         titles = {variant.language: variant.title for variant in version.variants}
     else:
         known: dict[int, dict[str, str]] = session.info.setdefault("module_titles", {})
-        titles = known.get(version.id) or {}
-        if not titles:
+        titles = known.get(version.id)
+        if titles is None:
             titles = dict(session.execute(_TITLES, {"version_id": version.id}).all())
             known[version.id] = titles
     return xapi.ModuleRef(slug=module.slug, version=version.number, titles=titles)
