@@ -16,7 +16,7 @@ import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 
-from tests import route_builders
+from tests import route_builders, shared_compiled_sql
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"  # third-party test files, with their sources and licences
@@ -327,6 +327,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 COMPILED_TEMPLATES = _CompiledTemplates()
 route_builders.install()
+shared_compiled_sql.install()
 
 
 @contextmanager
