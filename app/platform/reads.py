@@ -23,7 +23,10 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import JSON, Float, Numeric, TypeDecorator, TypeEngine
 
 
@@ -101,8 +104,6 @@ class _Shape:
         ]
 
     def rows(self, array: Any) -> list[Any]:
-        if array is None:  # PostgreSQL's json_agg of no rows
-            return []
         if isinstance(array, str):
             array = json.loads(array)
         # The last value of each row is its row number in the read's own order.
@@ -133,20 +134,38 @@ def _combined(statements: tuple[Select[Any], ...], dialect: Dialect) -> _Combine
 
 
 def _combine(statements: tuple[Select[Any], ...], dialect: Dialect) -> _Combined:
-    if dialect.name == "postgresql":
-        aggregate, array = func.json_agg, func.json_build_array
-    else:
-        aggregate, array = func.json_group_array, func.json_array
     columns = []
     for statement in statements:
         numbered = statement.add_columns(
             func.row_number().over(order_by=list(statement._order_by_clauses)).label("_row_number")
         ).subquery()
         values = [_as_json(column, dialect.name) for column in numbered.c]
-        columns.append(select(aggregate(array(*values))).scalar_subquery())
+        columns.append(select(json_rows(*values)).scalar_subquery())
     return _Combined(
         select(*columns), tuple(_Shape(statement, dialect) for statement in statements)
     )
+
+
+class json_rows(FunctionElement[Any]):
+    """An aggregate: the rows' values (the arguments) as one JSON array of arrays, [] for none.
+
+    Each row's JSON column values must be nested as JSON, not as text (see `_as_json`).
+    """
+
+    type = JSON()
+    name = "json_rows"
+    inherit_cache = True
+
+
+@compiles(json_rows)
+def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: Any) -> str:
+    values = compiler.process(element.clauses, **kw)
+    return f"coalesce(json_agg(json_build_array({values})), '[]'::json)"
 
 
 def _as_json(column: Any, dialect_name: str) -> Any:

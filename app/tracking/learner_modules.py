@@ -1,13 +1,13 @@
 """The one statement behind "my learning" and the learner's home panel, built once.
 
-One row per language variant of each module the learner has progress in, a current completion
-of, or is assigned (`assigned`, a subquery of the assignment sources), in the module's current
-version and in the version
-the learner's progress is in. Each row carries the module's facts (progress, current completion
-with its version number and certificate, reading position, latest major version) and the
-variant's title, page count and pages seen in the learner's current cycle. Built once per set of
-assignment sources (`my_learning`), so each request only binds `user_id` (no statement
-construction, and the compiled form comes from the cache under a key computed once).
+One row per module the learner has progress in, a current completion of, or is assigned
+(`assigned`, a subquery of the assignment sources). Each row carries the module's facts
+(progress, current completion with its version number and certificate, reading position,
+latest major version) and, as one JSON array, the language variants of the module's current
+version and of the version the learner's progress is in: [version id, language, title, page
+count, pages seen in the learner's current cycle] each. Built once per set of assignment
+sources (`my_learning`), so each request only binds `user_id` (no statement construction,
+and the compiled form comes from the cache under a key computed once).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from app.content.models import (
     ModuleVersion,
     ReadingPosition,
 )
+from app.platform.reads import json_rows
 from app.tracking.models import Certificate, Completion, ModuleProgress, PageProgress
 
 _user = bindparam("user_id")
@@ -39,19 +40,42 @@ _latest_major = (
 _pages = (
     select(func.count(ModulePage.id)).where(ModulePage.variant_id == ModuleVariant.id)
 ).scalar_subquery()
-# Pages seen in the version and cycle the learner is in now (none without progress).
+# Pages seen in the version and cycle the learner is in now (none without progress). Inside
+# `_variants`, so the module and the progress come from two levels up: named, as automatic
+# correlation looks one level up only.
 _seen = (
-    select(func.count(PageProgress.id)).where(
+    select(func.count(PageProgress.id))
+    .where(
         PageProgress.user_id == _user,
         PageProgress.variant_id == ModuleVariant.id,
         PageProgress.module_id == Module.id,
         PageProgress.module_version_id == ModuleProgress.module_version_id,
         PageProgress.cycle == ModuleProgress.cycle,
     )
-).scalar_subquery()
+    .correlate_except(PageProgress)
+    .scalar_subquery()
+)
+
+# The variants of the current version and of the learner's, one JSON array per module (the
+# variant rows would repeat the module's facts: this is about half the values to decode).
+_variants = (
+    select(
+        json_rows(
+            ModuleVariant.version_id,
+            ModuleVariant.language,
+            ModuleVariant.title,
+            _pages,
+            _seen,
+        )
+    )
+    .where(
+        ModuleVariant.version_id.in_([Module.current_version_id, ModuleProgress.module_version_id])
+    )
+    .scalar_subquery()
+)
 
 
-# One row per variant: the module's facts, the learner's, and the variant's.
+# One row per module: the module's facts, the learner's, and the variants'.
 _COLUMNS = (
     Module.id.label("module_id"),
     Module.slug,
@@ -72,11 +96,7 @@ _COLUMNS = (
     ReadingPosition.position,
     ReadingPosition.language.label("position_language"),
     _latest_major.label("latest_major"),
-    ModuleVariant.version_id,
-    ModuleVariant.language,
-    ModuleVariant.title,
-    _pages.label("pages"),
-    _seen.label("seen"),
+    _variants.label("variants"),
 )
 
 
@@ -103,12 +123,6 @@ def learner_modules(assigned: Any) -> Select[Any]:
             ReadingPosition,
             and_(ReadingPosition.user_id == _user, ReadingPosition.module_id == Module.id),
         )
-        .join(
-            ModuleVariant,
-            ModuleVariant.version_id.in_(
-                [Module.current_version_id, ModuleProgress.module_version_id]
-            ),
-        )
         .where(
             Module.status == ModuleStatus.PUBLISHED,
             Module.current_version_id.is_not(None),
@@ -118,5 +132,5 @@ def learner_modules(assigned: Any) -> Select[Any]:
                 Module.id.in_(assigned),
             ),
         )
-        .order_by(Module.id, ModuleVariant.id)
+        .order_by(Module.id)
     )

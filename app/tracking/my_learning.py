@@ -225,16 +225,16 @@ def _modules_statement(sources: tuple[AssignmentSource, ...]) -> Select[Any]:
 
 def _module_rows(rows: Iterable[Any]) -> list[_ModuleRow]:
     """Every published module the learner has progress in, a completion of, or is assigned,
-    with its titles and page counts (the rows of `learner_modules`, one per variant)."""
-    modules: dict[int, _ModuleRow] = {}
+    with its titles and page counts (the rows of `learner_modules`)."""
+    modules = []
     for row in rows:
-        module = modules.get(row.module_id)
-        if module is None:
-            module = modules[row.module_id] = _module_row(row)
-        module.titles.setdefault(row.version_id, {})[row.language] = row.title
-        if row.pages:
-            module.counts.setdefault(row.version_id, []).append((row.seen, row.pages))
-    return list(modules.values())
+        module = _module_row(row)
+        for version_id, language, title, pages, seen in row.variants or ():
+            module.titles.setdefault(version_id, {})[language] = title
+            if pages:
+                module.counts.setdefault(version_id, []).append((seen, pages))
+        modules.append(module)
+    return modules
 
 
 def _module_row(row: Any) -> _ModuleRow:

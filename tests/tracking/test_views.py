@@ -94,6 +94,30 @@ def test_my_learning_takes_a_fixed_number_of_queries(org, learner):
     assert len(few) == len(many) <= 10
 
 
+def test_progress_counts_only_the_learners_own_pages_whatever_others_read(org, learner):
+    # Other learners in the same version and cycle, further along or not, change nothing.
+    built = make_module(org.provider, slug="shared", languages={"fr": 4, "de": 4})
+    other = make_module(org.provider, slug="other", languages={"fr": 3})
+    colleagues = [make_user(org.branch_a1, Role.LEARNER) for _ in range(3)]
+    read_pages(learner, built.page_ids("fr")[:1])
+    for colleague in colleagues:
+        read_pages(colleague, built.page_ids("fr")[:3])
+        read_pages(colleague, built.page_ids("de")[:2])
+        read_pages(colleague, other.page_ids())
+    read_pages(colleagues[1], built.page_ids("fr"))  # completes it, then nothing counts for anne
+
+    mine = my_learning(db.session, learner.id, language="fr", now=T0, sources=[])
+    (item,) = mine.in_progress
+    assert item.slug == "shared"
+    assert (item.progress.seen, item.progress.total) == (1, 4)
+    assert item.resume_number == 2
+    assert not mine.completed
+    theirs = my_learning(db.session, colleagues[0].id, language="fr", now=T0, sources=[])
+    by_slug = {item.slug: item for item in theirs.items()}
+    assert (by_slug["shared"].progress.seen, by_slug["shared"].progress.total) == (3, 4)
+    assert [item.slug for item in theirs.completed] == ["other"]
+
+
 def test_assignments_come_first_overdue_before_due(org, learner):
     due_later = make_module(org.provider, slug="due-later")
     overdue = make_module(org.provider, slug="overdue")
