@@ -12,9 +12,10 @@ and the compiled form comes from the cache under a key computed once).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, select, union
 from sqlalchemy.orm import aliased
 
 from app.content.models import (
@@ -100,8 +101,18 @@ _COLUMNS = (
 )
 
 
-def learner_modules(assigned: Any) -> Select[Any]:
-    """The statement, with `assigned` (the modules assigned to `user_id`: a subquery) in it."""
+def learner_modules(assigned: Sequence[Select[Any]]) -> Select[Any]:
+    """The statement, with `assigned` (SELECTs of the ids of the modules assigned to `user_id`)
+    in it."""
+    # The learner's modules are found from the learner's own rows and looked up by id: reading
+    # every published module to test each one would grow with the library, not the learner.
+    mine = union(
+        select(ModuleProgress.module_id).where(ModuleProgress.user_id == _user),
+        select(Completion.module_id).where(
+            Completion.user_id == _user, Completion.is_current.is_(True)
+        ),
+        *assigned,
+    )
     return (
         select(*_COLUMNS)
         .select_from(Module)
@@ -124,13 +135,9 @@ def learner_modules(assigned: Any) -> Select[Any]:
             and_(ReadingPosition.user_id == _user, ReadingPosition.module_id == Module.id),
         )
         .where(
+            Module.id.in_(mine),
             Module.status == ModuleStatus.PUBLISHED,
             Module.current_version_id.is_not(None),
-            or_(
-                ModuleProgress.id.is_not(None),
-                Completion.id.is_not(None),
-                Module.id.in_(assigned),
-            ),
         )
         .order_by(Module.id)
     )

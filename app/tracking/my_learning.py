@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.content.module_quizzes import quiz_slugs
@@ -217,8 +217,7 @@ _MODULE_STATEMENTS: dict[tuple[AssignmentSource, ...], Select[Any]] = {}
 def _modules_statement(sources: tuple[AssignmentSource, ...]) -> Select[Any]:
     statement = _MODULE_STATEMENTS.get(sources)
     if statement is None:
-        ids = [select(source.statement.subquery().c[0]) for source in sources]
-        assigned = union_all(*ids) if len(ids) > 1 else ids[0] if ids else []
+        assigned = [select(source.statement.subquery().c[0]) for source in sources]
         statement = _MODULE_STATEMENTS[sources] = learner_modules(assigned)
     return statement
 
