@@ -1,7 +1,7 @@
 """The one statement behind "my learning" and the learner's home panel, built once.
 
 One row per module the learner has progress in, a current completion of, or is assigned
-(`assigned`, a subquery of the assignment sources). Each row carries the module's facts
+(`assigned`: a SELECT of module ids per assignment source). Each row carries the module's facts
 (progress, current completion with its version number and certificate, reading position,
 latest major version) and, as one JSON array, the language variants of the module's current
 version and of the version the learner's progress is in: [version id, language, title, page
