@@ -75,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
-    from app.db import configure_sqlite
+    from app.db import configure_engine
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n.request_language import (
         TranslatingRequest,
@@ -101,9 +101,7 @@ def _init_extensions(app: Flask) -> None:
     app.request_class = TranslatingRequest
 
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            configure_sqlite(engine)
+        configure_engine(db.engine)
 
     app.jinja_env.globals.update(
         format_date=format_date,

@@ -286,7 +286,7 @@ def twin_of(application):
     """
     import copy
 
-    from app.db import configure_sqlite
+    from app.db import configure_engine
     from app.extensions import db
 
     twin = copy.copy(application)
@@ -298,8 +298,7 @@ def twin_of(application):
     # The copied list already ends the session in the original's order; drop init_app's second.
     twin.teardown_appcontext_funcs.pop()
     with twin.app_context():
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+        configure_engine(db.engine)
     return twin
 
 
