@@ -12,7 +12,6 @@ number taken with the read's own ORDER BY keeps the order.
 from __future__ import annotations
 
 import functools
-import json
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,9 +102,8 @@ class _Shape:
             if decode is not _same
         ]
 
-    def rows(self, array: Any) -> list[Any]:
-        if isinstance(array, str):
-            array = json.loads(array)
+    def rows(self, array: list[list[Any]]) -> list[Any]:
+        # The column is typed JSON (`json_rows`): both drivers hand over the decoded array.
         # The last value of each row is its row number in the read's own order.
         array.sort(key=itemgetter(-1))
         decoded, make = self.decoded, self.make
