@@ -58,9 +58,9 @@ def test_a_rollout_from_the_shell(runner, org):
     actions = [
         e.action
         for e in db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.object_type == "user", AuditEvent.object_id == anne.id
-            )
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "user", AuditEvent.object_id == anne.id)
+            .order_by(AuditEvent.id)
         )
     ]
     assert actions == [
