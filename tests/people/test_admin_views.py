@@ -298,9 +298,9 @@ def test_admin_builds_the_tree_and_closes_a_branch(app, world):
     actions = [
         e.action
         for e in db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.object_type == "unit", AuditEvent.object_id == a3.id
-            )
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "unit", AuditEvent.object_id == a3.id)
+            .order_by(AuditEvent.id)
         )
     ]
     assert actions == ["unit.created", "unit.renamed", "unit.moved", "unit.closed"]
