@@ -73,10 +73,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from flask_babel import format_date, format_datetime, format_decimal, format_percent
-
     from app.db import configure_engine
     from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n.formatting import format_date, format_datetime, format_decimal, format_percent
     from app.i18n.request_language import (
         TranslatingRequest,
         install_template_gettext,

@@ -12,7 +12,6 @@ import secrets
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,6 +37,7 @@ from app.assessment.views import (
     language,
 )
 from app.extensions import db
+from app.i18n.formatting import format_decimal
 from app.i18n.request_language import select_language
 from app.permissions import ensure, may, signed_in
 from app.platform.hooks import QUIZ_GRADED

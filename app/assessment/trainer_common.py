@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.assessment import drafts, presenters, yaml_help
@@ -20,6 +19,7 @@ from app.assessment.questions import Question
 from app.assessment.questions import Quiz as QuizDefinition
 from app.assessment.views import EDIT_QUIZ, language
 from app.extensions import db
+from app.i18n.formatting import format_decimal
 from app.i18n.languages import text_in
 from app.people.models import Role
 from app.permissions import ensure

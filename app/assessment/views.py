@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -35,6 +35,7 @@ from app.assessment.queries import (
     quiz_by_slug,
 )
 from app.extensions import db
+from app.i18n.formatting import format_datetime
 from app.people.models import Role
 from app.permissions import Action, ensure, may, register_rule, signed_in
 from app.platform.hooks import HOME_PANELS, MODULE_QUIZZES, NAV_ENTRIES, QUIZ_GRADED

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import gettext, ngettext
+
+from app.i18n.formatting import format_date
 
 # Other features' notice kinds (same bell, same outbox): kind -> an object with
 # `summary(params)`, `intro(params)` and `link_label(params)`, added by `register_kind`.

@@ -7,7 +7,6 @@ names `authoring.edit`, `authoring.preview`...
 from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -24,6 +23,7 @@ from app.content.module_format import MAX_FILE_BYTES, split_pages
 from app.content.operations import DraftConflict, DraftFields, discard_draft, save_draft
 from app.content.rendering import render_title
 from app.extensions import db
+from app.i18n.formatting import format_datetime
 from app.i18n.languages import LANGUAGES
 from app.people.forms import LANGUAGE_NAMES
 from app.permissions import roles_required

@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import numbers as babel_numbers
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -46,18 +43,6 @@ OVERDUE_ON_REPORT = 10
 # Plotly date formats (d3-time-format): numeric in de/fr/it, so no English month names.
 CHART_DATE_FORMATS = {"en": ("%d %b", "%d %b %Y")}
 DEFAULT_CHART_DATE_FORMAT = ("%d.%m.", "%d.%m.%Y")
-
-
-@lru_cache(maxsize=4096)
-def _percent(locale: str, value: float) -> str:
-    return babel_numbers.format_percent(value, locale=locale)
-
-
-def percent_formatter() -> Callable[[float], str]:
-    """Flask-Babel's `format_percent` for this request's locale, each share formatted once
-    (a readiness page shows a hundred shares, mostly the same few)."""
-    locale = str(get_locale())
-    return lambda value: _percent(locale, value)
 
 
 def status_label(status: Status | str) -> str:

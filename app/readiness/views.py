@@ -150,7 +150,6 @@ def _report(campaign_id: int, unit_id: int | None):
         language=language,
         statuses=[(s, _(label)) for s, label in STATUS_LABELS.items()],
         status_label=presenters.status_label,
-        format_percent=presenters.percent_formatter(),
         method_sentence=_(
             METHOD_SENTENCE,
             error=BENCHMARK_MAE_POINTS,
