@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.campaigns import audience_operations as audience_ops
 from app.campaigns import operations as ops
 from app.campaigns.audience import audience_select
-from app.campaigns.models import Campaign, SentReminder
+from app.campaigns.models import Campaign, Notice, SentReminder
 from app.campaigns.queries.notices_feeds import personal_feed_items
 from app.campaigns.schedule_rules import (
     due_date_warning,
@@ -21,6 +21,7 @@ from app.campaigns.schedule_rules import (
     week_span,
 )
 from app.campaigns.scheduler.reminders import overdue_now_step, remind_all_overdue
+from app.content.models import Module
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.people.models import Role
@@ -278,6 +279,29 @@ def test_the_tick_holds_its_step_on_a_day_someone_reminded_by_hand(app, overdue)
     db.session.commit()
     assert tick(at("2027-03-02T07:00"), deliver=False)["reminders"] == 0
     assert tick(at("2027-03-03T07:00"), deliver=False)["reminders"] == 2  # a day later
+
+
+def _modules_in_latest_notice(user, kind: str) -> list[str] | None:
+    notices = rows(Notice, Notice.user_id == user.id, Notice.kind == kind)
+    return max(notices, key=lambda n: n.id).params["modules"] if notices else None
+
+
+def test_a_reminder_lists_only_what_its_reader_still_has_to_do(app, overdue):
+    """The tick's reminder and the button's each name the reader's own outstanding modules,
+    in the campaign's order, whoever else is reminded in the same run."""
+    campaign, people = overdue
+    first = min(db.session.get(Campaign, campaign.id).modules, key=lambda cm: cm.position)
+    complete(people["alice"], db.session.get(Module, first.module_id), at("2027-02-20T09:00"))
+    assert tick(at("2027-03-02T07:00"), deliver=False)["reminders"] == 2
+    tick_lists = {name: _modules_in_latest_notice(u, "overdue") for name, u in people.items()}
+    assert len(tick_lists["bruno"]) == 2
+    assert tick_lists["alice"] == tick_lists["bruno"][1:]
+    assert tick_lists["clara"] is None  # done: not reminded
+    campaign = db.session.get(Campaign, campaign.id)
+    assert remind_all_overdue(db.session, campaign, at("2027-03-03T09:00")) == 2
+    db.session.commit()
+    by_hand = {name: _modules_in_latest_notice(u, "overdue") for name, u in people.items()}
+    assert by_hand == tick_lists
 
 
 def test_the_button_needs_edit_rights_and_csrf(app, client, org, overdue):

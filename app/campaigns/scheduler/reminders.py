@@ -7,14 +7,14 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, select, union_all
+from sqlalchemy import bindparam, exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState, SentReminder
 from app.campaigns.phrases import Kind
 from app.campaigns.schedule_rules import latest_step
 from app.campaigns.scheduler.context import TickContext, TickCounts, at
-from app.campaigns.sql import insert_ignoring_conflicts
+from app.campaigns.sql import chunks, insert_ignoring_conflicts
 from app.timekeeping.days import day_start, local_date
 
 OVERDUE_NOW_STEP = "overdue-now"
@@ -30,19 +30,29 @@ def _outstanding_modules(
     ctx: TickContext, campaign: Campaign, user_ids: set[int], *, overdue_only: bool = False
 ) -> dict[int, list[int]]:
     """The modules each of these people still has to do (only the overdue ones if asked), in
-    the campaign's order."""
+    the campaign's order.
+
+    Read for these people only, a chunk at a time through the (campaign, person) index: the
+    whole campaign's open assignments (hundreds of thousands in a national one, each tested
+    for a completion that counts) were 6.4 s of the tick at 50,000 people for the reminders
+    of about 60,000.
+    """
     cm = aliased(CampaignModule)
-    conditions = [ctx.open_required(campaign, cm)]
+    conditions = [
+        ctx.open_required(campaign, cm),
+        Assignment.user_id.in_(bindparam("user_ids", expanding=True)),
+    ]
     if overdue_only:
         conditions.append(Assignment.due_at < at(ctx.now))
-    modules: dict[int, list[int]] = defaultdict(list)
-    for user_id, module_id in ctx.session.execute(
+    statement = (
         select(Assignment.user_id, Assignment.module_id)
         .join(cm, cm.id == Assignment.campaign_module_id)
         .where(*conditions)
         .order_by(Assignment.user_id, cm.position)
-    ):
-        if user_id in user_ids:
+    )
+    modules: dict[int, list[int]] = defaultdict(list)
+    for part in chunks(sorted(user_ids), 5000):
+        for user_id, module_id in ctx.session.execute(statement, {"user_ids": list(part)}):
             modules[user_id].append(module_id)
     return modules
 
