@@ -8,7 +8,7 @@ from tests.campaigns.builders import at, make_campaign, make_module, tick
 from tests.factories import make_user
 from tests.query_count import session_statements
 
-BEHIND_COUNT = "count(DISTINCT assignments.user_id)"
+BEHIND_COUNT = "count(DISTINCT tick_open_assignments.user_id)"
 
 
 def _launch_with_a_learner_and_a_manager(org) -> None:

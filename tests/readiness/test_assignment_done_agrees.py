@@ -2,8 +2,8 @@
 
 The rule (`app.tracking.completion_sql`): a completion that counts now of the assigned module
 or of the campaign's full module; for a refresher, only one made from the campaign's
-assignment date on. It is read as EXISTS by the tick and the learner's pages, as joins by the
-readiness report and the daily snapshots, and in Python by the person page. One person per
+assignment date on. It is read as EXISTS by the learner's pages, as joins by the readiness
+report, the daily snapshots and the tick, and in Python by the person page. One person per
 case of a grid: full module or refresher assigned; completion of the full module, of the
 refresher or none; made before or after the assignment date; counting now or expired.
 """
@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.campaigns.queries.learners import CAMPAIGN_ASSIGNMENTS, my_campaigns
+from app.campaigns.scheduler.context import TickContext, TickCounts
 from app.content.models import ModuleVariant
 from app.db import utcnow
 from app.extensions import db
@@ -117,6 +118,16 @@ def test_the_tick_and_the_learner_pages_read_the_rule(grid):
     for user_id, case in people.items():
         (campaign,) = my_campaigns(db.session, db.session.get(User, user_id), "en", NOW)
         assert campaign.is_done == _expected(*case), case
+
+
+def test_the_ticks_open_assignments_read_the_rule(app, grid):
+    """The tick's reminders and digests read its open assignments (joins, once per run)."""
+    setup, _admin, people = grid
+    ctx = TickContext(db.session, NOW, TickCounts())
+    table = ctx.open_assignments(setup.campaign)
+    still_open = list(db.session.scalars(select(table.c.user_id)))
+    ctx.close()
+    assert sorted(still_open) == sorted(u for u, c in people.items() if not _expected(*c))
 
 
 def test_my_learning_reads_the_rule(grid):

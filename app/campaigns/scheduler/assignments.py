@@ -15,7 +15,6 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    text,
     true,
     update,
 )
@@ -25,13 +24,12 @@ from app.campaigns.audience import audience_select
 from app.campaigns.models import Assignment, Campaign, CampaignModule, RemovalReason
 from app.campaigns.phrases import Kind
 from app.campaigns.scheduler.context import TickContext, at
-from app.campaigns.sql import insert_ignoring_conflicts
+from app.campaigns.sql import analyze_after_bulk, insert_ignoring_conflicts
 from app.timekeeping.days import day_end, local_date
 from app.tracking.completion_sql import completed_since_clause
 
 # How far back the refresher rule looks when a campaign has no previous one.
 REFRESHER_LOOKBACK = timedelta(days=365)
-ANALYZE_AFTER = 5_000
 
 # The columns an assignment is announced with.
 _ANNOUNCED = (
@@ -145,11 +143,10 @@ def _assign_newcomers(ctx: TickContext, campaign: Campaign, late_due: datetime) 
         .returning(*_ANNOUNCED)
     ).all()
     ctx.counts.assigned += len(inserted)
-    if len(inserted) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
-        # A launch adds rows by the hundred thousand in this very transaction; without fresh
-        # statistics the planner takes the table for empty and picks quadratic plans for the
-        # reminder and digest queries that follow.
-        session.execute(text("ANALYZE assignments"))
+    # A launch adds rows by the hundred thousand in this very transaction; without fresh
+    # statistics the planner takes the table for empty and picks quadratic plans for the
+    # reminder and digest queries that follow.
+    analyze_after_bulk(session, Assignment.__tablename__, len(inserted))
     return list(inserted)
 
 

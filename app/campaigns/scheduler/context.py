@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, literal
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from app.campaigns.links import LinkBuilder
-from app.campaigns.models import Assignment, Campaign
+from app.campaigns.models import Campaign
 from app.campaigns.notices import Message, Recipient, load_recipients, send_messages
 from app.campaigns.queries.modules import ModuleInfo, module_infos
-from app.db import TZDateTime
+from app.campaigns.scheduler import open_assignments
+from app.campaigns.sql import at
 from app.timekeeping.clock import platform_zone
 from app.timekeeping.days import local_date
 from app.tracking.completion_sql import assignment_done_clause
@@ -42,11 +43,6 @@ class TickCounts:
         return asdict(self)
 
 
-def at(moment: datetime) -> Any:
-    """A datetime bound with the platform's UTC type (naive UTC on SQLite)."""
-    return literal(moment, TZDateTime())
-
-
 class TickContext:
     """What every step needs: the session, the moment, the zone, links and recipients."""
 
@@ -60,6 +56,7 @@ class TickContext:
         self._modules: dict[int, ModuleInfo] = {}
         self._names: dict[tuple[int, str], str] = {}
         self._shared: dict[tuple[Any, ...], tuple[str, list[str], str | None, str | None]] = {}
+        self._open_campaign: int | None = None
 
     def campaign_name(self, campaign: Campaign, language: str) -> str:
         """A campaign's name in a language (remembered: asked once per message)."""
@@ -94,15 +91,21 @@ class TickContext:
         """SQL: the assignment counts as done (see `assignment_done_clause`)."""
         return assignment_done_clause(assignment, cm, at(campaign.assign_at), self.now)
 
-    def open_required(self, campaign: Campaign, cm: Any) -> Any:
-        """SQL: an assignment of this campaign that is open, required, dated and not done."""
-        return and_(
-            Assignment.campaign_id == campaign.id,
-            Assignment.removed_at.is_(None),
-            Assignment.is_required.is_(True),
-            Assignment.due_at.is_not(None),
-            ~self.done_clause(Assignment, cm, campaign),
-        )
+    def open_assignments(self, campaign: Campaign) -> Table:
+        """The campaign's open assignments (live, required, dated, not done) as a table,
+        worked out on first use in this run and read by reminders and digests alike (see
+        `open_assignments`): assignment_id, user_id, unit_id, module_id, position (of the
+        campaign module), due_at, assigned_at."""
+        if self._open_campaign != campaign.id:
+            open_assignments.fill(self, campaign)
+            self._open_campaign = campaign.id
+        return open_assignments.OPEN
+
+    def close(self) -> None:
+        """Drop what the run made in the database for itself (before its commit)."""
+        if self._open_campaign is not None:
+            open_assignments.drop(self.session)
+            self._open_campaign = None
 
     def learner_message(
         self,

@@ -12,9 +12,8 @@ from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import distinct, func, select
-from sqlalchemy.orm import aliased
 
-from app.campaigns.models import Assignment, Campaign, CampaignModule, SentReminder
+from app.campaigns.models import Campaign, SentReminder
 from app.campaigns.notices import Message, Recipient
 from app.campaigns.phrases import Kind, digest_lines
 from app.campaigns.schedule_rules import latest_step
@@ -82,14 +81,12 @@ def _digest_key(ctx: TickContext, campaign: Campaign) -> str | None:
 
 def _behind_by_unit(ctx: TickContext, campaign: Campaign) -> dict[int, int]:
     """How many people are behind, per unit."""
-    cm = aliased(CampaignModule)
+    open_ = ctx.open_assignments(campaign)
     return dict(
         ctx.session.execute(
-            select(User.unit_id, func.count(distinct(Assignment.user_id)))
-            .join(User, User.id == Assignment.user_id)
-            .join(cm, cm.id == Assignment.campaign_module_id)
-            .where(ctx.open_required(campaign, cm), User.unit_id.is_not(None))
-            .group_by(User.unit_id)
+            select(open_.c.unit_id, func.count(distinct(open_.c.user_id)))
+            .where(open_.c.unit_id.is_not(None))
+            .group_by(open_.c.unit_id)
         ).all()
     )
 
@@ -163,14 +160,13 @@ def _people_behind(
     ctx: TickContext, campaign: Campaign, unit_ids: set[int]
 ) -> dict[int, list[tuple[str, int]]]:
     """The people behind in these units, with how many modules each still misses."""
-    cm = aliased(CampaignModule)
+    open_ = ctx.open_assignments(campaign)
     people_by_unit: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for first, last, unit_id, missing in ctx.session.execute(
-        select(User.first_name, User.last_name, User.unit_id, func.count(Assignment.id))
-        .join(User, User.id == Assignment.user_id)
-        .join(cm, cm.id == Assignment.campaign_module_id)
-        .where(ctx.open_required(campaign, cm), User.unit_id.in_(sorted(unit_ids)))
-        .group_by(User.id, User.first_name, User.last_name, User.unit_id)
+        select(User.first_name, User.last_name, open_.c.unit_id, func.count(open_.c.assignment_id))
+        .join(User, User.id == open_.c.user_id)
+        .where(open_.c.unit_id.in_(sorted(unit_ids)))
+        .group_by(User.id, User.first_name, User.last_name, open_.c.unit_id)
         .order_by(User.last_name, User.first_name, User.id)
     ):
         people_by_unit[unit_id].append((f"{first} {last}".strip(), missing))

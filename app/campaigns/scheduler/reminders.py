@@ -8,13 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, literal, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.campaigns.models import Assignment, Campaign, CampaignModule, CampaignState, SentReminder
+from app.campaigns.models import Assignment, Campaign, CampaignState, SentReminder
 from app.campaigns.phrases import Kind
 from app.campaigns.schedule_rules import latest_step
 from app.campaigns.scheduler.context import TickContext, TickCounts, at
-from app.campaigns.sql import chunks, insert_ignoring_conflicts
+from app.campaigns.sql import analyze_after_bulk, chunks, insert_ignoring_conflicts
 from app.timekeeping.days import day_start, local_date
 
 OVERDUE_NOW_STEP = "overdue-now"
@@ -30,26 +30,15 @@ def _outstanding_modules(
     ctx: TickContext, campaign: Campaign, user_ids: set[int], *, overdue_only: bool = False
 ) -> dict[int, list[int]]:
     """The modules each of these people still has to do (only the overdue ones if asked), in
-    the campaign's order.
-
-    Read for these people only, a chunk at a time through the (campaign, person) index: the
-    whole campaign's open assignments (hundreds of thousands in a national one, each tested
-    for a completion that counts) were 6.4 s of the tick at 50,000 people for the reminders
-    of about 60,000.
-    """
-    cm = aliased(CampaignModule)
-    conditions = [
-        ctx.open_required(campaign, cm),
-        Assignment.user_id.in_(bindparam("user_ids", expanding=True)),
-    ]
-    if overdue_only:
-        conditions.append(Assignment.due_at < at(ctx.now))
+    the campaign's order: read from the run's open assignments, for these people only."""
+    open_ = ctx.open_assignments(campaign)
     statement = (
-        select(Assignment.user_id, Assignment.module_id)
-        .join(cm, cm.id == Assignment.campaign_module_id)
-        .where(*conditions)
-        .order_by(Assignment.user_id, cm.position)
+        select(open_.c.user_id, open_.c.module_id)
+        .where(open_.c.user_id.in_(bindparam("user_ids", expanding=True)))
+        .order_by(open_.c.user_id, open_.c.position)
     )
+    if overdue_only:
+        statement = statement.where(open_.c.due_at < at(ctx.now))
     modules: dict[int, list[int]] = defaultdict(list)
     for part in chunks(sorted(user_ids), 5000):
         for user_id, module_id in ctx.session.execute(statement, {"user_ids": list(part)}):
@@ -111,16 +100,14 @@ def _reminded_by_hand_today(ctx: TickContext, campaign: Campaign, user_id: Any) 
 def _record_reminders(ctx: TickContext, campaign: Campaign, plan: Any) -> list[Any]:
     """Record the due step for everyone who still has something to do and was assigned
     before it fired, as one INSERT ... SELECT; returns (user, step, due) this run recorded."""
-    cm = aliased(CampaignModule)
+    open_ = ctx.open_assignments(campaign)
     outstanding = (
         select(
-            Assignment.user_id,
-            func.min(Assignment.due_at).label("due_at"),
-            func.min(Assignment.assigned_at).label("since"),
+            open_.c.user_id,
+            func.min(open_.c.due_at).label("due_at"),
+            func.min(open_.c.assigned_at).label("since"),
         )
-        .join(cm, cm.id == Assignment.campaign_module_id)
-        .where(ctx.open_required(campaign, cm))
-        .group_by(Assignment.user_id)
+        .group_by(open_.c.user_id)
         .subquery("outstanding")
     )
     rows = (
@@ -149,13 +136,13 @@ def _record_reminders(ctx: TickContext, campaign: Campaign, plan: Any) -> list[A
     # ON CONFLICT: a concurrent run that recorded the same (campaign, person, step) first wins;
     # RETURNING gives back only what this run recorded, and only that is sent.
     session = ctx.session
-    return list(
-        session.execute(
-            insert_ignoring_conflicts(session, SentReminder)
-            .from_select(_SENT_COLUMNS, rows)
-            .returning(SentReminder.user_id, SentReminder.step, SentReminder.due_at)
-        ).all()
-    )
+    recorded = session.execute(
+        insert_ignoring_conflicts(session, SentReminder)
+        .from_select(_SENT_COLUMNS, rows)
+        .returning(SentReminder.user_id, SentReminder.step, SentReminder.due_at)
+    ).all()
+    analyze_after_bulk(session, SentReminder.__tablename__, len(recorded))
+    return list(recorded)
 
 
 def remind(ctx: TickContext, campaign: Campaign) -> None:
@@ -204,12 +191,11 @@ def _record_overdue_now(ctx: TickContext, campaign: Campaign, key: str) -> list[
     """Record today's "remind all overdue" step for everyone overdue who got no reminder of
     this campaign today; returns (user, earliest due) this run recorded."""
     today = local_date(ctx.now, ctx.tz)
-    cm = aliased(CampaignModule)
+    open_ = ctx.open_assignments(campaign)
     overdue = (
-        select(Assignment.user_id, func.min(Assignment.due_at).label("due_at"))
-        .join(cm, cm.id == Assignment.campaign_module_id)
-        .where(ctx.open_required(campaign, cm), Assignment.due_at < at(ctx.now))
-        .group_by(Assignment.user_id)
+        select(open_.c.user_id, func.min(open_.c.due_at).label("due_at"))
+        .where(open_.c.due_at < at(ctx.now))
+        .group_by(open_.c.user_id)
         .subquery("overdue")
     )
     rows = select(
@@ -245,11 +231,14 @@ def remind_all_overdue(session: Session, campaign: Campaign, now: datetime) -> i
         return 0
     ctx = TickContext(session, now, TickCounts())
     key = overdue_now_step(local_date(now, ctx.tz))
-    inserted = _record_overdue_now(ctx, campaign, key)
+    try:
+        inserted = _record_overdue_now(ctx, campaign, key)
+        people = {user_id for user_id, _due in inserted}
+        modules = _outstanding_modules(ctx, campaign, people, overdue_only=True) if people else {}
+    finally:
+        ctx.close()
     if not inserted:
         return 0
-    people = {user_id for user_id, _due in inserted}
-    modules = _outstanding_modules(ctx, campaign, people, overdue_only=True)
     recipients = ctx.recipients(people)
     messages = [
         ctx.learner_message(

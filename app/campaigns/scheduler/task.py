@@ -34,6 +34,7 @@ def campaign_tick_task(session: Session, now: datetime) -> dict[str, int]:
         remind(ctx, campaign)
         if campaign.send_digests:
             send_digests(ctx, campaign)
+    ctx.close()
     send_expiry_notices(ctx)
     session.flush()
     log.info("campaigns at %s: %s", now.isoformat(), counts.as_dict())

@@ -13,7 +13,7 @@ later one) has passed. Every read about people is limited to the viewer's units 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -31,50 +31,21 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
 )
 
+from app.campaigns.assignment_done import campaigns_assignment_done
 from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.db import TZDateTime
 from app.people.models import Unit, User
 from app.permissions import is_admin, managed_unit_paths
-from app.tracking.completion_sql import AssignmentDone, counting_completions
-
-
-def _campaign_modules(campaign_clause: Callable[[Any], ColumnElement[bool]], *, full: bool) -> Any:
-    """SELECT of the module ids of the campaign modules that meet `campaign_clause`: their
-    modules and refreshers, or (`full`) only the full modules that have a refresher."""
-    if full:
-        return select(CampaignModule.module_id).where(
-            campaign_clause(CampaignModule.campaign_id),
-            CampaignModule.refresher_module_id.is_not(None),
-        )
-    return union(
-        select(CampaignModule.module_id).where(campaign_clause(CampaignModule.campaign_id)),
-        select(CampaignModule.refresher_module_id).where(
-            campaign_clause(CampaignModule.campaign_id),
-            CampaignModule.refresher_module_id.is_not(None),
-        ),
-    )
-
-
-def _assignment_done(
-    campaign_clause: Callable[[Any], ColumnElement[bool]], now: Any
-) -> AssignmentDone:
-    """The assignment-done joins, with the completions limited to the campaigns' modules."""
-    return AssignmentDone(
-        own=counting_completions(_campaign_modules(campaign_clause, full=False), now, name="valid"),
-        full=counting_completions(
-            _campaign_modules(campaign_clause, full=True), now, name="valid_full"
-        ),
-    )
+from app.tracking.completion_sql import AssignmentDone
 
 
 def assignment_done(campaign_ids: int | Sequence[int], now: datetime) -> AssignmentDone:
     """The joins that tell whether each assignment of the campaigns is done (`AssignmentDone`):
     the rule of `app.tracking.completion_sql`, over the campaigns' modules only."""
     ids = [campaign_ids] if isinstance(campaign_ids, int) else list(campaign_ids)
-    return _assignment_done(lambda column: column.in_(ids), now)
+    return campaigns_assignment_done(lambda column: column.in_(ids), now)
 
 
 # The bind parameters of every readiness statement built once per shape (see `Where`).
@@ -160,7 +131,7 @@ def assignment_rows_shaped(
     due date has passed).
     """
     scope_paths, has_root = shape
-    joins = _assignment_done(lambda c: c == CAMPAIGN, NOW)
+    joins = campaigns_assignment_done(lambda c: c == CAMPAIGN, NOW)
     done = joins.done
     conditions: list[ColumnElement[bool]] = [
         Assignment.campaign_id == CAMPAIGN,
