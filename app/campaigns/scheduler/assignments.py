@@ -112,8 +112,12 @@ def _newcomer_rows(ctx: TickContext, campaign: Campaign, late_due: datetime) -> 
         .where(
             cm.campaign_id == campaign.id,
             cm.removed_at.is_(None),
+            # The campaign's id says nothing the campaign module does not, but lets the
+            # database read this campaign's assignments only, not every campaign's (2 million
+            # rows hashed, half of this statement's 0.9 s at 50,000 people).
             ~exists(
                 select(1).where(
+                    Assignment.campaign_id == campaign.id,
                     Assignment.campaign_module_id == cm.id,
                     Assignment.user_id == audience.c.user_id,
                 )
