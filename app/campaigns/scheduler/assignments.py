@@ -20,7 +20,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from app.campaigns.audience import audience_select
 from app.campaigns.models import Assignment, Campaign, CampaignModule, RemovalReason
 from app.campaigns.phrases import Kind
 from app.campaigns.scheduler.context import TickContext, at
@@ -70,7 +69,7 @@ def sync_assignments(ctx: TickContext, campaign: Campaign, *, is_launch: bool) -
     """
     late_due = _late_due(ctx, campaign, is_launch=is_launch)
     inserted = _assign_newcomers(ctx, campaign, late_due)
-    members = select(audience_select(campaign.id, campaign.audience_roles).subquery().c.user_id)
+    members = select(ctx.audience(campaign).c.user_id)
     rejoined = _take_back_returners(ctx, campaign, members, late_due)
     _drop_leavers(ctx, campaign, members)
     return [*inserted, *rejoined]
@@ -79,13 +78,9 @@ def sync_assignments(ctx: TickContext, campaign: Campaign, *, is_launch: bool) -
 def _newcomer_rows(ctx: TickContext, campaign: Campaign, late_due: datetime) -> Any:
     """SELECT the assignment rows of audience members who lack a live module of the campaign
     (the refresher instead of the full module for who completed it since last time)."""
-    # Materialised: worked out once, not once per module of the campaign (the planner cannot
-    # estimate the audience's size and would scan the people once per module).
-    audience: Any = (
-        audience_select(campaign.id, campaign.audience_roles)
-        .cte("audience")
-        .prefix_with("MATERIALIZED")
-    )
+    # A table of the run, worked out once for newcomers, returners and leavers (and not once
+    # per module of the campaign: the planner cannot estimate the audience from its rules).
+    audience = ctx.audience(campaign)
     cm = aliased(CampaignModule)
     refresher_applies = and_(
         cm.refresher_module_id.is_not(None),

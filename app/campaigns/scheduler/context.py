@@ -15,7 +15,7 @@ from app.campaigns.links import LinkBuilder
 from app.campaigns.models import Campaign
 from app.campaigns.notices import Message, Recipient, load_recipients, send_messages
 from app.campaigns.queries.modules import ModuleInfo, module_infos
-from app.campaigns.scheduler import open_assignments
+from app.campaigns.scheduler import run_tables
 from app.campaigns.sql import at
 from app.timekeeping.clock import platform_zone
 from app.timekeeping.days import local_date
@@ -56,7 +56,8 @@ class TickContext:
         self._modules: dict[int, ModuleInfo] = {}
         self._names: dict[tuple[int, str], str] = {}
         self._shared: dict[tuple[Any, ...], tuple[str, list[str], str | None, str | None]] = {}
-        self._open_campaign: int | None = None
+        # Run table -> the campaign it holds now (see `run_tables`).
+        self._filled: dict[str, int] = {}
 
     def campaign_name(self, campaign: Campaign, language: str) -> str:
         """A campaign's name in a language (remembered: asked once per message)."""
@@ -93,19 +94,27 @@ class TickContext:
 
     def open_assignments(self, campaign: Campaign) -> Table:
         """The campaign's open assignments (live, required, dated, not done) as a table,
-        worked out on first use in this run and read by reminders and digests alike (see
-        `open_assignments`): assignment_id, user_id, unit_id, module_id, position (of the
-        campaign module), due_at, assigned_at."""
-        if self._open_campaign != campaign.id:
-            open_assignments.fill(self, campaign)
-            self._open_campaign = campaign.id
-        return open_assignments.OPEN
+        worked out on first use in this run and read by reminders and digests alike:
+        assignment_id, user_id, unit_id, module_id, position (of the campaign module), due_at,
+        assigned_at."""
+        return self._run_table(run_tables.OPEN_ASSIGNMENTS, campaign)
+
+    def audience(self, campaign: Campaign) -> Table:
+        """The campaign's audience now (user_id, unit_id) as a table, worked out on first use
+        in this run and read by newcomers, returners and leavers alike."""
+        return self._run_table(run_tables.AUDIENCE, campaign)
+
+    def _run_table(self, table: Table, campaign: Campaign) -> Table:
+        if self._filled.get(table.name) != campaign.id:
+            run_tables.fill(self, table, campaign)
+            self._filled[table.name] = campaign.id
+        return table
 
     def close(self) -> None:
         """Drop what the run made in the database for itself (before its commit)."""
-        if self._open_campaign is not None:
-            open_assignments.drop(self.session)
-            self._open_campaign = None
+        for table in (run_tables.OPEN_ASSIGNMENTS, run_tables.AUDIENCE):
+            if self._filled.pop(table.name, None) is not None:
+                run_tables.drop(self.session, table)
 
     def learner_message(
         self,
