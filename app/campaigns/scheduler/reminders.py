@@ -142,7 +142,9 @@ def _record_reminders(ctx: TickContext, campaign: Campaign, plan: Any) -> list[A
         .returning(SentReminder.user_id, SentReminder.step, SentReminder.due_at)
     ).all()
     analyze_after_bulk(session, SentReminder.__tablename__, len(recorded))
-    return list(recorded)
+    # Plain tuples: the caller sorts them, and comparing result rows costs ten times more
+    # (800,000 comparisons for 62,000 reminders).
+    return [tuple(row) for row in recorded]
 
 
 def remind(ctx: TickContext, campaign: Campaign) -> None:
@@ -210,13 +212,14 @@ def _record_overdue_now(ctx: TickContext, campaign: Campaign, key: str) -> list[
         )
     )
     session = ctx.session
-    return list(
-        session.execute(
+    return [
+        tuple(row)
+        for row in session.execute(
             insert_ignoring_conflicts(session, SentReminder)
             .from_select(_SENT_COLUMNS, rows)
             .returning(SentReminder.user_id, SentReminder.due_at)
         ).all()
-    )
+    ]
 
 
 def remind_all_overdue(session: Session, campaign: Campaign, now: datetime) -> int:
