@@ -22,8 +22,8 @@ from sqlalchemy.orm import aliased
 
 from app.campaigns.models import Assignment, Campaign, CampaignModule, RemovalReason
 from app.campaigns.phrases import Kind
-from app.campaigns.scheduler.context import TickContext, at
-from app.campaigns.sql import analyze_after_bulk, insert_ignoring_conflicts
+from app.campaigns.scheduler.context import TickContext
+from app.campaigns.sql import analyze_after_bulk, at, insert_ignoring_conflicts
 from app.timekeeping.days import day_end, local_date
 from app.tracking.completion_sql import completed_since_clause
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -97,16 +97,23 @@ class TickContext:
         worked out on first use in this run and read by reminders and digests alike:
         assignment_id, user_id, unit_id, module_id, position (of the campaign module), due_at,
         assigned_at."""
-        return self._run_table(run_tables.OPEN_ASSIGNMENTS, campaign)
+        return self._run_table(
+            run_tables.OPEN_ASSIGNMENTS,
+            campaign,
+            lambda: run_tables.open_assignments_rows(self.now, campaign),
+        )
 
     def audience(self, campaign: Campaign) -> Table:
         """The campaign's audience now (user_id, unit_id) as a table, worked out on first use
         in this run and read by newcomers, returners and leavers alike."""
-        return self._run_table(run_tables.AUDIENCE, campaign)
+        return self._run_table(
+            run_tables.AUDIENCE, campaign, lambda: run_tables.audience_rows(campaign)
+        )
 
-    def _run_table(self, table: Table, campaign: Campaign) -> Table:
+    def _run_table(self, table: Table, campaign: Campaign, rows: Callable[[], Any]) -> Table:
+        """`table` holding `rows()` for `campaign`, filled on first use in this run."""
         if self._filled.get(table.name) != campaign.id:
-            run_tables.fill(self, table, campaign)
+            run_tables.fill(self.session, table, rows())
             self._filled[table.name] = campaign.id
         return table
 

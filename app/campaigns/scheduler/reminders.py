@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.campaigns.models import Assignment, Campaign, CampaignState, SentReminder
 from app.campaigns.phrases import Kind
 from app.campaigns.schedule_rules import latest_step
-from app.campaigns.scheduler.context import TickContext, TickCounts, at
-from app.campaigns.sql import analyze_after_bulk, chunks, insert_ignoring_conflicts
+from app.campaigns.scheduler.context import TickContext, TickCounts
+from app.campaigns.sql import analyze_after_bulk, at, chunks, insert_ignoring_conflicts
 from app.timekeeping.days import day_start, local_date
 
 OVERDUE_NOW_STEP = "overdue-now"

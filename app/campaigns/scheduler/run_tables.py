@@ -12,8 +12,8 @@ in the run's transaction and dropped at its end (`TickContext.close`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, Index, Integer, MetaData, Table, select, text
 from sqlalchemy.orm import Session, aliased
@@ -25,9 +25,6 @@ from app.campaigns.models import Assignment, Campaign, CampaignModule
 from app.campaigns.sql import at
 from app.db import TZDateTime
 from app.people.models import User
-
-if TYPE_CHECKING:
-    from app.campaigns.scheduler.context import TickContext
 
 # Not in the models' metadata: no migration makes them, each run does.
 _METADATA = MetaData()
@@ -55,12 +52,12 @@ AUDIENCE = Table(
 )
 
 
-def open_assignments_rows(ctx: TickContext, campaign: Campaign) -> Any:
+def open_assignments_rows(now: datetime, campaign: Campaign) -> Any:
     """SELECT the campaign's open assignments, with each person's unit and the module's
     position: live, required, dated and not done (the rule of `app.tracking.completion_sql`,
     as the joins of `campaigns_assignment_done`)."""
     cm = aliased(CampaignModule)
-    joins = campaigns_assignment_done(lambda column: column == campaign.id, at(ctx.now))
+    joins = campaigns_assignment_done(lambda column: column == campaign.id, at(now))
     return joins.join(
         select(
             Assignment.id,
@@ -85,23 +82,16 @@ def open_assignments_rows(ctx: TickContext, campaign: Campaign) -> Any:
     )
 
 
-def audience_rows(_ctx: TickContext, campaign: Campaign) -> Any:
+def audience_rows(campaign: Campaign) -> Any:
     """SELECT user_id, unit_id of the campaign's audience now (`audience_select`)."""
     return audience_select(campaign.id, campaign.audience_roles)
 
 
-ROWS: dict[str, Callable[[TickContext, Campaign], Any]] = {
-    OPEN_ASSIGNMENTS.name: open_assignments_rows,
-    AUDIENCE.name: audience_rows,
-}
-
-
-def fill(ctx: TickContext, table: Table, campaign: Campaign) -> Table:
-    """Make `table` hold its rows for `campaign` (whatever it held for another one)."""
-    connection = ctx.session.connection()
+def fill(session: Session, table: Table, rows: Any) -> Table:
+    """Make `table` hold `rows` (a SELECT of its columns), whatever it held before."""
+    connection = session.connection()
     connection.execute(DropTable(table, if_exists=True))
     connection.execute(CreateTable(table))
-    rows = ROWS[table.name](ctx, campaign)
     connection.execute(table.insert().from_select([c.name for c in table.columns], rows))
     for index in table.indexes:  # after the rows: one sort instead of an insert each
         connection.execute(CreateIndex(index))
