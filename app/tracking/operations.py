@@ -159,13 +159,13 @@ class SessionStore:
         )
 
     def add(self, row: ModuleProgress | PageProgress | Completion) -> None:
-        """Add a new row to the session."""
+        """Add a new row to the session (written by the next flush, with the changes the
+        same event makes to it: one INSERT rather than an INSERT and an UPDATE)."""
         self.session.add(row)
         if isinstance(row, ModuleProgress):
             self._modules[(row.user_id, row.module_id)] = row
         elif isinstance(row, Completion):
             self._completions[(row.user_id, row.module_id)] = row
-        self.session.flush()
 
 
 class SessionContent:

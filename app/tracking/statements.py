@@ -214,10 +214,17 @@ def iso_duration(span: timedelta) -> str:
 def _compact(value: Any) -> Any:
     """Drop None, empty strings, lists and dicts (xAPI forbids empty values)."""
     if isinstance(value, dict):
-        cleaned = {key: _compact(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if item not in (None, "", [], {})}
+        cleaned = {}
+        for key, item in value.items():
+            # Leaves are most of a statement: only containers need the recursive call.
+            if isinstance(item, dict | list):
+                item = _compact(item)
+            if item is not None and item != "" and item != [] and item != {}:
+                cleaned[key] = item
+        return cleaned
     if isinstance(value, list):
-        return [item for item in (_compact(item) for item in value) if item not in (None, "", {})]
+        items = (_compact(item) if isinstance(item, dict | list) else item for item in value)
+        return [item for item in items if item is not None and item != "" and item != {}]
     return value
 
 
