@@ -30,7 +30,7 @@ from app.readiness.queries.heatmap import (
     quiz_score_bins,
     roll_up_cells,
 )
-from app.readiness.queries.overdue import OverduePerson, overdue_people
+from app.readiness.queries.overdue import OverduePerson
 from app.readiness.queries.people import PersonReadiness, people_in_unit
 from app.readiness.queries.report import ReadinessReport, UnitReadiness, readiness_report
 from app.readiness.queries.scope import CampaignInfo, UnitNode
@@ -304,19 +304,21 @@ def report_page(
 
     `trend_all` puts every unit below in the trend chart (else the most at risk).
     """
-    report = readiness_report(session, viewer, campaign, root=unit, now=now, tz=tz, with_cells=True)
+    # The counts, the heat map's cells and the first overdue people in one statement.
+    report = readiness_report(
+        session,
+        viewer,
+        campaign,
+        root=unit,
+        now=now,
+        tz=tz,
+        with_cells=True,
+        overdue_limit=OVERDUE_ON_REPORT,
+    )
     current, all_children, people = _where(session, viewer, report, unit, now)
     children = filter_units(all_children, filters)
     root_path = unit.path if unit is not None else None
-    overdue, overdue_total = overdue_people(
-        session,
-        viewer,
-        campaign.id,
-        now,
-        root_path=root_path,
-        limit=OVERDUE_ON_REPORT,
-        reminder_key=reminder_key,
-    )
+    overdue, overdue_total = report.overdue_people(session, reminder_key)
     required = campaign_required_modules(session, campaign.id)
     wanted = set(required) | {m for p in overdue for m in p.missing_module_ids}
     titles = module_titles(session, wanted, language)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.campaigns.models import CampaignModule, Notice
@@ -52,11 +52,25 @@ def overdue_people(
         if offset == 0:
             return [], 0
         return [], int(session.scalar(statements.count, where.params) or 0)
-    total = int(rows[0].total)
     ids = [row.user_id for row in rows]
-    missing: dict[int, list[int]] = defaultdict(list)
-    for user_id, module_id in session.execute(statements.missing, {**where.params, "ids": ids}):
-        missing[user_id].append(module_id)
+    missing = session.execute(statements.missing, {**where.params, "ids": ids}).all()
+    return overdue_page(session, rows, missing, reminder_key)
+
+
+def overdue_page(
+    session: Session,
+    rows: Sequence[Any],
+    missing: Iterable[tuple[int, int]],
+    reminder_key: Callable[[int], str] | None,
+) -> tuple[list[OverduePerson], int]:
+    """The people of a page (`people_page` rows, in order) with their late modules (pairs of
+    user and module id) and whether today's reminder went out, and the total."""
+    if not rows:
+        return [], 0
+    late_modules: dict[int, list[int]] = defaultdict(list)
+    for user_id, module_id in sorted(missing):
+        late_modules[user_id].append(module_id)
+    ids = [row.user_id for row in rows]
     reminded = _reminded_today(session, ids, reminder_key) if reminder_key is not None else set()
     return [
         OverduePerson(
@@ -66,11 +80,45 @@ def overdue_people(
             unit_id=row.unit_id,
             unit_name=row.unit_name,
             earliest_due_at=as_utc(row.earliest),  # type: ignore[arg-type]
-            missing_module_ids=tuple(missing[row.user_id]),
+            missing_module_ids=tuple(late_modules[row.user_id]),
             reminded_today=row.user_id in reminded,
         )
         for row in rows
-    ], total
+    ], int(rows[0].total)
+
+
+def late_rows_of(rows: Any) -> Any:
+    """The late assignments among `assignment_rows_shaped` rows (a subquery or CTE)."""
+    return select(rows).where(rows.c.late == 1).subquery("late")
+
+
+def people_page(late_rows: Any) -> Select[Any]:
+    """A page of the people with late assignments (`offset` and `limit` bound), longest
+    overdue first: each row with the person, their unit, their earliest due date, the total
+    number of overdue people and the row's position in the list."""
+    earliest = func.min(late_rows.c.due_at)
+    order = (earliest, Unit.name, User.last_name, late_rows.c.user_id)
+    return (
+        select(
+            late_rows.c.user_id,
+            User.first_name,
+            User.last_name,
+            User.email,
+            Unit.id.label("unit_id"),
+            Unit.name.label("unit_name"),
+            earliest.label("earliest"),
+            func.count().over().label("total"),
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .join(User, User.id == late_rows.c.user_id)
+        .join(Unit, Unit.id == late_rows.c.unit_id)
+        .group_by(
+            late_rows.c.user_id, User.first_name, User.last_name, User.email, Unit.id, Unit.name
+        )
+        .order_by(*order)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 @dataclass(frozen=True)
@@ -83,36 +131,13 @@ class _OverdueStatements:
 @lru_cache(maxsize=64)
 def _overdue_statements(shape: tuple[int | None, bool]) -> _OverdueStatements:
     """The overdue list's statements for one shape of `Where` (built once, bind parameters)."""
-    late = assignment_rows_shaped(shape, past_due_only=True).subquery("a")
-    late_rows = select(late).where(late.c.late == 1).subquery("late")
-    people = (
-        select(
-            late_rows.c.user_id,
-            User.first_name,
-            User.last_name,
-            User.email,
-            Unit.id.label("unit_id"),
-            Unit.name.label("unit_name"),
-            func.min(late_rows.c.due_at).label("earliest"),
-            func.count().over().label("total"),
-        )
-        .join(User, User.id == late_rows.c.user_id)
-        .join(Unit, Unit.id == late_rows.c.unit_id)
-        .group_by(
-            late_rows.c.user_id, User.first_name, User.last_name, User.email, Unit.id, Unit.name
-        )
-        .order_by(func.min(late_rows.c.due_at), Unit.name, User.last_name, late_rows.c.user_id)
-        .offset(bindparam("offset", type_=Integer))
-        .limit(bindparam("limit", type_=Integer))
-    )
-    missing = (
-        select(late_rows.c.user_id, late_rows.c.module_id)
-        .where(late_rows.c.user_id.in_(bindparam("ids", expanding=True)))
-        .order_by(late_rows.c.user_id, late_rows.c.module_id)
+    late_rows = late_rows_of(assignment_rows_shaped(shape, past_due_only=True).subquery("a"))
+    missing = select(late_rows.c.user_id, late_rows.c.module_id).where(
+        late_rows.c.user_id.in_(bindparam("ids", expanding=True))
     )
     distinct_people = select(late_rows.c.user_id).group_by(late_rows.c.user_id).subquery()
     count = select(func.count()).select_from(distinct_people)
-    return _OverdueStatements(people, missing, count)
+    return _OverdueStatements(people_page(late_rows), missing, count)
 
 
 # Rows fetched at a time by the export: a server-side cursor on PostgreSQL, so memory stays

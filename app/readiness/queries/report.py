@@ -8,20 +8,22 @@ and the forecast are per unit, in Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from app.db import TZDateTime
 from app.people.models import User
 from app.readiness.forecast import DayCount, Projection, add_up, project
 from app.readiness.forecast_reference import ReferenceClass
 from app.readiness.queries.counting import Where, assignment_rows_shaped
+from app.readiness.queries.overdue import OverduePerson, late_rows_of, overdue_page, people_page
 from app.readiness.queries.scope import CampaignInfo, UnitNode, scope_roots, units_in_scope
 from app.readiness.queries.snapshots import direct_history, reference_curves, snapshot_history
 from app.readiness.rules import Rule, Status, classify
@@ -53,16 +55,26 @@ class ModuleCell:
         return self.done / self.assigned if self.assigned else None
 
 
-@lru_cache(maxsize=64)
-def _direct_counts_statement(shape: tuple[int | None, bool], with_cells: bool) -> Any:
-    """Per unit: assigned, ready and overdue people (module_id NULL); `with_cells` adds a row
-    per (unit, module) with the assigned and done people (the heat map's cells).
+# What each row of the counting statement is (its first column).
+_UNIT, _CELL, _OVERDUE_PERSON, _OVERDUE_MODULE = 0, 1, 2, 3
 
-    Both come from one pass over the assignments (a common table expression read twice): the
-    join of the assignments with the completions that count is most of the cost of either.
+
+@lru_cache(maxsize=64)
+def _direct_counts_statement(
+    shape: tuple[int | None, bool], with_cells: bool, with_overdue: bool = False
+) -> Any:
+    """Per unit: assigned, ready and overdue people; `with_cells` adds a row per (unit,
+    module) with the assigned and done people (the heat map's cells); `with_overdue` adds the
+    first page of the overdue list (`offset` and `limit` bound) and those people's late
+    modules.
+
+    All come from one pass over the assignments (a common table expression read by each
+    part): the join of the assignments with the completions that count is most of the cost
+    of any of them. Columns: kind (`_UNIT`...), unit_id, module_id, user_id, n1, n2, n3, then
+    the overdue people's earliest due date, names, e-mail and unit name.
     """
     rows = assignment_rows_shaped(shape)
-    rows = rows.cte("a") if with_cells else rows.subquery("a")
+    rows = rows.cte("a") if with_cells or with_overdue else rows.subquery("a")
     people = (
         select(
             rows.c.user_id,
@@ -75,29 +87,91 @@ def _direct_counts_statement(shape: tuple[int | None, bool], with_cells: bool) -
         .subquery("p")
     )
     units = select(
+        literal(_UNIT, Integer).label("kind"),
         people.c.unit_id,
-        cast(null(), Integer).label("module_id"),
-        func.count().label("assigned"),
-        func.sum(case((people.c.done >= people.c.required, 1), else_=0)).label("ready"),
-        func.sum(case((people.c.late > 0, 1), else_=0)).label("overdue"),
+        _null(Integer, "module_id"),
+        _null(Integer, "user_id"),
+        func.count().label("n1"),
+        func.sum(case((people.c.done >= people.c.required, 1), else_=0)).label("n2"),
+        func.sum(case((people.c.late > 0, 1), else_=0)).label("n3"),
+        *_no_person(),
     ).group_by(people.c.unit_id)
-    if not with_cells:
-        return units
-    cells = select(
-        rows.c.unit_id,
-        rows.c.module_id,
-        func.count(),
-        func.sum(rows.c.done),
-        literal(0, Integer),
-    ).group_by(rows.c.unit_id, rows.c.module_id)
-    return union_all(units, cells)
+    parts = [units]
+    if with_cells:
+        cells = select(
+            literal(_CELL, Integer),
+            rows.c.unit_id,
+            rows.c.module_id,
+            _null(Integer, "user_id"),
+            func.count(),
+            func.sum(rows.c.done),
+            literal(0, Integer),
+            *_no_person(),
+        ).group_by(rows.c.unit_id, rows.c.module_id)
+        parts.append(cells)
+    if with_overdue:
+        late = late_rows_of(rows)
+        page = people_page(late).cte("page")
+        parts.append(
+            select(
+                literal(_OVERDUE_PERSON, Integer),
+                page.c.unit_id,
+                _null(Integer, "module_id"),
+                page.c.user_id,
+                page.c.total,
+                page.c.position,
+                literal(0, Integer),
+                page.c.earliest,
+                page.c.first_name,
+                page.c.last_name,
+                page.c.email,
+                page.c.unit_name,
+            )
+        )
+        parts.append(
+            select(
+                literal(_OVERDUE_MODULE, Integer),
+                _null(Integer, "unit_id"),
+                late.c.module_id,
+                late.c.user_id,
+                literal(0, Integer),
+                literal(0, Integer),
+                literal(0, Integer),
+                *_no_person(),
+            ).where(late.c.user_id.in_(select(page.c.user_id)))
+        )
+    return union_all(*parts) if len(parts) > 1 else units
+
+
+def _null(type_: Any, name: str) -> Any:
+    """A typed NULL column (a union's columns take the first part's types)."""
+    return cast(null(), type_).label(name)
+
+
+def _no_person() -> tuple[Any, ...]:
+    """The overdue person's columns, empty (for the parts that are not about a person)."""
+    return (
+        _null(TZDateTime(), "earliest"),
+        *(_null(String, name) for name in ("first_name", "last_name", "email", "unit_name")),
+    )
 
 
 def direct_counts(
     session: Session, viewer: User, campaign_id: int, now: datetime, *, root_path: str | None
 ) -> list[DirectCounts]:
     """Assigned, ready and overdue people per unit they belong to (one query)."""
-    return _counts(session, viewer, campaign_id, now, root_path, with_cells=False)[0]
+    return _counts(session, viewer, campaign_id, now, root_path, with_cells=False).counts
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What the counting statement gives: the units' direct counts, the heat map's cells and
+    the first page of the overdue list (`overdue_page` turns it into people)."""
+
+    counts: list[DirectCounts]
+    cells: list[ModuleCell]
+    overdue_people: list[Any]
+    overdue_modules: list[tuple[int, int]]
 
 
 def _counts(
@@ -108,18 +182,56 @@ def _counts(
     root_path: str | None,
     *,
     with_cells: bool,
-) -> tuple[list[DirectCounts], list[ModuleCell]]:
-    """The units' direct counts and, `with_cells`, the heat map's cells by unit (one query)."""
+    overdue_limit: int | None = None,
+) -> _Counted:
+    """The units' direct counts and, `with_cells`, the heat map's cells by unit and, with an
+    `overdue_limit`, the first overdue people (one query)."""
     where = Where.of(campaign_id, viewer, now, root_path)
-    counts: list[DirectCounts] = []
-    cells: list[ModuleCell] = []
-    statement = _direct_counts_statement(where.shape, with_cells)
-    for unit_id, module_id, assigned, done, overdue in session.execute(statement, where.params):
-        if module_id is None:
-            counts.append(DirectCounts(int(unit_id), int(assigned), int(done or 0), int(overdue)))
+    counted = _Counted([], [], [], [])
+    statement = _direct_counts_statement(where.shape, with_cells, overdue_limit is not None)
+    params = where.params
+    if overdue_limit is not None:
+        params = {**params, "offset": 0, "limit": overdue_limit}
+    for row in session.execute(statement, params):
+        kind, unit_id, module_id, user_id, n1, n2, n3 = row[:7]
+        if kind == _UNIT:
+            counted.counts.append(DirectCounts(int(unit_id), int(n1), int(n2 or 0), int(n3)))
+        elif kind == _CELL:
+            counted.cells.append(ModuleCell(int(unit_id), int(module_id), int(n1), int(n2 or 0)))
+        elif kind == _OVERDUE_PERSON:
+            earliest, first_name, last_name, email, unit_name = row[7:]
+            counted.overdue_people.append(
+                _OverdueRow(
+                    int(n2),
+                    user_id,
+                    first_name,
+                    last_name,
+                    email,
+                    unit_id,
+                    unit_name,
+                    earliest,
+                    int(n1),
+                )  # fmt: skip
+            )
         else:
-            cells.append(ModuleCell(int(unit_id), int(module_id), int(assigned), int(done or 0)))
-    return counts, cells
+            counted.overdue_modules.append((int(user_id), int(module_id)))
+    counted.overdue_people.sort(key=lambda person: person.position)
+    return counted
+
+
+@dataclass(frozen=True)
+class _OverdueRow:
+    """A row of `people_page`, as `overdue_page` reads it."""
+
+    position: int
+    user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    unit_id: int
+    unit_name: str
+    earliest: Any
+    total: int
 
 
 @dataclass
@@ -189,6 +301,18 @@ class ReadinessReport:
     history: dict[int, list[DayCount]] = field(default_factory=dict)
     # The heat map's cells by unit people belong to (only when asked for `with_cells`).
     cells: list[ModuleCell] | None = None
+    # The first page of the overdue list (only when asked for with `overdue_limit`).
+    overdue: _Counted | None = None
+
+    def overdue_people(
+        self, session: Session, reminder_key: Callable[[int], str] | None
+    ) -> tuple[list[OverduePerson], int]:
+        """The first overdue people (`overdue_limit` of them) and how many there are."""
+        if self.overdue is None:
+            raise ValueError("the report was made without an overdue_limit")
+        return overdue_page(
+            session, self.overdue.overdue_people, self.overdue.overdue_modules, reminder_key
+        )
 
     @property
     def days_left(self) -> int:
@@ -265,11 +389,13 @@ def readiness_report(
     now: datetime,
     tz: ZoneInfo,
     with_cells: bool = False,
+    overdue_limit: int | None = None,
 ) -> ReadinessReport:
     """Readiness, forecast and status of every unit under `root` (whole scope for None).
 
     `with_cells` also reads the heat map's cells by unit (`ModuleCell`) in the same statement
-    as the counts (one pass over the assignments instead of two).
+    as the counts, and `overdue_limit` the first people of the overdue list with their late
+    modules (`ReadinessReport.overdue`): one pass over the assignments instead of several.
 
     Four statements: the units, the per-unit counts (aggregated in SQL from the people), this
     campaign's snapshots and the branches' curves in earlier campaigns (the forecast's
@@ -280,8 +406,16 @@ def readiness_report(
     """
     units = units_in_scope(session, viewer, root)
     root_path = root.path if root is not None else None
-    counts, cells = _counts(session, viewer, campaign.id, now, root_path, with_cells=with_cells)
-    result = _roll_up(units, counts)
+    counted = _counts(
+        session,
+        viewer,
+        campaign.id,
+        now,
+        root_path,
+        with_cells=with_cells,
+        overdue_limit=overdue_limit,
+    )
+    result = _roll_up(units, counted.counts)
     days = _Days(
         today=local_date(now, tz),
         due_day=local_date(campaign.due_at, tz),
@@ -307,7 +441,8 @@ def readiness_report(
         result,
         roots=roots,
         history=history,
-        cells=cells if with_cells else None,
+        cells=counted.cells if with_cells else None,
+        overdue=counted if overdue_limit is not None else None,
     )
 
 
