@@ -1,6 +1,6 @@
-"""The report page reads its units' counts and the heat map's cells in one pass over the
-assignments, and the overdue list reads only assignments past their due date: both give the
-numbers of the separate, unfiltered queries."""
+"""The report page reads its units' counts, the heat map's cells and the first overdue people
+in one pass over the assignments, and the overdue list reads only assignments past their due
+date: both give the numbers of the separate, unfiltered queries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
+from app.campaigns.models import Notice
 from app.extensions import db
 from app.people.models import Role
 from app.readiness.queries.heatmap import module_cells_by_unit
@@ -119,6 +120,54 @@ def test_overdue_list_reads_only_past_due_assignments_and_misses_nobody(app):
     complete(people["half"], modules[1])
     rows, total = overdue_people(db.session, admin, setup.campaign.id, NOW, root_path=None)
     assert total == 2 and people["half"].id not in {row.user_id for row in rows}
+
+
+def test_the_reports_overdue_people_are_the_overdue_lists_first_page(app):
+    org, setup, modules, people = _scene()
+    manager = make_user(org.region_b, Role.MANAGER)
+    admin = make_user(org.network, Role.ADMIN)
+    reminded = people["late"].id
+    key = lambda user_id: f"reminder:{user_id}"  # noqa: E731
+    db.session.add(
+        Notice(user_id=reminded, kind="reminder", params={}, url="/", dedupe_key=key(reminded),
+               created_at=NOW)
+    )  # fmt: skip
+    db.session.commit()
+    statements: list[str] = []
+    note = lambda _c, _cur, sql, *_rest: statements.append(sql)  # noqa: E731
+    for viewer, unit, limit in ((admin, None, 2), (admin, None, 10), (admin, org.region_a, 1),
+                                (manager, None, 10)):  # fmt: skip
+        campaign = campaign_for(db.session, viewer, setup.campaign.id)
+        root = scoped_unit(db.session, viewer, unit.id) if unit is not None else None
+        root_path = root.path if root is not None else None
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            report = readiness_report(
+                db.session, viewer, campaign, root=root, now=NOW, tz=TZ,
+                with_cells=True, overdue_limit=limit,
+            )  # fmt: skip
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert len(statements) == 4  # the overdue people come with the counts
+        expected = overdue_people(
+            db.session, viewer, setup.campaign.id, NOW, root_path=root_path,
+            limit=limit, reminder_key=key,
+        )  # fmt: skip
+        assert report.overdue_people(db.session, key) == expected
+    # The whole network: three people late, each with the modules they miss, one reminded.
+    rows, total = readiness_report(
+        db.session, admin, campaign_for(db.session, admin, setup.campaign.id),
+        root=None, now=NOW, tz=TZ, with_cells=True, overdue_limit=10,
+    ).overdue_people(db.session, key)  # fmt: skip
+    m1, m2 = (m.id for m in modules)
+    assert total == 3
+    assert {row.user_id: row.missing_module_ids for row in rows} == {
+        people["half"].id: (m2,),
+        people["expired"].id: tuple(sorted((m1, m2))),
+        people["late"].id: (m1,),
+    }
+    assert [row.user_id for row in rows if row.reminded_today] == [reminded]
 
 
 def test_scope_roots_are_the_units_below_no_other_of_the_list():
