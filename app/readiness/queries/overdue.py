@@ -95,30 +95,42 @@ def late_rows_of(rows: Any) -> Any:
 def people_page(late_rows: Any) -> Select[Any]:
     """A page of the people with late assignments (`offset` and `limit` bound), longest
     overdue first: each row with the person, their unit, their earliest due date, the total
-    number of overdue people and the row's position in the list."""
-    earliest = func.min(late_rows.c.due_at)
-    order = (earliest, Unit.name, User.last_name, late_rows.c.user_id)
-    return (
+    number of overdue people and the row's position in the list.
+
+    People are grouped on the late rows' narrow columns before their names are joined, and
+    the page is cut before it is numbered: the database keeps only the page's rows while it
+    sorts (a bounded top-N sort), where numbering first sorted every late person by name.
+    """
+    person = (
         select(
             late_rows.c.user_id,
+            late_rows.c.unit_id,
+            func.min(late_rows.c.due_at).label("earliest"),
+            func.count().over().label("total"),
+        )
+        .group_by(late_rows.c.user_id, late_rows.c.unit_id)
+        .subquery("person")
+    )
+    page = (
+        select(
+            person.c.user_id,
             User.first_name,
             User.last_name,
             User.email,
-            Unit.id.label("unit_id"),
+            person.c.unit_id,
             Unit.name.label("unit_name"),
-            earliest.label("earliest"),
-            func.count().over().label("total"),
-            func.row_number().over(order_by=order).label("position"),
+            person.c.earliest,
+            person.c.total,
         )
-        .join(User, User.id == late_rows.c.user_id)
-        .join(Unit, Unit.id == late_rows.c.unit_id)
-        .group_by(
-            late_rows.c.user_id, User.first_name, User.last_name, User.email, Unit.id, Unit.name
-        )
-        .order_by(*order)
+        .join(User, User.id == person.c.user_id)
+        .join(Unit, Unit.id == person.c.unit_id)
+        .order_by(person.c.earliest, Unit.name, User.last_name, person.c.user_id)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
+        .subquery("page")
     )
+    order = (page.c.earliest, page.c.unit_name, page.c.last_name, page.c.user_id)
+    return select(page, func.row_number().over(order_by=order).label("position")).order_by(*order)
 
 
 @dataclass(frozen=True)
