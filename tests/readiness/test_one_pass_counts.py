@@ -50,24 +50,34 @@ def _scene():
     return org, setup, [m1, m2], {"done": done, "half": half, "expired": expired, "late": late}
 
 
+def _seen_by(viewer, setup, unit):
+    """The campaign, the root unit and its path as `viewer` sees them (`unit` None: all)."""
+    campaign = campaign_for(db.session, viewer, setup.campaign.id)
+    root = scoped_unit(db.session, viewer, unit.id) if unit is not None else None
+    return campaign, root, root.path if root is not None else None
+
+
+def _report_counting_statements(viewer, campaign, root, **options):
+    """The readiness report and the SQL statements it ran."""
+    statements: list[str] = []
+    note = lambda _c, _cur, sql, *_rest: statements.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        report = readiness_report(
+            db.session, viewer, campaign, root=root, now=NOW, tz=TZ, **options
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return report, statements
+
+
 def test_one_pass_gives_the_counts_and_cells_of_the_separate_queries(app):
     org, setup, modules, _people = _scene()
     manager = make_user(org.region_a, Role.MANAGER)
     admin = make_user(org.network, Role.ADMIN)
-    statements: list[str] = []
-    note = lambda _c, _cur, sql, *_rest: statements.append(sql)  # noqa: E731
     for viewer, unit in ((admin, None), (admin, org.region_b), (manager, None)):
-        campaign = campaign_for(db.session, viewer, setup.campaign.id)
-        root = scoped_unit(db.session, viewer, unit.id) if unit is not None else None
-        root_path = root.path if root is not None else None
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            report = readiness_report(
-                db.session, viewer, campaign, root=root, now=NOW, tz=TZ, with_cells=True
-            )
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
+        campaign, root, root_path = _seen_by(viewer, setup, unit)
+        report, statements = _report_counting_statements(viewer, campaign, root, with_cells=True)
         plain = readiness_report(db.session, viewer, campaign, root=root, now=NOW, tz=TZ)
         cells = module_cells_by_unit(
             db.session, viewer, setup.campaign.id, NOW, root_path=root_path
@@ -133,22 +143,12 @@ def test_the_reports_overdue_people_are_the_overdue_lists_first_page(app):
                created_at=NOW)
     )  # fmt: skip
     db.session.commit()
-    statements: list[str] = []
-    note = lambda _c, _cur, sql, *_rest: statements.append(sql)  # noqa: E731
     for viewer, unit, limit in ((admin, None, 2), (admin, None, 10), (admin, org.region_a, 1),
                                 (manager, None, 10)):  # fmt: skip
-        campaign = campaign_for(db.session, viewer, setup.campaign.id)
-        root = scoped_unit(db.session, viewer, unit.id) if unit is not None else None
-        root_path = root.path if root is not None else None
-        statements.clear()
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            report = readiness_report(
-                db.session, viewer, campaign, root=root, now=NOW, tz=TZ,
-                with_cells=True, overdue_limit=limit,
-            )  # fmt: skip
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
+        campaign, root, root_path = _seen_by(viewer, setup, unit)
+        report, statements = _report_counting_statements(
+            viewer, campaign, root, with_cells=True, overdue_limit=limit
+        )
         assert len(statements) == 4  # the overdue people come with the counts
         expected = overdue_people(
             db.session, viewer, setup.campaign.id, NOW, root_path=root_path,
