@@ -164,13 +164,28 @@ def direct_counts(
 
 
 @dataclass(frozen=True)
+class _OverdueRow:
+    """A row of `people_page`, as `overdue_page` reads it."""
+
+    position: int
+    user_id: int
+    first_name: str
+    last_name: str
+    email: str
+    unit_id: int
+    unit_name: str
+    earliest: Any
+    total: int
+
+
+@dataclass(frozen=True)
 class _Counted:
     """What the counting statement gives: the units' direct counts, the heat map's cells and
     the first page of the overdue list (`overdue_page` turns it into people)."""
 
     counts: list[DirectCounts]
     cells: list[ModuleCell]
-    overdue_people: list[Any]
+    overdue_people: list[_OverdueRow]
     overdue_modules: list[tuple[int, int]]
 
 
@@ -211,27 +226,12 @@ def _counts(
                     unit_name,
                     earliest,
                     int(n1),
-                )  # fmt: skip
+                )
             )
         else:
             counted.overdue_modules.append((int(user_id), int(module_id)))
     counted.overdue_people.sort(key=lambda person: person.position)
     return counted
-
-
-@dataclass(frozen=True)
-class _OverdueRow:
-    """A row of `people_page`, as `overdue_page` reads it."""
-
-    position: int
-    user_id: int
-    first_name: str
-    last_name: str
-    email: str
-    unit_id: int
-    unit_name: str
-    earliest: Any
-    total: int
 
 
 @dataclass
