@@ -14,8 +14,9 @@ from app.extensions import db
 from app.people.models import Role
 from app.readiness.queries.heatmap import module_cells_by_unit
 from app.readiness.queries.overdue import overdue_people
-from app.readiness.queries.report import direct_counts, readiness_report
+from app.readiness.queries.report import readiness_report
 from app.readiness.queries.scope import UnitNode, campaign_for, scope_roots, scoped_unit
+from app.readiness.queries.unit_counts import direct_counts
 from tests.factories import make_org, make_user
 from tests.readiness.helpers import NOW, assign, complete, make_campaign, make_module
 

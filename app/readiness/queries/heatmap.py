@@ -22,8 +22,9 @@ from app.readiness.queries.counting import (
     root_clause,
     scope_clause,
 )
-from app.readiness.queries.report import ModuleCell, ReadinessReport
+from app.readiness.queries.report import ReadinessReport
 from app.readiness.queries.scope import UnitNode
+from app.readiness.queries.unit_counts import ModuleCell
 
 
 def campaign_required_modules(session: Session, campaign_id: int) -> list[int]:
